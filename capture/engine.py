@@ -1,0 +1,173 @@
+"""The engine's front door: the parts that outlive a capture session, and sessions themselves.
+
+An Engine owns the journal, the spool, the frame slot with the loop that feeds it, and the
+embedded webhook. The window and the headless runner drive it the same way; they differ only
+in the `spawn` function that hosts background loops (QThreads or plain threads) and in what
+they do with events.
+"""
+
+from __future__ import annotations
+
+from capture.config import Settings
+from capture.errors import ShotHookError
+from capture.events import EventSink
+from capture.frames import FrameSlot
+from capture.journal import Journal
+from capture.paths import DataDir
+from capture.runtime import Spawn, Worker, spawn_thread
+from capture.session import DEFAULT_UPLOAD_WORKERS, Session
+from capture.sources import FrameSource
+from capture.sources.runner import SourceRunner, SourceState
+from capture.spool import DEFAULT_CAP_BYTES, Spool
+from capture.storage import make_storage
+from capture.webhook import AnswerMode, WebhookServer
+
+SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
+
+
+class Engine:
+    def __init__(
+        self,
+        data_dir: DataDir,
+        sink: EventSink,
+        spawn: Spawn = spawn_thread,
+        *,
+        spool_cap_bytes: int = DEFAULT_CAP_BYTES,
+    ) -> None:
+        self.data_dir = data_dir.create()
+        self.sink = sink
+        self.spawn = spawn
+        self.journal = Journal(data_dir.journal)
+        self.slot = FrameSlot()
+        self.spool = Spool(
+            data_dir.spool,
+            cap_bytes=spool_cap_bytes,
+            pending_bytes=self.journal.pending_spool_bytes(),
+        )
+        self.spool.remove_orphans(self.journal.spool_paths())
+        self.source: SourceRunner | None = None
+        self.webhook: WebhookServer | None = None
+        self.session: Session | None = None
+        self._source_worker: Worker | None = None
+        self._webhook_worker: Worker | None = None
+
+    # -- the video source -------------------------------------------------------------------
+
+    def use_source(self, source: FrameSource, *, already_open: bool = False) -> SourceRunner:
+        """Switch to `source` (stopping the previous one); frames flow into `self.slot`."""
+        self._stop_source()
+        self.slot.clear()
+        self.source = SourceRunner(source, self.slot, self.sink, already_open=already_open)
+        self._source_worker = self.spawn("source", self.source)
+        self._source_worker.start()
+        return self.source
+
+    def source_state(self) -> tuple[SourceState, str]:
+        if self.source is None:
+            return SourceState.NO_SOURCE, "no source chosen"
+        return self.source.state()
+
+    @property
+    def source_label(self) -> str:
+        return self.source.source.label if self.source else "no source"
+
+    def _stop_source(self) -> list[str]:
+        worker, self._source_worker = self._source_worker, None
+        if worker is None:
+            return []
+        worker.request_stop()
+        return [] if worker.join(SOURCE_STOP_TIMEOUT_S) else [worker.name]
+
+    # -- the embedded webhook -----------------------------------------------------------------
+
+    def start_webhook(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8787,
+        *,
+        public_url: str = "",
+        mode: AnswerMode | None = None,
+        timeout: float = 5.0,
+    ) -> WebhookServer:
+        """Start listening; returns once bound. Raises ShotHookError if it cannot listen."""
+        if self.webhook is not None:
+            raise ShotHookError("the webhook is already running")
+        server = WebhookServer(
+            self.journal, self.sink, host=host, port=port, public_url=public_url, mode=mode
+        )
+        worker = self.spawn("webhook", server)
+        worker.start()
+        if not server.ready.wait(timeout) or not server.port:
+            worker.request_stop()
+            worker.join(timeout)
+            raise ShotHookError(server.error or f"webhook did not start within {timeout:g} s")
+        self.webhook, self._webhook_worker = server, worker
+        return server
+
+    def stop_webhook(self, timeout: float = 5.0) -> list[str]:
+        worker, self._webhook_worker, self.webhook = self._webhook_worker, None, None
+        if worker is None:
+            return []
+        worker.request_stop()
+        return [] if worker.join(timeout) else [worker.name]
+
+    def callback_url(self, settings: Settings) -> str:
+        """The configured callback URL, or the embedded webhook's when none is set."""
+        if settings.callback.url:
+            return settings.callback.url
+        if self.webhook is None:
+            raise ShotHookError(
+                "no callback URL is set and the embedded webhook is not running",
+                advice="Set a callback URL or start the embedded webhook.",
+            )
+        return self.webhook.url
+
+    # -- capture sessions ---------------------------------------------------------------------
+
+    def start_session(
+        self,
+        settings: Settings,
+        *,
+        count: int | None = None,
+        upload_workers: int = DEFAULT_UPLOAD_WORKERS,
+    ) -> Session:
+        """Validate, then start capturing. Raises ConfigError/ShotHookError before anything runs."""
+        if self.session is not None:
+            raise ShotHookError("a capture session is already running")
+        settings.validated()
+        storage = make_storage(settings.storage, self.data_dir.storage, pool=upload_workers * 2)
+        session = Session(
+            settings,
+            callback_url=self.callback_url(settings),
+            journal=self.journal,
+            slot=self.slot,
+            source_label=self.source_label,
+            source_state=self.source_state,
+            storage=storage,
+            spool=self.spool,
+            sink=self.sink,
+            spawn=self.spawn,
+            count=count,
+            upload_workers=upload_workers,
+        )
+        session.start()
+        self.session = session
+        return session
+
+    def stop_session(self, timeout: float = 10.0) -> list[str]:
+        session, self.session = self.session, None
+        if session is None:
+            return []
+        stuck = session.stop(timeout)
+        for shot_id in self.spool.trim(self.journal.uploaded_spool_files()):
+            self.journal.forget_spool(shot_id)
+        return stuck
+
+    def close(self, timeout: float = 10.0) -> list[str]:
+        """Stop everything cooperatively; returns the names of loops that did not end in time."""
+        stuck = self.stop_session(timeout)
+        stuck += self._stop_source()
+        stuck += self.stop_webhook(timeout)
+        if not stuck:
+            self.journal.close()
+        return stuck

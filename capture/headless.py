@@ -1,0 +1,242 @@
+"""Headless mode: the engine on plain threads, events as JSON lines, progress on stderr.
+
+Exit status: 0 when every shot was stored and notified; 1 when an upload or notification
+finally failed (or an interval had no shot); 2 on bad arguments or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TextIO
+
+from capture import events
+from capture.cli import parse_count, parse_seconds, settings_from_args
+from capture.config import Settings
+from capture.engine import Engine
+from capture.errors import ConfigError, ShotHookError, SourceError, describe, format_crash
+from capture.events import Event, Fanout, JsonLinesWriter
+from capture.paths import DataDir
+from capture.sources import FrameSource, make_source, open_auto
+from capture.storage import make_storage
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+FIRST_FRAME_TIMEOUT_S = 15.0
+STOP_TIMEOUT_S = 10.0
+SIGNAL_DRAIN_S = 5.0
+
+
+def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
+    try:
+        settings = settings_from_args(args)
+        count = parse_count(args.count)
+        drain = parse_seconds("drain_timeout", args.drain_timeout)
+    except ConfigError as exc:
+        print(f"shothook: {exc}", file=stderr)
+        return EXIT_CONFIG
+    data_dir = DataDir.resolve(args.data_dir)
+    if args.check_storage:
+        return _check_storage(settings, data_dir, stderr)
+    with _event_stream(args.events) as stream:
+        sink = Fanout(Progress(stderr))
+        if stream is not None:
+            sink.add(JsonLinesWriter(stream))
+        stop = _stop_on_signals()
+        engine = Engine(data_dir, sink)
+        try:
+            if args.webhook_only:
+                return _webhook_only(engine, settings, stop, stderr)
+            return _capture(engine, settings, count, drain, stop, stderr)
+        except (ConfigError, SourceError) as exc:
+            print(f"shothook: {exc}", file=stderr)
+            return EXIT_CONFIG
+        except ShotHookError as exc:
+            print(f"shothook: {exc}", file=stderr)
+            return EXIT_FAILED
+        finally:
+            stuck = engine.close(STOP_TIMEOUT_S)
+            if stuck:
+                print(f"shothook: still running at exit: {', '.join(stuck)}", file=stderr)
+
+
+def _capture(
+    engine: Engine,
+    settings: Settings,
+    count: int | None,
+    drain: float,
+    stop: threading.Event,
+    stderr: TextIO,
+) -> int:
+    source = _open_source(settings.capture.source)
+    engine.use_source(source, already_open=True)
+    if engine.slot.wait_newer(-1, FIRST_FRAME_TIMEOUT_S) is None:
+        raise SourceError(f"{source.label} opened but gave no frame in {FIRST_FRAME_TIMEOUT_S:g} s")
+    if not settings.callback.url:
+        cb = settings.callback
+        engine.start_webhook(cb.webhook_host, cb.webhook_port, public_url=cb.public_url)
+    session = engine.start_session(settings, count=count)
+    progress = session.progress
+    while not stop.is_set() and not progress.wait_for(lambda p: p.capture_done, 0.25):
+        pass
+    settled = session.drain(SIGNAL_DRAIN_S if stop.is_set() else drain)
+    if not settled:
+        pause = session.uploads.pause
+        summary = progress.summary()
+        why = f"uploads paused: {pause.message}. {pause.advice}" if pause else "time ran out"
+        print(
+            f"shothook: {summary['pending_uploads']} upload(s) and "
+            f"{summary['pending_notifications']} notification(s) unfinished ({why}); "
+            f"they stay in the spool at {engine.spool.folder} and resume on the next start",
+            file=stderr,
+        )
+    engine.stop_session(STOP_TIMEOUT_S)
+    return EXIT_OK if session.succeeded else EXIT_FAILED
+
+
+def _open_source(spec: str) -> FrameSource:
+    if spec == "auto":
+        return open_auto()
+    source = make_source(spec)
+    source.open()
+    return source
+
+
+def _webhook_only(engine: Engine, settings: Settings, stop: threading.Event, stderr: TextIO) -> int:
+    cb = settings.callback
+    server = engine.start_webhook(cb.webhook_host, cb.webhook_port, public_url=cb.public_url)
+    print(f"shothook: webhook only, on {server.url}; Ctrl+C to stop", file=stderr)
+    stop.wait()
+    return EXIT_OK
+
+
+def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> int:
+    storage = make_storage(settings.storage, data_dir.storage)
+    print(f"checking {storage.label}", file=stderr)
+    try:
+        steps = storage.check()
+    finally:
+        storage.close()
+    for step in steps:
+        mark = "ok  " if step.ok else "FAIL"
+        print(f"  {mark} {step.name}: {step.detail} ({step.ms:.0f} ms)", file=stderr)
+        if step.advice:
+            print(f"       fix: {step.advice}", file=stderr)
+    ok = bool(steps) and all(step.ok for step in steps)
+    print("storage works" if ok else "storage check failed", file=stderr)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+
+    def handler(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+    return stop
+
+
+@contextlib.contextmanager
+def _event_stream(target: str | None) -> Iterator[IO[str] | None]:
+    if target is None:
+        yield None
+    elif target == "-":
+        yield sys.stdout
+    else:
+        with open(target, "a", encoding="utf-8") as fh:
+            yield fh
+
+
+class Progress:
+    """Human-readable progress lines on stderr."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        line = self.line(event)
+        if line:
+            with self._lock:
+                print(line, file=self._stream, flush=True)
+
+    @staticmethod
+    def line(event: Event) -> str:
+        format_line = _LINES.get(event.name)
+        if format_line is None:
+            return ""
+        return format_line(event.fields)
+
+
+def _started(f: dict[str, Any]) -> str:
+    resumed = f" (resuming {f['resumed']} unfinished)" if f["resumed"] else ""
+    return (
+        f"capturing {f['source']} every {f['interval']} s as channel {f['channel']!r}, "
+        f"uid {', '.join(map(str, f['uids']))} -> {f['storage']}; "
+        f"notifying {f['callback_url']}{resumed}"
+    )
+
+
+def _stopped(f: dict[str, Any]) -> str:
+    return (
+        f"stopped: {f['shots']} shots, {f['uploaded']} stored, {f['notified']} notified, "
+        f"{f['missed']} intervals without a shot, {f['notify_failed']} notifications failed, "
+        f"{f['pending_uploads']} uploads pending"
+    )
+
+
+def _source(f: dict[str, Any]) -> str:
+    reason = f": {f['reason']}" if f["reason"] else ""
+    return f"source {f['source']}: {f['state']}{reason}"
+
+
+def _listening(f: dict[str, Any]) -> str:
+    return f"webhook listening on {f['url']}" + (f" ({f['note']})" if f["note"] else "")
+
+
+def _attempt(f: dict[str, Any]) -> str:
+    if f["ok"]:
+        return ""
+    return f"  notify attempt {f['attempt']} failed: {f['error']} ({f['ms']:.0f} ms)"
+
+
+def _received(f: dict[str, Any]) -> str:
+    retry = f", delivery {f['delivery']} of the same requestId" if f["retry"] else ""
+    return f"  webhook received it: {f['verdict']}{retry}"
+
+
+_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
+    events.SESSION_STARTED: _started,
+    events.SESSION_STOPPED: _stopped,
+    events.SOURCE_STATE: _source,
+    events.WEBHOOK_LISTENING: _listening,
+    events.NOTIFY_ATTEMPT: _attempt,
+    events.CALLBACK_RECEIVED: _received,
+    events.SHOT_CAPTURED: lambda f: f"shot  {f['object']} ({f['bytes'] / 1024:.0f} KiB)",
+    events.TICK_MISSED: lambda f: f"206   {f['reason']}",
+    events.UPLOAD_SUCCEEDED: lambda f: f"  stored   {f['location']} in {f['ms']:.0f} ms",
+    events.UPLOAD_FAILED: lambda f: (
+        f"  upload failed (try {f['attempt']}): {f['error']}; retry in {f['retry_in_s']:g} s"
+    ),
+    events.UPLOADS_PAUSED: lambda f: f"UPLOADS PAUSED: {f['reason']}. {f['advice']}",
+    events.UPLOADS_RESUMED: lambda f: "uploads resumed",
+    events.NOTIFY_SUCCEEDED: lambda f: f"  notified (code {f['code']}, attempt {f['attempts']})",
+    events.NOTIFY_FAILED: lambda f: (
+        f"  NOTIFICATION FAILED after {f['attempts']} attempts: {f['error']}"
+    ),
+    events.CALLBACK_REJECTED: lambda f: (
+        f"  webhook rejected a request ({f['status']}): {f['problem']}"
+    ),
+    events.SPOOL_WARNING: lambda f: f"warning: {f['message']}",
+    events.WARNING: lambda f: f"warning: {f['message']}",
+}
+
+
+def report_crash(where: str, exc: BaseException) -> None:
+    print(f"shothook: unexpected error in {where}: {describe(exc)}", file=sys.stderr)
+    print(format_crash(exc), file=sys.stderr)

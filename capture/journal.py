@@ -1,0 +1,425 @@
+"""The journal: every session, shot, upload, notification attempt and received callback, in
+SQLite on disk (WAL mode, so a kill -9 loses nothing already committed).
+
+Writers (the engine's threads) share one `Journal`; each call is one short transaction. Readers
+(the window's timeline) open their own `JournalReader` connection. Every row change bumps a global
+`seq`, so a reader asks only for what changed since the last `seq` it saw.
+
+Shot states:
+    upload:  pending -> uploaded | none (a 206 interval: nothing to upload)
+    notify:  waiting (for upload) -> sending -> delivered | failed
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from capture.events import iso, utc_now
+
+RAW_BODY_KEEP = 16 * 1024  # bytes of each received body kept in the journal
+EXCERPT_KEEP = 300  # characters of each webhook answer kept per attempt
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('seq', 0), ('schema', 1);
+CREATE TABLE IF NOT EXISTS sessions(
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    stopped_at TEXT,
+    source TEXT NOT NULL,
+    storage TEXT NOT NULL,
+    callback_url TEXT NOT NULL,
+    settings_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shots(
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    tick INTEGER NOT NULL,
+    sid TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    captured_utc TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    msg TEXT NOT NULL,
+    width INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    spool_path TEXT,
+    upload_state TEXT NOT NULL,
+    upload_tries INTEGER NOT NULL DEFAULT 0,
+    upload_error TEXT NOT NULL DEFAULT '',
+    upload_location TEXT NOT NULL DEFAULT '',
+    uploaded_at TEXT,
+    upload_ms REAL,
+    request_id TEXT,
+    notify_state TEXT NOT NULL DEFAULT 'waiting',
+    callback_url TEXT NOT NULL DEFAULT '',
+    payload_json TEXT,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shots_seq ON shots(seq);
+CREATE INDEX IF NOT EXISTS shots_request ON shots(request_id);
+CREATE INDEX IF NOT EXISTS shots_key ON shots(object_key);
+CREATE INDEX IF NOT EXISTS shots_open ON shots(upload_state, notify_state);
+CREATE TABLE IF NOT EXISTS thumbnails(
+    shot_id INTEGER PRIMARY KEY REFERENCES shots(id),
+    jpeg BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts(
+    id INTEGER PRIMARY KEY,
+    shot_id INTEGER NOT NULL REFERENCES shots(id),
+    request_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    status INTEGER,
+    ms REAL NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    body_excerpt TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS attempts_shot ON attempts(shot_id);
+CREATE TABLE IF NOT EXISTS callbacks(
+    id INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    remote TEXT NOT NULL DEFAULT '',
+    request_id TEXT,
+    object_key TEXT,
+    shot_id INTEGER REFERENCES shots(id),
+    delivery INTEGER NOT NULL DEFAULT 1,
+    answered INTEGER NOT NULL,
+    checksum_ok INTEGER,
+    verdict TEXT NOT NULL,
+    code INTEGER,
+    raw_body TEXT NOT NULL,
+    body_size INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS callbacks_seq ON callbacks(seq);
+CREATE INDEX IF NOT EXISTS callbacks_shot ON callbacks(shot_id);
+CREATE INDEX IF NOT EXISTS callbacks_request ON callbacks(request_id);
+"""
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@dataclass(frozen=True)
+class NewShot:
+    session_id: int
+    tick: int
+    sid: str
+    uid: int
+    channel: str
+    object_key: str
+    captured_utc: str
+    code: int
+    msg: str
+    width: int = 0
+    height: int = 0
+    size: int = 0
+    spool_path: str | None = None
+    thumbnail: bytes | None = None
+
+
+@dataclass(frozen=True)
+class OpenShot:
+    """A shot whose upload or notification is not finished (resumed after a restart)."""
+
+    id: int
+    object_key: str
+    sid: str
+    uid: int
+    channel: str
+    captured_utc: str
+    code: int
+    msg: str
+    spool_path: str | None
+    upload_state: str
+    notify_state: str
+    request_id: str | None
+    payload_json: str | None
+    callback_url: str
+
+
+@dataclass(frozen=True)
+class CallbackRecord:
+    id: int
+    shot_id: int | None
+    delivery: int  # 1 for the first delivery of a requestId, 2.. for its retries
+
+
+class Journal:
+    """The writers' handle. Thread-safe: one connection, one lock, short transactions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = connect(path)
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    @staticmethod
+    def _next_seq(cur: sqlite3.Cursor) -> int:
+        row = cur.execute(
+            "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value"
+        ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def start_session(
+        self, *, source: str, storage: str, callback_url: str, settings: dict[str, Any]
+    ) -> int:
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO sessions(started_at, source, storage, callback_url, settings_json)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (iso(utc_now()), source, storage, callback_url, json.dumps(settings)),
+            )
+            return int(cur.lastrowid or 0)
+
+    def stop_session(self, session_id: int) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE sessions SET stopped_at = ? WHERE id = ?", (iso(utc_now()), session_id)
+            )
+
+    # -- shots and uploads ------------------------------------------------------------------
+
+    def add_shot(self, shot: NewShot) -> int:
+        upload_state = "pending" if shot.spool_path else "none"
+        with self._tx() as cur:
+            seq = self._next_seq(cur)
+            cur.execute(
+                "INSERT INTO shots(session_id, tick, sid, uid, channel, object_key, captured_utc,"
+                " code, msg, width, height, size, spool_path, upload_state, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    shot.session_id,
+                    shot.tick,
+                    shot.sid,
+                    shot.uid,
+                    shot.channel,
+                    shot.object_key,
+                    shot.captured_utc,
+                    shot.code,
+                    shot.msg,
+                    shot.width,
+                    shot.height,
+                    shot.size,
+                    shot.spool_path,
+                    upload_state,
+                    seq,
+                ),
+            )
+            shot_id = int(cur.lastrowid or 0)
+            if shot.thumbnail:
+                cur.execute(
+                    "INSERT INTO thumbnails(shot_id, jpeg) VALUES (?, ?)", (shot_id, shot.thumbnail)
+                )
+            return shot_id
+
+    def upload_failed(self, shot_id: int, error: str) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE shots SET upload_tries = upload_tries + 1, upload_error = ?, seq = ?"
+                " WHERE id = ?",
+                (error, self._next_seq(cur), shot_id),
+            )
+
+    def upload_succeeded(self, shot_id: int, location: str, ms: float) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
+                " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
+                (location, iso(utc_now()), ms, self._next_seq(cur), shot_id),
+            )
+
+    def forget_spool(self, shot_id: int) -> None:
+        with self._lock:
+            self._conn.execute("UPDATE shots SET spool_path = NULL WHERE id = ?", (shot_id,))
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def notification_created(
+        self, shot_id: int, request_id: str, payload_json: str, callback_url: str
+    ) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE shots SET request_id = ?, payload_json = ?, callback_url = ?,"
+                " notify_state = 'sending', seq = ? WHERE id = ?",
+                (request_id, payload_json, callback_url, self._next_seq(cur), shot_id),
+            )
+
+    def add_attempt(
+        self,
+        shot_id: int,
+        request_id: str,
+        attempt: int,
+        *,
+        status: int | None,
+        ms: float,
+        ok: bool,
+        error: str,
+        body_excerpt: str,
+    ) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO attempts(shot_id, request_id, attempt, at, status, ms, ok, error,"
+                " body_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    shot_id,
+                    request_id,
+                    attempt,
+                    iso(utc_now()),
+                    status,
+                    ms,
+                    int(ok),
+                    error,
+                    body_excerpt[:EXCERPT_KEEP],
+                ),
+            )
+            cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
+
+    def notify_finished(self, shot_id: int, delivered: bool) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE shots SET notify_state = ?, seq = ? WHERE id = ?",
+                ("delivered" if delivered else "failed", self._next_seq(cur), shot_id),
+            )
+
+    def open_shots(self) -> list[OpenShot]:
+        """Shots not yet uploaded, or uploaded but not yet notified, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, object_key, sid, uid, channel, captured_utc, code, msg, spool_path,"
+                " upload_state, notify_state, request_id, payload_json, callback_url FROM shots"
+                " WHERE upload_state = 'pending' OR notify_state IN ('waiting', 'sending')"
+                " ORDER BY id"
+            ).fetchall()
+        return [OpenShot(**dict(row)) for row in rows]
+
+    def pending_spool_bytes(self) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COALESCE(SUM(size), 0) FROM shots WHERE upload_state = 'pending'"
+            ).fetchone()
+        return int(row[0])
+
+    def spool_paths(self) -> set[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT spool_path FROM shots WHERE spool_path IS NOT NULL"
+            ).fetchall()
+        return {str(row[0]) for row in rows}
+
+    def uploaded_spool_files(self) -> list[tuple[int, str, int]]:
+        """(shot id, spool path, size) of uploaded shots still in the spool, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, spool_path, size FROM shots"
+                " WHERE spool_path IS NOT NULL AND upload_state = 'uploaded' ORDER BY id"
+            ).fetchall()
+        return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    def add_callback(
+        self,
+        *,
+        remote: str,
+        request_id: str | None,
+        object_key: str | None,
+        answered: int,
+        checksum_ok: bool | None,
+        verdict: str,
+        code: int | None,
+        raw_body: bytes,
+    ) -> CallbackRecord:
+        """Record a received callback, correlated with its shot by requestId (else object key)."""
+        text = raw_body[:RAW_BODY_KEEP].decode("utf-8", errors="replace")
+        with self._tx() as cur:
+            shot_id = _find_shot(cur, request_id, object_key)
+            delivery = 1
+            if request_id:
+                row = cur.execute(
+                    "SELECT COUNT(*) FROM callbacks WHERE request_id = ?", (request_id,)
+                ).fetchone()
+                delivery = int(row[0]) + 1
+            seq = self._next_seq(cur)
+            cur.execute(
+                "INSERT INTO callbacks(received_at, remote, request_id, object_key, shot_id,"
+                " delivery, answered, checksum_ok, verdict, code, raw_body, body_size, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    iso(utc_now()),
+                    remote,
+                    request_id,
+                    object_key,
+                    shot_id,
+                    delivery,
+                    answered,
+                    None if checksum_ok is None else int(checksum_ok),
+                    verdict,
+                    code,
+                    text,
+                    len(raw_body),
+                    seq,
+                ),
+            )
+            callback_id = int(cur.lastrowid or 0)
+            if shot_id is not None:
+                cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, shot_id))
+        return CallbackRecord(callback_id, shot_id, delivery)
+
+
+def _find_shot(cur: sqlite3.Cursor, request_id: str | None, object_key: str | None) -> int | None:
+    if request_id:
+        row = cur.execute("SELECT id FROM shots WHERE request_id = ?", (request_id,)).fetchone()
+        if row:
+            return int(row[0])
+    if object_key:
+        row = cur.execute(
+            "SELECT id FROM shots WHERE object_key = ? ORDER BY id DESC LIMIT 1", (object_key,)
+        ).fetchone()
+        if row:
+            return int(row[0])
+    return None

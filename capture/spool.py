@@ -1,0 +1,94 @@
+"""The spool: every shot is written here (and journaled) before any upload is tried.
+
+Pending shots stay until uploaded, whatever happens (storage down, a restart, a kill -9), so no
+shot is lost. A cap bounds the bytes waiting: past it, new shots are refused (the tick is
+notified as 206 "spool full") and a warning says so. Uploaded images are kept a while for the
+window's detail pane, oldest deleted first, within `keep_uploaded_bytes`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+DEFAULT_CAP_BYTES = 1024 * 1024 * 1024
+DEFAULT_KEEP_UPLOADED_BYTES = 256 * 1024 * 1024
+
+
+class SpoolFull(Exception):
+    def __init__(self, pending: int, cap: int) -> None:
+        super().__init__(
+            f"spool full: {pending / 1e6:.1f} MB waiting to upload (cap {cap / 1e6:.0f} MB)"
+        )
+
+
+class Spool:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        cap_bytes: int = DEFAULT_CAP_BYTES,
+        keep_uploaded_bytes: int = DEFAULT_KEEP_UPLOADED_BYTES,
+        pending_bytes: int = 0,
+    ) -> None:
+        self.folder = folder
+        self.cap_bytes = cap_bytes
+        self.keep_uploaded_bytes = keep_uploaded_bytes
+        self._lock = threading.Lock()
+        self._pending = pending_bytes
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def pending_bytes(self) -> int:
+        with self._lock:
+            return self._pending
+
+    def path_for(self, key: str) -> Path:
+        return self.folder / (
+            hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest() + ".jpg"
+        )
+
+    def write(self, key: str, data: bytes) -> Path:
+        """Write a shot atomically; raises SpoolFull when it would pass the cap."""
+        with self._lock:
+            if self._pending + len(data) > self.cap_bytes:
+                raise SpoolFull(self._pending, self.cap_bytes)
+            self._pending += len(data)
+        path = self.path_for(key)
+        tmp = path.with_suffix(".partial")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            self.uploaded(len(data))
+            raise
+        return path
+
+    def uploaded(self, size: int) -> None:
+        """A pending shot of `size` bytes has left the spool's pending set."""
+        with self._lock:
+            self._pending = max(0, self._pending - size)
+
+    def trim(self, uploaded_files: list[tuple[int, str, int]]) -> list[int]:
+        """Delete the oldest uploaded images beyond `keep_uploaded_bytes`; return their shot ids."""
+        total = sum(size for _, _, size in uploaded_files)
+        removed: list[int] = []
+        for shot_id, path, size in uploaded_files:
+            if total <= self.keep_uploaded_bytes:
+                break
+            Path(path).unlink(missing_ok=True)
+            total -= size
+            removed.append(shot_id)
+        return removed
+
+    def remove_orphans(self, known: set[str]) -> int:
+        """Delete files no journal row points at (a crash between write and journal)."""
+        removed = 0
+        for path in self.folder.iterdir():
+            if str(path) not in known and path.suffix in (".jpg", ".partial"):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed

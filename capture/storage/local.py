@@ -1,0 +1,77 @@
+"""Local-folder storage: object key K is written to <root>/K, atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from capture.errors import StorageError
+from capture.storage.base import CheckStep, probe_key, run_steps
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class LocalStorage:
+    def __init__(self, root: Path, prefix: str = "") -> None:
+        self.root = root
+        self.prefix = prefix
+        self.label = f"local folder {root}"
+
+    def path_for(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise StorageError(f"object key {key!r} leaves the storage folder", retryable=False)
+        return path
+
+    def put(self, key: str, data: bytes) -> str:
+        path = self.path_for(key)
+        try:
+            write_atomic(path, data)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write {path}: {exc.strerror or exc}",
+                code=type(exc).__name__,
+                retryable=not isinstance(exc, PermissionError),
+                advice="Check that the storage folder exists, is writable and has free space.",
+            ) from exc
+        return str(path)
+
+    def check(self) -> list[CheckStep]:
+        key = probe_key(self.prefix)
+        body = b"shothook storage probe"
+        path = self.path_for(key)
+
+        def write() -> str:
+            self.put(key, body)
+            return f"wrote {len(body)} bytes to {path}"
+
+        def read_back() -> str:
+            if path.read_bytes() != body:
+                raise StorageError("read back different bytes than written", retryable=False)
+            return "read back the same bytes"
+
+        def delete() -> str:
+            path.unlink()
+            for parent in (path.parent, path.parent.parent):
+                if parent != self.root and parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
+            return "deleted the probe"
+
+        return run_steps([("write probe", write), ("read back", read_back), ("delete", delete)])
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,111 @@
+"""S3 and S3-compatible storage through boto3 (one client, reused; the standard credential chain
+when no keys are given)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from capture.config import AddressingStyle, StorageSettings
+from capture.storage.base import CheckStep, probe_key, run_steps
+from capture.storage.s3errors import classify
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+CONNECT_TIMEOUT_S = 3
+READ_TIMEOUT_S = 10
+
+
+def make_client(settings: StorageSettings, *, pool: int = 16) -> S3Client:
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "standard", "total_max_attempts": 3},
+        max_pool_connections=pool,
+        s3={"addressing_style": settings.addressing_style.value},
+        # Many S3-compatible servers reject the newer default checksum headers.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        user_agent_extra="ShotHook/0.1",
+    )
+    kwargs: dict[str, Any] = {"config": config}
+    if settings.endpoint:
+        kwargs["endpoint_url"] = settings.endpoint
+    if settings.region:
+        kwargs["region_name"] = settings.region
+    if settings.access_key:
+        kwargs["aws_access_key_id"] = settings.access_key
+        kwargs["aws_secret_access_key"] = settings.secret_key.reveal()
+    session = boto3.session.Session()
+    return session.client("s3", **kwargs)
+
+
+class S3Storage:
+    def __init__(self, settings: StorageSettings, *, pool: int = 16) -> None:
+        self.settings = settings
+        self.bucket = settings.bucket
+        where = settings.endpoint or "AWS"
+        style = settings.addressing_style
+        addressing = "" if style is AddressingStyle.AUTO else f", {style.value}-style addressing"
+        self.label = f"s3://{self.bucket} at {where}{addressing}"
+        self._client = make_client(settings, pool=pool)
+
+    def put(self, key: str, data: bytes) -> str:
+        try:
+            self._client.put_object(
+                Bucket=self.bucket, Key=key, Body=data, ContentType="image/jpeg"
+            )
+        except Exception as exc:
+            raise classify(exc, self.settings) from exc
+        return f"s3://{self.bucket}/{key}"
+
+    def check(self) -> list[CheckStep]:
+        key = probe_key(self.settings.prefix)
+        body = b"shothook storage probe"
+
+        def head_bucket() -> str:
+            try:
+                reply = self._client.head_bucket(Bucket=self.bucket)
+            except Exception as exc:
+                raise classify(exc, self.settings) from exc
+            region = reply.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            found = region.get("x-amz-bucket-region", "")
+            return f"bucket {self.bucket} is reachable" + (f" (region {found})" if found else "")
+
+        def put_probe() -> str:
+            try:
+                self._client.put_object(Bucket=self.bucket, Key=key, Body=body)
+            except Exception as exc:
+                raise classify(exc, self.settings) from exc
+            return f"put {key} ({len(body)} bytes)"
+
+        def get_probe() -> str:
+            try:
+                got = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except Exception as exc:
+                raise classify(exc, self.settings, action="read") from exc
+            if got != body:
+                raise classify(ValueError("read back different bytes than written"), self.settings)
+            return "read back the same bytes"
+
+        def delete_probe() -> str:
+            try:
+                self._client.delete_object(Bucket=self.bucket, Key=key)
+            except Exception as exc:
+                raise classify(exc, self.settings, action="delete") from exc
+            return "deleted the probe"
+
+        return run_steps(
+            [
+                ("HeadBucket", head_bucket),
+                ("PutObject probe", put_probe),
+                ("GetObject probe", get_probe),
+                ("DeleteObject probe", delete_probe),
+            ]
+        )
+
+    def close(self) -> None:
+        self._client.close()

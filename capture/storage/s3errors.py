@@ -1,0 +1,173 @@
+"""Turn boto3/botocore failures into StorageErrors that say what is wrong and what to change.
+
+Errors that retrying cannot fix are `retryable=False`: uploads pause on them instead of
+hammering the server, and the advice names the setting to change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+    SSLError,
+)
+from botocore.exceptions import ConnectTimeoutError as BotoConnectTimeout
+
+from capture.config import StorageSettings
+from capture.errors import StorageError
+
+_TRANSIENT_CODES = {
+    "InternalError",
+    "ServiceUnavailable",
+    "SlowDown",
+    "RequestTimeout",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "OperationAborted",
+}
+
+
+def classify(exc: BaseException, settings: StorageSettings, action: str = "write") -> StorageError:
+    where = settings.endpoint or "AWS S3"
+    if isinstance(exc, StorageError):
+        return exc
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return StorageError(
+            "no S3 credentials found",
+            code="NoCredentials",
+            retryable=False,
+            advice="Enter an access key and secret key, or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or configure an AWS profile.",
+        )
+    if isinstance(exc, SSLError):
+        return StorageError(
+            f"TLS handshake with {where} failed: {exc}",
+            code="SSLError",
+            retryable=False,
+            advice="Check the endpoint URL (http:// vs https://) and the server's certificate.",
+        )
+    if isinstance(
+        exc, EndpointConnectionError | BotoConnectTimeout | ReadTimeoutError | ConnectionClosedError
+    ):
+        return StorageError(
+            f"cannot reach {where}: {exc}",
+            code=type(exc).__name__,
+            retryable=True,
+            advice="Uploads will retry; check the endpoint URL and the network.",
+        )
+    if isinstance(exc, ClientError):
+        return _client_error(exc, settings, where, action)
+    return StorageError(f"{action} failed: {exc}", code=type(exc).__name__, retryable=True)
+
+
+def _client_error(
+    exc: ClientError, settings: StorageSettings, where: str, action: str
+) -> StorageError:
+    response: dict[str, Any] = dict(exc.response)
+    error: dict[str, Any] = response.get("Error", {})
+    meta: dict[str, Any] = response.get("ResponseMetadata", {})
+    status = int(meta.get("HTTPStatusCode") or 0)
+    code = str(error.get("Code") or status or "Unknown")
+    message = str(error.get("Message") or "")
+    bucket = settings.bucket
+    detail = f"{code}: {message}" if message else code
+
+    if code in ("AccessDenied", "403", "Forbidden", "AllAccessDisabled"):
+        return StorageError(
+            f"access denied to bucket {bucket} at {where} ({detail})",
+            code="AccessDenied",
+            retryable=False,
+            advice=f"These keys may not {action} objects in {bucket}: grant them "
+            f"s3:PutObject (and s3:GetObject, s3:DeleteObject for the connection test) "
+            f"on {bucket}/*, or use keys that have it.",
+        )
+    if code == "InvalidAccessKeyId":
+        return StorageError(
+            f"the access key is not known at {where} ({detail})",
+            code=code,
+            retryable=False,
+            advice="Check the access key, and that the endpoint belongs to the provider "
+            "that issued it.",
+        )
+    if code == "SignatureDoesNotMatch":
+        return StorageError(
+            f"the secret key does not match the access key ({code})",
+            code=code,
+            retryable=False,
+            advice="Re-enter the secret key; check for spaces copied with it.",
+        )
+    if code in ("NoSuchBucket", "404", "NotFound") and action == "write":
+        return StorageError(
+            f"bucket {bucket} does not exist at {where}",
+            code="NoSuchBucket",
+            retryable=False,
+            advice="Create the bucket, or fix the bucket name, endpoint or region.",
+        )
+    if code in _TRANSIENT_CODES or status >= 500:
+        return StorageError(f"{where} answered {detail}", code=code, retryable=True)
+    region = _named_region(error, meta)
+    mismatch = bool(region and settings.region and region != settings.region)
+    if code in (
+        "PermanentRedirect",
+        "AuthorizationHeaderMalformed",
+        "IllegalLocationConstraintException",
+        "301",
+    ) or (mismatch and status in (301, 400)):
+        there = f"region {region}" if region else "another region"
+        return StorageError(
+            f"bucket {bucket} is in {there}, not {settings.region or 'the default region'} "
+            f"({detail})",
+            code="WrongRegion",
+            retryable=False,
+            advice=f"Set the region to {region}." if region else "Set the bucket's region.",
+        )
+    if code == "RequestTimeTooSkewed":
+        offset = _clock_offset(error)
+        shown = f"{offset:+.0f} s" if offset is not None else "too far"
+        return StorageError(
+            f"this computer's clock is {shown} off the server's ({code})",
+            code=code,
+            retryable=False,
+            advice="Set the system clock right (turn on network time sync), then resume.",
+        )
+    return StorageError(
+        f"{action} refused by {where} ({detail})",
+        code=code,
+        retryable=False,
+        advice="Check the storage settings; this error does not go away by retrying.",
+    )
+
+
+def _named_region(error: dict[str, Any], meta: dict[str, Any]) -> str:
+    headers: dict[str, Any] = meta.get("HTTPHeaders", {})
+    return str(error.get("Region") or headers.get("x-amz-bucket-region") or "")
+
+
+def _clock_offset(error: dict[str, Any]) -> float | None:
+    """Server time minus our request time, in seconds, from the error body."""
+    server, ours = _parse_time(error.get("ServerTime")), _parse_time(error.get("RequestTime"))
+    if server is None or ours is None:
+        return None
+    return (ours - server).total_seconds()
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,31 @@
+"""ShotHook: `uv run main.py` opens the window; `uv run main.py --headless ...` runs without one.
+
+Flags are described by `uv run main.py --help` and in README.md.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from capture.cli import UsageError, parse_args
+
+
+def main(argv: list[str]) -> int:
+    try:
+        args = parse_args(argv)
+    except UsageError as exc:
+        print(f"shothook: {exc} (see --help)", file=sys.stderr)
+        return 2
+    if args.headless or args.webhook_only or args.check_storage:
+        from capture import headless
+        from capture.errors import install_excepthooks
+
+        install_excepthooks(headless.report_crash)
+        return headless.run(args)
+    from gui.app import run_window
+
+    return run_window(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,129 @@
+"""Shared fixtures: real parts wherever users have real parts.
+
+- S3 is moto's server in its own process, over real HTTP on loopback.
+- Every test must leave no thread behind (checked after each test).
+- Qt runs on the offscreen platform.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from capture.config import StorageKind, StorageSettings  # noqa: E402
+from capture.paths import DataDir  # noqa: E402
+
+MOTO_START_TIMEOUT_S = 30.0
+THREAD_EXIT_GRACE_S = 5.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)  # polling a port that is not listening yet: nothing to wait on
+    return False
+
+
+@dataclass
+class MotoServer:
+    endpoint: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+def start_moto(port: int | None = None) -> MotoServer:
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if not wait_for_port(port, MOTO_START_TIMEOUT_S):
+        process.kill()
+        raise RuntimeError(f"moto server did not start on port {port}")
+    return MotoServer(f"http://127.0.0.1:{port}", port, process)
+
+
+def stop_moto(server: MotoServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def moto() -> Iterator[MotoServer]:
+    server = start_moto()
+    yield server
+    stop_moto(server)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials for moto through the standard AWS chain, and nothing from the real machine."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+
+@pytest.fixture
+def bucket(moto: MotoServer, aws_env: None) -> StorageSettings:
+    """A fresh bucket on the moto server; storage settings pointing at it."""
+    import boto3
+
+    name = f"shots-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=name)
+    client.close()
+    return StorageSettings(
+        kind=StorageKind.S3, endpoint=moto.endpoint, region="us-east-1", bucket=name
+    )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> DataDir:
+    return DataDir.resolve(tmp_path / "data").create()
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """Fail a test that leaves a thread of its own running (after a short grace to finish)."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_EXIT_GRACE_S
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    for thread in leaked:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    still = [t.name for t in leaked if t.is_alive() and not _is_pool_thread(t)]
+    assert not still, f"test left threads running: {still}"
+
+
+def _is_pool_thread(thread: threading.Thread) -> bool:
+    # asyncio's default executor (getaddrinfo) parks idle workers; they are not ours to stop.
+    return thread.name.startswith("asyncio_") and thread.daemon
