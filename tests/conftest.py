@@ -8,71 +8,29 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from capture.config import StorageKind, StorageSettings  # noqa: E402
-from capture.paths import DataDir  # noqa: E402
+from benchmarks.servers import (
+    MotoServer,
+    free_port,
+    start_moto,
+    stop_moto,
+    wait_for_port,
+)
+from capture.config import StorageKind, StorageSettings
+from capture.paths import DataDir
 
-MOTO_START_TIMEOUT_S = 30.0
+__all__ = ["MotoServer", "free_port", "start_moto", "stop_moto", "wait_for_port"]
+
 THREAD_EXIT_GRACE_S = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)  # polling a port that is not listening yet: nothing to wait on
-    return False
-
-
-@dataclass
-class MotoServer:
-    endpoint: str
-    port: int
-    process: subprocess.Popen[bytes]
-
-
-def start_moto(port: int | None = None) -> MotoServer:
-    port = port or free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    if not wait_for_port(port, MOTO_START_TIMEOUT_S):
-        process.kill()
-        raise RuntimeError(f"moto server did not start on port {port}")
-    return MotoServer(f"http://127.0.0.1:{port}", port, process)
-
-
-def stop_moto(server: MotoServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
 
 
 @pytest.fixture(scope="session")
