@@ -216,8 +216,12 @@ class Session:
 
     # -- capture ----------------------------------------------------------------------------
 
-    def take(self, tick: int) -> None:
-        """Take one round: a shot per publisher from the newest frame, or a 206 if none."""
+    def take(self, tick: int, due: float | None = None) -> None:
+        """Take one round: a shot per publisher from the newest frame, or a 206 if none.
+
+        `due` is the tick's slot on the monotonic clock; shots report how late they were taken.
+        """
+        late_ms = None if due is None else (time.monotonic() - due) * 1000
         frame = self._slot.latest()
         state, reason = self._source_state()
         if frame is None or frame.age() > LOST_AFTER_S or state is not SourceState.LIVE:
@@ -229,9 +233,9 @@ class Session:
             )
             self.missed(tick, f"No screenshot: {why}")
             return
-        self._shoot(tick, frame)
+        self._shoot(tick, frame, late_ms)
 
-    def _shoot(self, tick: int, frame: Frame) -> None:
+    def _shoot(self, tick: int, frame: Frame, late_ms: float | None = None) -> None:
         capture = self.settings.capture
         jpeg = encode_jpeg(frame.image, capture.jpeg_quality)
         thumb = thumbnail_jpeg(frame.image)
@@ -275,6 +279,7 @@ class Session:
                         "width": frame.width,
                         "height": frame.height,
                         "frame": frame.index,
+                        "late_ms": None if late_ms is None else round(late_ms, 3),
                     },
                 )
             )
@@ -438,7 +443,7 @@ class _CaptureLoop:
                     break
                 if stop.wait(max(0.0, tick.due - time.monotonic())):
                     break
-                session.take(tick.index)
+                session.take(tick.index, tick.due)
                 rounds += 1
                 session.progress.update(rounds=1)
         finally:
