@@ -21,7 +21,22 @@ def encode_jpeg(image: Image, quality: int = DEFAULT_QUALITY) -> bytes:
 
 def thumbnail_jpeg(image: Image, width: int = THUMB_WIDTH, quality: int = 70) -> bytes:
     """A small JPEG for the timeline (aspect kept)."""
+    return encode_jpeg(thumbnail_image(image, width), quality)
+
+
+def thumbnail_image(image: Image, width: int = THUMB_WIDTH) -> Image:
+    """`image` scaled to `width` pixels wide (aspect kept) by area averaging.
+
+    A frame is first halved while it is at least 4x the target (halving is INTER_AREA's fast
+    path, a 2x2 average), then averaged down in one step: the same picture to within a grey
+    level on average, at a fraction of the cost of one non-integer step from full size
+    (which took ~4.5 ms of each 1280x720 shot).
+    """
     h, w = image.shape[:2]
     height = max(1, round(h * width / w))
-    small = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
-    return encode_jpeg(np.asarray(small, dtype=np.uint8), quality)
+    small = image
+    while small.shape[1] >= 4 * width and small.shape[0] >= 4 * height:
+        half = (small.shape[1] // 2, small.shape[0] // 2)
+        small = np.asarray(cv2.resize(small, half, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    thumb = cv2.resize(small, (width, height), interpolation=cv2.INTER_AREA)
+    return np.asarray(thumb, dtype=np.uint8)
