@@ -34,10 +34,14 @@ def utc_digits(instant: datetime) -> str:
 
 def parse_utc_digits(digits: str) -> datetime:
     """Inverse of `utc_digits` (millisecond precision). Raises ValueError if malformed."""
-    if not re.fullmatch(r"\d{17}", digits):
+    if len(digits) != 17 or not digits.isascii() or not digits.isdigit():
         raise ValueError(f"expected 17 digits yyyyMMddHHmmssSSS, got {digits!r}")
-    base = datetime.strptime(digits[:14], _UTC_FORMAT).replace(tzinfo=UTC)
-    return base.replace(microsecond=int(digits[14:]) * 1000)
+    # Sliced by hand: strptime costs the webhook ~20 us per callback. datetime() still raises
+    # ValueError for a month, day, hour, minute or second out of range.
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+    hour, minute, second = int(digits[8:10]), int(digits[10:12]), int(digits[12:14])
+    millis = int(digits[14:])
+    return datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=UTC)
 
 
 def object_key(prefix: str, sid: str, cname: str, uid: int, captured_at: datetime) -> str:
