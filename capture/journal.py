@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +161,20 @@ class OpenShot:
     request_id: str | None
     payload_json: str | None
     callback_url: str
+
+
+@dataclass(frozen=True)
+class IncomingCallback:
+    """A callback the webhook received, with what it decided about it, to be journaled."""
+
+    remote: str
+    request_id: str | None
+    object_key: str | None
+    answered: int
+    checksum_ok: bool | None
+    verdict: str
+    code: int | None
+    raw_body: bytes
 
 
 @dataclass(frozen=True)
@@ -375,51 +389,71 @@ class Journal:
         raw_body: bytes,
     ) -> CallbackRecord:
         """Record a received callback, correlated with its shot by requestId (else object key)."""
-        text = raw_body[:RAW_BODY_KEEP].decode("utf-8", errors="replace")
+        incoming = IncomingCallback(
+            remote, request_id, object_key, answered, checksum_ok, verdict, code, raw_body
+        )
+        return self.add_callbacks([incoming])[0]
+
+    def add_callbacks(self, callbacks: Sequence[IncomingCallback]) -> list[CallbackRecord]:
+        """Record several received callbacks in one transaction (a group commit), in order."""
+        if not callbacks:
+            return []
+        received_at = iso(utc_now())
         with self._tx() as cur:
-            shot_id = _find_shot(cur, request_id, object_key)
-            delivery = 1
-            if request_id:
-                row = cur.execute(
-                    "SELECT COUNT(*) FROM callbacks WHERE request_id = ?", (request_id,)
-                ).fetchone()
-                delivery = int(row[0]) + 1
-            seq = self._next_seq(cur)
-            cur.execute(
-                "INSERT INTO callbacks(received_at, remote, request_id, object_key, shot_id,"
-                " delivery, answered, checksum_ok, verdict, code, raw_body, body_size, seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    iso(utc_now()),
-                    remote,
-                    request_id,
-                    object_key,
-                    shot_id,
-                    delivery,
-                    answered,
-                    None if checksum_ok is None else int(checksum_ok),
-                    verdict,
-                    code,
-                    text,
-                    len(raw_body),
-                    seq,
-                ),
-            )
-            callback_id = int(cur.lastrowid or 0)
-            if shot_id is not None:
-                cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, shot_id))
-        return CallbackRecord(callback_id, shot_id, delivery)
+            last = cur.execute(
+                "UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value",
+                (len(callbacks),),
+            ).fetchone()[0]
+            first_seq = int(last) - len(callbacks) + 1
+            return [
+                _insert_callback(cur, callback, received_at, first_seq + i)
+                for i, callback in enumerate(callbacks)
+            ]
 
 
-def _find_shot(cur: sqlite3.Cursor, request_id: str | None, object_key: str | None) -> int | None:
+def _insert_callback(
+    cur: sqlite3.Cursor, callback: IncomingCallback, received_at: str, seq: int
+) -> CallbackRecord:
+    request_id = callback.request_id
+    shot_id, delivery = None, 1
     if request_id:
-        row = cur.execute("SELECT id FROM shots WHERE request_id = ?", (request_id,)).fetchone()
-        if row:
-            return int(row[0])
-    if object_key:
         row = cur.execute(
-            "SELECT id FROM shots WHERE object_key = ? ORDER BY id DESC LIMIT 1", (object_key,)
+            "SELECT (SELECT id FROM shots WHERE request_id = ?1),"
+            " (SELECT COUNT(*) FROM callbacks WHERE request_id = ?1)",
+            (request_id,),
         ).fetchone()
-        if row:
-            return int(row[0])
-    return None
+        shot_id, delivery = row[0], int(row[1]) + 1
+    if shot_id is None and callback.object_key:
+        shot_id = _shot_by_key(cur, callback.object_key)
+    checksum_ok = callback.checksum_ok
+    cur.execute(
+        "INSERT INTO callbacks(received_at, remote, request_id, object_key, shot_id,"
+        " delivery, answered, checksum_ok, verdict, code, raw_body, body_size, seq)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            received_at,
+            callback.remote,
+            request_id,
+            callback.object_key,
+            shot_id,
+            delivery,
+            callback.answered,
+            None if checksum_ok is None else int(checksum_ok),
+            callback.verdict,
+            callback.code,
+            callback.raw_body[:RAW_BODY_KEEP].decode("utf-8", errors="replace"),
+            len(callback.raw_body),
+            seq,
+        ),
+    )
+    callback_id = int(cur.lastrowid or 0)
+    if shot_id is not None:
+        cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, shot_id))
+    return CallbackRecord(callback_id, shot_id, delivery)
+
+
+def _shot_by_key(cur: sqlite3.Cursor, object_key: str) -> int | None:
+    row = cur.execute(
+        "SELECT id FROM shots WHERE object_key = ? ORDER BY id DESC LIMIT 1", (object_key,)
+    ).fetchone()
+    return int(row[0]) if row else None

@@ -27,7 +27,8 @@ from capture import events
 from capture.config import is_loopback
 from capture.errors import PayloadError
 from capture.events import Event, EventSink
-from capture.journal import Journal
+from capture.groupcommit import GroupCommit
+from capture.journal import IncomingCallback, Journal
 from capture.payload import Received, parse_body
 from capture.runtime import StopToken
 
@@ -92,6 +93,7 @@ class WebhookServer:
         self._lock = threading.Lock()
         self._public_url = public_url
         self._mode = mode or AnswerMode()
+        self._writer = GroupCommit(journal)
 
     # -- settings changeable while running (from any thread) -------------------------------
 
@@ -143,6 +145,7 @@ class WebhookServer:
                 await stopped.wait()
         finally:
             await runner.cleanup()
+            await self._writer.close()
             self.ready.set()
 
     async def _bind(self, runner: web.AppRunner) -> bool:
@@ -196,7 +199,8 @@ class WebhookServer:
         if request.method != "POST":
             raise web.HTTPMethodNotAllowed(request.method, ["POST"])
         try:
-            raw = await asyncio.wait_for(request.read(), BODY_READ_TIMEOUT_S)
+            async with asyncio.timeout(BODY_READ_TIMEOUT_S):
+                raw = await request.read()
         except TimeoutError:
             raise web.HTTPRequestTimeout(reason="body not received in time") from None
         remote = request.remote or ""
@@ -208,15 +212,17 @@ class WebhookServer:
         verdict = self._verify(received, str(request.url))
         mode = self.mode
         answered = self._planned_status(mode, verdict)
-        record = self._journal.add_callback(
-            remote=remote,
-            request_id=received.request_id,
-            object_key=received.object_key,
-            answered=answered,
-            checksum_ok=verdict.checksum_ok,
-            verdict=verdict.text,
-            code=received.code,
-            raw_body=raw,
+        record = await self._writer.add(
+            IncomingCallback(
+                remote=remote,
+                request_id=received.request_id,
+                object_key=received.object_key,
+                answered=answered,
+                checksum_ok=verdict.checksum_ok,
+                verdict=verdict.text,
+                code=received.code,
+                raw_body=raw,
+            )
         )
         self._sink(
             Event(
