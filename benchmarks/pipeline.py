@@ -106,6 +106,7 @@ class Recorder:
         self.stamps: dict[str, dict[int, float]] = {name: {} for name in self.STAGES}
         self.frames: dict[int, int] = {}  # shot id -> index of the frame it was taken from
         self.late_ms: dict[int, float] = {}  # tick -> how late after its slot
+        self.post_ms: dict[int, float] = {}  # shot id -> the sender's POST round trip
         self.problems: list[str] = []
 
     def __call__(self, event: Event) -> None:
@@ -117,6 +118,8 @@ class Recorder:
             if event.name == events.SHOT_CAPTURED:
                 self.frames[int(fields["shot_id"])] = int(fields["frame"])
                 self.late_ms[int(fields["tick"])] = float(fields["late_ms"])
+            elif event.name == events.NOTIFY_ATTEMPT and fields.get("ok"):
+                self.post_ms[int(fields["shot_id"])] = float(fields["ms"])
             elif event.name in PROBLEMS:
                 self.problems.append(f"{event.name}: {fields}")
 
@@ -274,7 +277,8 @@ def _rows(source: PacedSource, recorder: Recorder, floor: BareShots, n: int) -> 
     med_ratio = median(latency) / median(floor.total_ms)
     latency_notes = (
         f"{n} shots of {WIDTH}x{HEIGHT}, JPEG quality {QUALITY}, local storage, embedded webhook",
-        f"ours by stage, median ms: {ours_split}",
+        f"ours by stage, median ms: {ours_split}; within notify, the sender's POST round trip"
+        f" {median(list(recorder.post_ms.values())):.1f}",
         f"floor by step, median ms: {floor_split}",
         f"ours counts from the frame's capture instant (<= {1000 / SOURCE_FPS:g} ms before the"
         " shot); the floor from the image in hand",

@@ -90,9 +90,7 @@ class BareJsonServer:
         asyncio.run(self._serve(stop))
 
     async def _serve(self, stop: StopToken) -> None:
-        loop = asyncio.get_running_loop()
-        stopped = asyncio.Event()
-        stop.on_set(lambda: loop.call_soon_threadsafe(stopped.set))
+        stopped = stop.asyncio_event()
         app = web.Application()
         app.router.add_post("/callback", self._callback)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)

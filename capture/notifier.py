@@ -63,8 +63,7 @@ class Notifier:
     async def _main(self, stop: StopToken) -> None:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[NotifyJob] = asyncio.Queue()
-        stopped = asyncio.Event()
-        stop.on_set(lambda: loop.call_soon_threadsafe(stopped.set))
+        stopped = stop.asyncio_event()
         with self._lock:
             self._loop, self._queue = loop, queue
             for job in self._early:

@@ -8,6 +8,7 @@ cooperative: `request_stop()` sets the token, then `join()` waits.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,13 @@ class StopToken:
     def wait(self, timeout: float | None = None) -> bool:
         """Sleep until set or timeout; True if set. The one sanctioned way for loops to pause."""
         return self._event.wait(timeout)
+
+    def asyncio_event(self) -> asyncio.Event:
+        """An event of the running asyncio loop, set (thread-safely) when this token is set."""
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        self.on_set(lambda: loop.call_soon_threadsafe(event.set))
+        return event
 
     def on_set(self, callback: Callable[[], object]) -> None:
         """Call `callback` (from the setting thread) when set; at once if already set."""

@@ -132,9 +132,7 @@ class WebhookServer:
         asyncio.run(self._serve(stop))
 
     async def _serve(self, stop: StopToken) -> None:
-        loop = asyncio.get_running_loop()
-        stopped = asyncio.Event()
-        stop.on_set(lambda: loop.call_soon_threadsafe(stopped.set))
+        stopped = stop.asyncio_event()
         app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         app.router.add_route("*", CALLBACK_PATH, self._callback)
         app.router.add_get("/", self._status)
