@@ -9,8 +9,10 @@ ours / floor: for a time, lower is better (goal such as "<= 1.5"); for a rate, h
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +120,43 @@ def slope(values: Sequence[float]) -> float:
     num = sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values))
     den = sum((i - mean_x) ** 2 for i in range(n))
     return num / den
+
+
+# -- time and CPU ----------------------------------------------------------------------------
+
+
+def process_cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) used so far by process `pid` (this one when None); NaN where
+    /proc is not there to read another process's."""
+    if pid is None:
+        return time.process_time()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Stopwatch:
+    """Wall time, and the CPU this process and `other` (a server's pid) used meanwhile."""
+
+    other: int | None = None
+    seconds: float = 0.0
+    cpu: float = 0.0
+    other_cpu: float = 0.0
+
+    def __enter__(self) -> Stopwatch:
+        self._t0 = time.perf_counter()
+        self._cpu0 = process_cpu_seconds()
+        self._other0 = process_cpu_seconds(self.other) if self.other else math.nan
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.seconds = time.perf_counter() - self._t0
+        self.cpu = process_cpu_seconds() - self._cpu0
+        if self.other:
+            self.other_cpu = process_cpu_seconds(self.other) - self._other0
 
 
 # -- the table -------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import boto3
 
-from benchmarks.harness import Bench, BenchError, Context, Row, median
+from benchmarks.harness import Bench, BenchError, Context, Row, Stopwatch, median
 from benchmarks.pipeline import QUALITY, pattern_frame
 from benchmarks.servers import MotoServer, start_moto, stop_moto
 from capture import events
@@ -72,15 +71,20 @@ def moto_credentials() -> Iterator[None]:
 class Run:
     count: int
     seconds: float
+    client_cpu: float  # CPU seconds this process used meanwhile
+    server_cpu: float  # CPU seconds moto used meanwhile
 
     @property
     def rate(self) -> float:
         return self.count / self.seconds
 
+    def per_shot_ms(self) -> tuple[float, float]:
+        return self.client_cpu / self.count * 1000, self.server_cpu / self.count * 1000
 
-def bare_puts(endpoint: str, bucket: str, keys: list[str], data: bytes, threads: int) -> Run:
+
+def bare_puts(moto: MotoServer, bucket: str, keys: list[str], data: bytes, threads: int) -> Run:
     """The floor: `threads` threads calling put_object in a loop on one boto3 client."""
-    client = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
+    client = boto3.client("s3", endpoint_url=moto.endpoint, region_name=REGION)
     todo = list(reversed(keys))
     lock = threading.Lock()
     errors: list[BaseException] = []
@@ -98,16 +102,15 @@ def bare_puts(endpoint: str, bucket: str, keys: list[str], data: bytes, threads:
                 return
 
     pool = [threading.Thread(target=loop, name=f"bare-put-{i}") for i in range(threads)]
-    started = time.perf_counter()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    seconds = time.perf_counter() - started
+    with Stopwatch(moto.process.pid) as watch:
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
     client.close()
     if errors:
         raise BenchError(f"bare put_object failed: {errors[0]}")
-    return Run(len(keys), seconds)
+    return Run(len(keys), watch.seconds, watch.cpu, watch.other_cpu)
 
 
 class UploadCounter:
@@ -168,7 +171,12 @@ def spooled_shots(journal: Journal, spool: Spool, data: bytes, count: int) -> li
 
 
 def pipeline_puts(
-    settings: StorageSettings, workdir: Path, data: bytes, count: int, workers: int
+    moto: MotoServer,
+    settings: StorageSettings,
+    workdir: Path,
+    data: bytes,
+    count: int,
+    workers: int,
 ) -> Run:
     """Ours: the shots through UploadQueue -> `workers` Uploaders -> one S3Storage."""
     journal = Journal(workdir / "journal.sqlite3")
@@ -184,11 +192,10 @@ def pipeline_puts(
     try:
         for worker in pool:
             worker.start()
-        started = time.perf_counter()
-        for item in items:
-            queue.put(item)
-        finished = counter.wait(UPLOAD_TIMEOUT_S)
-        seconds = time.perf_counter() - started
+        with Stopwatch(moto.process.pid) as watch:
+            for item in items:
+                queue.put(item)
+            finished = counter.wait(UPLOAD_TIMEOUT_S)
     finally:
         stuck = stop_all(pool, 10.0)
         storage.close()
@@ -198,7 +205,7 @@ def pipeline_puts(
             f"uploads: {counter.done} of {len(items)} done, failures {counter.failures[:2]},"
             f" stuck {stuck}"
         )
-    return Run(len(items), seconds)
+    return Run(len(items), watch.seconds, watch.cpu, watch.other_cpu)
 
 
 def run(ctx: Context) -> list[Row]:
@@ -219,8 +226,13 @@ def _measure(ctx: Context, moto: MotoServer, data: bytes, count: int, workers: i
     ours: list[Run] = []
     floor: list[Run] = []
     for rep in range(ctx.scale.reps):
-        floor.append(bare_puts(moto.endpoint, settings.bucket, keys, data, workers))
-        ours.append(pipeline_puts(settings, _fresh(ctx, f"ours{rep}"), data, count, workers))
+        # Alternate which goes first, so neither always meets a fuller moto.
+        for side in ("floor", "ours") if rep % 2 == 0 else ("ours", "floor"):
+            if side == "floor":
+                floor.append(bare_puts(moto, settings.bucket, keys, data, workers))
+            else:
+                folder = _fresh(ctx, f"ours{rep}")
+                ours.append(pipeline_puts(moto, settings, folder, data, count, workers))
         ctx.log(f"rep {rep + 1}: floor {floor[-1].rate:.1f}/s, ours {ours[-1].rate:.1f}/s")
     notes = [
         f"{count} shots of {len(data) / 1024:.0f} KiB per run, {USERS} users; moto {moto.endpoint}"
@@ -233,6 +245,14 @@ def _measure(ctx: Context, moto: MotoServer, data: bytes, count: int, workers: i
         + ", ".join(f"{r.rate:.1f}" for r in floor)
         + ")",
     ]
+    ours_cpu = [r.per_shot_ms() for r in ours]
+    floor_cpu = [r.per_shot_ms() for r in floor]
+    notes.append(
+        "CPU per shot, median ms: this process "
+        f"{median([c for c, _ in ours_cpu]):.1f} ours vs {median([c for c, _ in floor_cpu]):.1f}"
+        f" floor; moto {median([m for _, m in ours_cpu]):.1f} ours vs"
+        f" {median([m for _, m in floor_cpu]):.1f} floor (2 cores shared by both processes)"
+    )
     if ctx.scale.sweep:
         notes.append(_sweep(ctx, moto, settings, data, count, workers))
     ours_rate, floor_rate = median([r.rate for r in ours]), median([r.rate for r in floor])
@@ -254,8 +274,8 @@ def _sweep(
     parts = []
     for workers in sorted({1, 2, default, default * 2}):
         keys = [f"sweep/{uuid.uuid4().hex}/{i}.jpg" for i in range(count)]
-        bare = bare_puts(moto.endpoint, settings.bucket, keys, data, workers)
-        ours = pipeline_puts(settings, _fresh(ctx, f"sweep{workers}"), data, count, workers)
+        bare = bare_puts(moto, settings.bucket, keys, data, workers)
+        ours = pipeline_puts(moto, settings, _fresh(ctx, f"sweep{workers}"), data, count, workers)
         parts.append(f"{workers}: ours {ours.rate:.1f}, floor {bare.rate:.1f}")
         ctx.log(f"sweep {parts[-1]}")
     return "shots/s by worker/thread count: " + "; ".join(parts)
