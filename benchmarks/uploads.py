@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
+from botocore.config import Config
 
 from benchmarks.harness import Bench, BenchError, Context, Row, Stopwatch, median
 from benchmarks.pipeline import QUALITY, pattern_frame
@@ -83,8 +84,12 @@ class Run:
 
 
 def bare_puts(moto: MotoServer, bucket: str, keys: list[str], data: bytes, threads: int) -> Run:
-    """The floor: `threads` threads calling put_object in a loop on one boto3 client."""
-    client = boto3.client("s3", endpoint_url=moto.endpoint, region_name=REGION)
+    """The floor: `threads` threads calling put_object in a loop on one boto3 client. The
+    requests are the same as ours on the wire (no optional checksum, the same content type)."""
+    same_wire = Config(
+        request_checksum_calculation="when_required", response_checksum_validation="when_required"
+    )
+    client = boto3.client("s3", endpoint_url=moto.endpoint, region_name=REGION, config=same_wire)
     todo = list(reversed(keys))
     lock = threading.Lock()
     errors: list[BaseException] = []
@@ -96,7 +101,7 @@ def bare_puts(moto: MotoServer, bucket: str, keys: list[str], data: bytes, threa
                     return
                 key = todo.pop()
             try:
-                client.put_object(Bucket=bucket, Key=key, Body=data)
+                client.put_object(Bucket=bucket, Key=key, Body=data, ContentType="image/jpeg")
             except Exception as exc:
                 errors.append(exc)
                 return
@@ -140,33 +145,52 @@ class UploadCounter:
             )
 
 
+@dataclass(frozen=True)
+class UserShot:
+    tick: int
+    uid: int
+    sid: str
+    utc: str
+    key: str
+
+
+def user_shots(count: int) -> list[UserShot]:
+    """`count` shots of 8 users, round by round, named as a session names them; new sids each
+    time, so no two runs write the same keys."""
+    users = [(1001 + i, new_sid()) for i in range(USERS)]
+    shots = []
+    for tick in range(count // USERS):
+        now = datetime.now(UTC)
+        shots += [
+            UserShot(tick, uid, sid, utc_digits(now), object_key("bench", sid, CHANNEL, uid, now))
+            for uid, sid in users
+        ]
+    return shots
+
+
 def spooled_shots(journal: Journal, spool: Spool, data: bytes, count: int) -> list[UploadItem]:
-    """`count` shots of 8 users, round by round, spooled and journaled as the capture stage
-    leaves them for the upload stage."""
+    """`count` shots of 8 users, spooled and journaled as the capture stage leaves them for
+    the upload stage."""
     session_id = journal.start_session(
         source="benchmark", storage="s3", callback_url="", settings={}
     )
-    users = [(1001 + i, new_sid()) for i in range(USERS)]
     items = []
-    for tick in range(count // USERS):
-        now = datetime.now(UTC)
-        for uid, sid in users:
-            key = object_key("bench", sid, CHANNEL, uid, now)
-            path = spool.write(key, data)
-            shot = NewShot(
-                session_id,
-                tick,
-                sid,
-                uid,
-                CHANNEL,
-                key,
-                utc_digits(now),
-                CODE_COMPLETE,
-                MSG_COMPLETE,
-                size=len(data),
-                spool_path=str(path),
-            )
-            items.append(UploadItem(journal.add_shot(shot), key, str(path), len(data), data))
+    for shot in user_shots(count):
+        path = spool.write(shot.key, data)
+        new = NewShot(
+            session_id,
+            shot.tick,
+            shot.sid,
+            shot.uid,
+            CHANNEL,
+            shot.key,
+            shot.utc,
+            CODE_COMPLETE,
+            MSG_COMPLETE,
+            size=len(data),
+            spool_path=str(path),
+        )
+        items.append(UploadItem(journal.add_shot(new), shot.key, str(path), len(data), data))
     return items
 
 
@@ -222,7 +246,7 @@ def run(ctx: Context) -> list[Row]:
 
 def _measure(ctx: Context, moto: MotoServer, data: bytes, count: int, workers: int) -> Row:
     settings = _bucket(moto)
-    keys = [f"floor/{uuid.uuid4().hex}/{i}.jpg" for i in range(count)]
+    keys = [shot.key for shot in user_shots(count)]
     ours: list[Run] = []
     floor: list[Run] = []
     for rep in range(ctx.scale.reps):
@@ -238,7 +262,8 @@ def _measure(ctx: Context, moto: MotoServer, data: bytes, count: int, workers: i
         f"{count} shots of {len(data) / 1024:.0f} KiB per run, {USERS} users; moto {moto.endpoint}"
         " in its own process",
         f"ours: the engine's default {workers} upload workers, one S3Storage (pool"
-        f" {workers * 2}); floor: put_object on {workers} threads sharing one boto3 client",
+        f" {workers * 2}); floor: put_object on {workers} threads sharing one boto3 client,"
+        " the same requests on the wire (key names, content type, no optional checksum)",
         f"{len(ours)} run(s) each, alternated, medians shown (ours: "
         + ", ".join(f"{r.rate:.1f}" for r in ours)
         + "; floor: "
@@ -273,7 +298,7 @@ def _sweep(
     """Is the default worker count the limit? Ours and the floor at other thread counts."""
     parts = []
     for workers in sorted({1, 2, default, default * 2}):
-        keys = [f"sweep/{uuid.uuid4().hex}/{i}.jpg" for i in range(count)]
+        keys = [shot.key for shot in user_shots(count)]
         bare = bare_puts(moto, settings.bucket, keys, data, workers)
         ours = pipeline_puts(moto, settings, _fresh(ctx, f"sweep{workers}"), data, count, workers)
         parts.append(f"{workers}: ours {ours.rate:.1f}, floor {bare.rate:.1f}")
