@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.harness import Bench, BenchError, Context, Row, median
+from benchmarks.harness import Bench, BenchError, Context, Row, Stopwatch, median
 from benchmarks.servers import BareJsonServer
 from capture import events
 from capture.events import Event
@@ -44,6 +44,12 @@ class Load:
     errors: list[str]
     elapsed_s: float
     client_cpu_s: float
+    server_cpu_s: float  # CPU this process (the servers' threads) used meanwhile
+
+    @property
+    def server_us(self) -> float:
+        """Server CPU per callback answered, in microseconds."""
+        return self.server_cpu_s / max(1, self.ok) * 1e6
 
     @property
     def rate(self) -> float:
@@ -71,17 +77,18 @@ class CountingSink:
 def send_load(url: str, bodies: list[bytes], folder: Path, name: str) -> Load:
     path = folder / f"{name}.jsonl"
     path.write_bytes(b"".join(body + b"\n" for body in bodies))
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "benchmarks.loadgen"),
-            *("--url", url, "--bodies", str(path), "--connections", str(CONNECTIONS)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=LOADGEN_TIMEOUT_S,
-        check=False,
-    )
+    with Stopwatch() as watch:
+        done = subprocess.run(
+            [
+                *(sys.executable, "-m", "benchmarks.loadgen"),
+                *("--url", url, "--bodies", str(path), "--connections", str(CONNECTIONS)),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=LOADGEN_TIMEOUT_S,
+            check=False,
+        )
     if done.returncode != 0:
         raise BenchError(f"load generator failed: {done.stderr.strip()[-500:]}")
     out = json.loads(done.stdout)
@@ -92,6 +99,7 @@ def send_load(url: str, bodies: list[bytes], folder: Path, name: str) -> Load:
         errors=out["errors"],
         elapsed_s=out["elapsed_s"],
         client_cpu_s=out["client_cpu_s"],
+        server_cpu_s=watch.cpu,
     )
 
 
@@ -209,7 +217,9 @@ def _row(ours: list[Load], floor: list[Load], n: int) -> Row:
         " journaled with its checksum verified"
         if not lost
         else f"LOST {lost} callbacks",
-        f"load generator in its own process used {cpu:.0%} of a core",
+        f"server CPU per callback, median: ours {median([x.server_us for x in ours]):.0f} us,"
+        f" floor {median([x.server_us for x in floor]):.0f} us; the load generator, in its own"
+        f" process, used {cpu:.0%} of a core",
     ]
     errors = [e for load in ours + floor for e in load.errors]
     if errors:
