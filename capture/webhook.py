@@ -2,12 +2,13 @@
 
 `POST /callback` answers 200 with a JSON body when the notification is well-formed. Malformed
 JSON or wrong fields get 400 naming the problem, a body over 64 KiB gets 413, other methods 405;
-every error body is JSON and the server keeps serving. A tester can choose other answers (a
-status code, a delay, a non-JSON body, a dropped connection, 401 on a bad checksum) to watch
-the sender's retries.
+every error body is JSON and the server keeps serving. Slow clients are cut off: a connection
+must deliver its request headers, and then its body, within `client_timeout_s` each (408 for a
+body that trickles in). A tester can choose other answers (a status code, a delay, a non-JSON
+body, a dropped connection, 401 on a bad checksum) to watch the sender's retries.
 
-It listens on 127.0.0.1 unless told otherwise; if the port is taken it tries the next ones and
-says which it got.
+It listens on 127.0.0.1 unless told otherwise (any other address gets a warning: other machines
+can reach it); if the port is taken it tries the next ones and says which it got.
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ from aiohttp import web
 
 from capture import events
 from capture.config import is_loopback
-from capture.errors import PayloadError
+from capture.errors import ConfigError, PayloadError, report_loop_error, report_unexpected
 from capture.events import Event, EventSink
 from capture.journal import Journal
 from capture.payload import Received, parse_body
 from capture.runtime import StopToken
 
 MAX_BODY = 64 * 1024
-BODY_READ_TIMEOUT_S = 10.0
+CLIENT_TIMEOUT_S = 10.0  # for the request headers, then again for the body
+DELAY_MAX_S = 60.0
+RULE_ANSWER = "normal, status:CODE (200 to 599), delay:SECONDS (0 to 60), non-json, or drop"
+_WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 PORT_TRIES = 20
 CALLBACK_PATH = "/callback"
 
@@ -51,6 +55,26 @@ class AnswerMode:
     status: int = 500
     delay_s: float = 6.0
     reject_bad_checksum: bool = False
+
+    @classmethod
+    def parse(cls, text: str, *, reject_bad_checksum: bool = False) -> AnswerMode:
+        """A mode from its command-line form; raises ConfigError naming the rule."""
+        name, _, arg = text.strip().lower().partition(":")
+        kind = name.replace("-", "_")
+        try:
+            if kind in (AnswerKind.NORMAL, AnswerKind.NON_JSON, AnswerKind.DROP) and not arg:
+                return cls(AnswerKind(kind), reject_bad_checksum=reject_bad_checksum)
+            if kind == AnswerKind.STATUS and 200 <= int(arg) <= 599:
+                return cls(
+                    AnswerKind.STATUS, status=int(arg), reject_bad_checksum=reject_bad_checksum
+                )
+            if kind == AnswerKind.DELAY and 0 <= float(arg) <= DELAY_MAX_S:
+                return cls(
+                    AnswerKind.DELAY, delay_s=float(arg), reject_bad_checksum=reject_bad_checksum
+                )
+        except ValueError:
+            pass
+        raise ConfigError("webhook_answer", f"must be {RULE_ANSWER}", text)
 
     def describe(self) -> str:
         text = {
@@ -81,6 +105,7 @@ class WebhookServer:
         port: int = 8787,
         public_url: str = "",
         mode: AnswerMode | None = None,
+        client_timeout_s: float = CLIENT_TIMEOUT_S,
     ) -> None:
         self._journal = journal
         self._sink = sink
@@ -92,12 +117,15 @@ class WebhookServer:
         self._lock = threading.Lock()
         self._public_url = public_url
         self._mode = mode or AnswerMode()
+        self._client_timeout_s = client_timeout_s
 
     # -- settings changeable while running (from any thread) -------------------------------
 
     @property
     def url(self) -> str:
-        shown = f"[{self.host}]" if ":" in self.host else self.host
+        """The callback URL on this machine (loopback when listening on every address)."""
+        host = _WILDCARD_HOSTS.get(self.host, self.host)
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{self.port}{CALLBACK_PATH}"
 
     @property
@@ -131,12 +159,20 @@ class WebhookServer:
 
     async def _serve(self, stop: StopToken) -> None:
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(report_loop_error)
         stopped = asyncio.Event()
         stop.on_set(lambda: loop.call_soon_threadsafe(stopped.set))
         app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         app.router.add_route("*", CALLBACK_PATH, self._callback)
         app.router.add_get("/", self._status)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # keepalive_timeout also bounds how long a new connection may take to send its headers.
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self._client_timeout_s,
+            lingering_time=1.0,
+        )
         await runner.setup()
         try:
             if await self._bind(runner):
@@ -178,12 +214,16 @@ class WebhookServer:
         note = ""
         if self.requested_port and self.port != self.requested_port:
             note = f"port {self.requested_port} was taken; listening on {self.port}"
+        exposed = ""
         if not is_loopback(self.host):
-            note = (note + "; " if note else "") + (
-                f"listening on {self.host}: other machines can reach this webhook"
+            exposed = (
+                f"listening on {self.host}, not 127.0.0.1: other machines can reach this webhook"
             )
+            note = f"{note}; {exposed}" if note else exposed
         fields = {"url": self.url, "host": self.host, "port": self.port, "note": note}
         self._sink(Event(events.WEBHOOK_LISTENING, fields))
+        if exposed:
+            self._sink(Event(events.WARNING, {"message": exposed}))
 
     # -- handlers ---------------------------------------------------------------------------
 
@@ -195,10 +235,14 @@ class WebhookServer:
     async def _callback(self, request: web.Request) -> web.StreamResponse:
         if request.method != "POST":
             raise web.HTTPMethodNotAllowed(request.method, ["POST"])
+        if (request.content_length or 0) > MAX_BODY:
+            raise web.HTTPRequestEntityTooLarge(MAX_BODY, request.content_length or 0)
         try:
-            raw = await asyncio.wait_for(request.read(), BODY_READ_TIMEOUT_S)
+            raw = await asyncio.wait_for(request.read(), self._client_timeout_s)
         except TimeoutError:
-            raise web.HTTPRequestTimeout(reason="body not received in time") from None
+            raise web.HTTPRequestTimeout(
+                reason=f"body not received within {self._client_timeout_s:g} s"
+            ) from None
         remote = request.remote or ""
         try:
             received = parse_body(raw)
@@ -341,3 +385,8 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         if exc.status == 405:
             response.headers["Allow"] = "POST"
         return response
+    except (ConnectionError, web.RequestPayloadError):
+        raise  # the client went away or broke its body: aiohttp closes the connection
+    except Exception as exc:
+        report_unexpected(f"webhook handling {request.method} {request.path}", exc)
+        return _error(500, f"internal error: {type(exc).__name__}")

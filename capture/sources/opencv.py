@@ -16,13 +16,8 @@ OPEN_TIMEOUT_MS = 5000
 READ_TIMEOUT_MS = 5000
 
 
-def _timeouts() -> list[int]:
-    return [
-        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
-        OPEN_TIMEOUT_MS,
-        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-        READ_TIMEOUT_MS,
-    ]
+def _timeouts(open_ms: int = OPEN_TIMEOUT_MS, read_ms: int = READ_TIMEOUT_MS) -> list[int]:
+    return [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms]
 
 
 class _OpenCVSource:
@@ -84,14 +79,23 @@ class CameraSource(_OpenCVSource):
 
 
 class StreamSource(_OpenCVSource):
-    """rtsp://, http(s)://... anything FFmpeg reads, with open and read timeouts."""
+    """rtsp://, http(s)://... anything FFmpeg reads (MJPEG over HTTP included), with open and
+    read timeouts: a stream that stops sending frames makes `read` return None after
+    `read_timeout_ms`, so a frozen stream counts as lost."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        open_timeout_ms: int = OPEN_TIMEOUT_MS,
+        read_timeout_ms: int = READ_TIMEOUT_MS,
+    ) -> None:
         super().__init__(f"stream {url}")
         self.url = url
+        self._timeouts = _timeouts(open_timeout_ms, read_timeout_ms)
 
     def _capture(self) -> Any:
-        return cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, _timeouts())
+        return cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, self._timeouts)
 
 
 class FileSource(_OpenCVSource):
