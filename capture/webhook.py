@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from capture import events
 from capture.config import is_loopback
@@ -172,6 +174,7 @@ class WebhookServer:
             handle_signals=False,
             keepalive_timeout=self._client_timeout_s,
             lingering_time=1.0,
+            logger=self._protocol_logger(),
         )
         await runner.setup()
         try:
@@ -225,6 +228,13 @@ class WebhookServer:
         if exposed:
             self._sink(Event(events.WARNING, {"message": exposed}))
 
+    def _protocol_logger(self) -> logging.Logger:
+        """aiohttp logs requests it rejects before our handler runs (malformed HTTP); those
+        become rejections like any other, instead of tracebacks in the log."""
+        logger = logging.Logger("capture.webhook.http")  # not registered: one per server
+        logger.addHandler(_ProtocolErrors(self))
+        return logger
+
     # -- handlers ---------------------------------------------------------------------------
 
     async def _status(self, _request: web.Request) -> web.Response:
@@ -247,7 +257,7 @@ class WebhookServer:
         try:
             received = parse_body(raw)
         except PayloadError as exc:
-            self._record_rejected(remote, raw, exc)
+            self.record_rejected(remote, raw, 400, exc.message, exc.field)
             return _error(400, exc.message, exc.field)
         verdict = self._verify(received, str(request.url))
         mode = self.mode
@@ -326,27 +336,50 @@ class WebhookServer:
             raise asyncio.CancelledError
         return web.json_response(body)
 
-    def _record_rejected(self, remote: str, raw: bytes, exc: PayloadError) -> None:
+    def record_rejected(
+        self, remote: str, raw: bytes, status: int, problem: str, field: str = ""
+    ) -> None:
         guess = _loose_fields(raw)
         self._journal.add_callback(
             remote=remote,
             request_id=guess.get("requestId"),
             object_key=guess.get("object"),
-            answered=400,
+            answered=status,
             checksum_ok=None,
-            verdict=f"rejected (400): {exc.message}",
+            verdict=f"rejected ({status}): {problem}",
             code=None,
             raw_body=raw,
         )
         self._sink(
             Event(
                 events.CALLBACK_REJECTED,
-                {"status": 400, "problem": exc.message, "field": exc.field, "bytes": len(raw)},
+                {"status": status, "problem": problem, "field": field, "bytes": len(raw)},
             )
         )
 
     def with_mode(self, **changes: Any) -> AnswerMode:
         return replace(self.mode, **changes)
+
+
+class _ProtocolErrors(logging.Handler):
+    """Receives aiohttp's server log: malformed requests are rejections; anything else is
+    unexpected and reported."""
+
+    def __init__(self, server: WebhookServer) -> None:
+        super().__init__(logging.DEBUG)
+        self._server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            remote = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+            first_line = exc.message.strip().splitlines()[0].rstrip(":")
+            problem = f"malformed HTTP request: {first_line}"
+            self._server.record_rejected(remote, b"", exc.code, problem)
+        elif isinstance(exc, BaseException) and not isinstance(exc, ConnectionError):
+            report_unexpected("webhook (HTTP layer)", exc)
+        elif record.levelno >= logging.ERROR:
+            report_unexpected("webhook (HTTP layer)", RuntimeError(record.getMessage()))
 
 
 def _loose_fields(raw: bytes) -> dict[str, str]:

@@ -24,22 +24,32 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
 import cv2
 import numpy as np
 import pytest
 from conftest import MOTO_START_TIMEOUT_S, MotoServer, free_port, stop_moto, wait_for_port
 
 from capture import events
+from capture.config import StorageSettings
 from capture.engine import Engine
+from capture.errors import install_excepthooks
 from capture.events import Event, EventSink
-from capture.journal import connect
+from capture.journal import Journal, NewShot, connect
+from capture.naming import new_request_id, new_sid, object_key, utc_digits
+from capture.notifier import Notifier, NotifyJob
 from capture.paths import DataDir
+from capture.payload import Notification
+from capture.runtime import ThreadWorker
+from capture.webhook import WebhookServer
 
 POLL_S = 0.05
 JOIN_S = 5.0
+WAIT_S = 30.0
 
 
 def reset(sock: socket.socket) -> None:
@@ -332,7 +342,8 @@ class Behaviour:
 
     name: str
     respond: Callable[[FaultyServer, socket.socket], None]
-    tls: bool = False
+    tls: bool = False  # the server speaks TLS
+    scheme: str = "http"  # the URL the sender is given
 
 
 class FaultyServer(LoopbackServer):
@@ -347,8 +358,7 @@ class FaultyServer(LoopbackServer):
 
     @property
     def url(self) -> str:
-        scheme = "https" if self.behaviour.tls else "http"
-        return f"{scheme}://127.0.0.1:{self.port}/callback"
+        return f"{self.behaviour.scheme}://127.0.0.1:{self.port}/callback"
 
     def handle(self, conn: socket.socket) -> None:
         if not self.behaviour.tls:
@@ -397,7 +407,7 @@ def tls_untrusted() -> Behaviour:
         server.receive(conn)  # never reached when the client refuses the certificate
         conn.sendall(http_response(200, b"{}"))
 
-    return Behaviour("TLS, untrusted certificate", respond, tls=True)
+    return Behaviour("TLS, untrusted certificate", respond, tls=True, scheme="https")
 
 
 def plain_http_to_tls_client() -> Behaviour:
@@ -408,7 +418,7 @@ def plain_http_to_tls_client() -> Behaviour:
             conn.recv(65536)
             conn.sendall(http_response(400, b"plain HTTP here"))
 
-    return Behaviour("plain HTTP behind an https URL", respond)
+    return Behaviour("plain HTTP behind an https URL", respond, scheme="https")
 
 
 def self_signed_context(folder: Path) -> ssl.SSLContext:
@@ -520,6 +530,45 @@ class S3ErrorServer:
         self._thread.join(JOIN_S)
 
 
+# -- S3 through moto, and a proxy in front of it -------------------------------------------------
+
+
+def s3_client(endpoint: str, keys: Keys | None = None) -> Any:
+    creds = {}
+    if keys is not None:
+        creds = {"aws_access_key_id": keys.access_key, "aws_secret_access_key": keys.secret_key}
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **creds)
+
+
+def versions_per_key(endpoint: str, bucket: str, keys: Keys | None = None) -> dict[str, int]:
+    client = s3_client(endpoint, keys)
+    try:
+        listing = client.list_object_versions(Bucket=bucket)
+    finally:
+        client.close()
+    counts: dict[str, int] = {}
+    for version in listing.get("Versions", []):
+        counts[version["Key"]] = counts.get(version["Key"], 0) + 1
+    return counts
+
+
+@pytest.fixture(name="versioned")
+def versioned_fixture(bucket: StorageSettings) -> StorageSettings:
+    """The test's bucket with versioning on: every PUT of a key leaves a version."""
+    client = s3_client(bucket.endpoint)
+    client.put_bucket_versioning(
+        Bucket=bucket.bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    client.close()
+    return bucket
+
+
+@pytest.fixture(name="proxy")
+def proxy_fixture(moto: MotoServer) -> Iterator[TcpProxy]:
+    with TcpProxy(moto.port) as running:
+        yield running
+
+
 # -- moto with IAM auth enforced --------------------------------------------------------------
 
 
@@ -561,8 +610,6 @@ def shared_auth_moto(request: pytest.FixtureRequest) -> AuthMoto:
 def start_auth_moto(bucket: str = "authshots") -> AuthMoto:
     """A moto server that checks signatures and IAM policies after its first SETUP_ACTIONS
     requests (moto's INITIAL_NO_AUTH_ACTION_COUNT), with two users and a bucket."""
-    import boto3
-
     port = free_port()
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_ACTIONS)}
     process = subprocess.Popen(
@@ -597,6 +644,74 @@ def start_auth_moto(bucket: str = "authshots") -> AuthMoto:
         Keys(good["AccessKeyId"], good["SecretAccessKey"]),
         Keys(weak["AccessKeyId"], weak["SecretAccessKey"]),
     )
+
+
+# -- the real sender, on its own ----------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    job: NotifyJob
+    delivered: bool
+
+
+class Harness:
+    """A real Notifier on its own thread, journaling into a real SQLite journal."""
+
+    def __init__(self, data_dir: DataDir) -> None:
+        self.data_dir = data_dir
+        self.journal = Journal(data_dir.journal)
+        self.log = EventLog()
+        self._done: dict[int, bool] = {}
+        self._cond = threading.Condition()
+        self.notifier = Notifier(self.journal, self.log, self._finished)
+        self.session_id = self.journal.start_session(
+            source="test", storage="none", callback_url="", settings={}
+        )
+
+    def _finished(self, job: NotifyJob, delivered: bool) -> None:
+        with self._cond:
+            self._done[job.shot_id] = delivered
+            self._cond.notify_all()
+
+    def send(self, url: str, checksum_url: str | None = None) -> Sent:
+        """Notify `url` about a new shot; wait until the delivery is over (all attempts).
+        `checksum_url` computes the checksum for another address (so it will not verify)."""
+        sid, now = new_sid(), datetime.now(UTC)
+        key = object_key("", sid, "faults", 7, now)
+        shot_id = self.journal.add_shot(
+            NewShot(self.session_id, 0, sid, 7, "faults", key, utc_digits(now), 200, "x")
+        )
+        note = Notification(new_request_id(sid, now), "faults", 7, key, utc_digits(now))
+        body = note.encode(checksum_url or url)
+        self.journal.notification_created(shot_id, note.request_id, body.decode(), url)
+        job = NotifyJob(shot_id, note.request_id, key, 200, url, body)
+        self.notifier.submit(job)
+        with self._cond:
+            assert self._cond.wait_for(lambda: shot_id in self._done, WAIT_S)
+            return Sent(job, self._done[shot_id])
+
+    def attempts(self, shot_id: int) -> list[tuple[int, str, int | None, str]]:
+        rows = query(
+            self.data_dir,
+            "SELECT attempt, request_id, status, error FROM attempts WHERE shot_id = ?"
+            " ORDER BY attempt",
+            shot_id,
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def notifier_harness(data_dir: DataDir) -> Iterator[Harness]:
+    made = Harness(data_dir)
+    worker = ThreadWorker("notify", made.notifier)
+    worker.start()
+    try:
+        yield made
+    finally:
+        worker.request_stop()
+        assert worker.join(10.0)
+        made.journal.close()
 
 
 # -- subprocess helpers --------------------------------------------------------------------------
@@ -696,3 +811,80 @@ def query(data_dir: DataDir, sql: str, *args: object) -> list[sqlite3.Row]:
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+# -- the embedded webhook, on its own --------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def running_webhook(journal: Journal, sink: EventSink, **kwargs: Any) -> Iterator[WebhookServer]:
+    """The embedded webhook on a plain thread and an ephemeral port, stopped at the end."""
+    server = WebhookServer(journal, sink, port=0, **kwargs)
+    worker = ThreadWorker("webhook", server)
+    worker.start()
+    assert server.ready.wait(10.0) and server.port, server.error
+    try:
+        yield server
+    finally:
+        worker.request_stop()
+        assert worker.join(10.0)
+
+
+def exchange(port: int, request: bytes, timeout: float = 10.0) -> bytes:
+    """Send raw bytes, read the answer until the server closes (a reset ends it too)."""
+    chunks = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(request)
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def post(path: str, body: bytes, *headers: str, method: str = "POST") -> bytes:
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        *headers,
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def status_of(response: bytes) -> int:
+    head = response.split(b"\r\n", 1)[0].split()
+    assert len(head) >= 2 and head[0].startswith(b"HTTP/1."), response[:200]
+    return int(head[1])
+
+
+def json_body(response: bytes) -> dict[str, Any]:
+    return dict(json.loads(response.partition(b"\r\n\r\n")[2]))
+
+
+class Unexpected:
+    """Collects what reaches the crash reporter (install_excepthooks), for a test to check."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, BaseException]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, where: str, exc: BaseException) -> None:
+        with self._lock:
+            self.errors.append((where, exc))
+
+
+@contextlib.contextmanager
+def collecting_unexpected() -> Iterator[Unexpected]:
+    collected = Unexpected()
+    restore = install_excepthooks(collected)
+    try:
+        yield collected
+    finally:
+        restore()

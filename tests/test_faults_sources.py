@@ -58,7 +58,7 @@ def test_stream_stopped_and_restarted_mid_run(data_dir: DataDir) -> None:
             WAIT_S,
             "the source to go to reconnecting",
         )
-        missed = log.wait_count(events.TICK_MISSED, 2, WAIT_S, after=lost_at)
+        missed = log.wait_count(events.TICK_MISSED, 1, WAIT_S, after=lost_at)
         log.wait_for(
             lambda: {m["shot_id"] for m in missed} <= set(received_206(log)),
             WAIT_S,
@@ -73,8 +73,8 @@ def test_stream_stopped_and_restarted_mid_run(data_dir: DataDir) -> None:
             WAIT_S,
             "the source to be live again",
         )
-        resumed = log.wait_count(events.SHOT_CAPTURED, 2, WAIT_S, after=back_at)
-        log.wait_count(events.NOTIFY_SUCCEEDED, 2, WAIT_S, after=back_at)
+        resumed = log.wait_count(events.SHOT_CAPTURED, 1, WAIT_S, after=back_at)
+        log.wait_count(events.NOTIFY_SUCCEEDED, 1, WAIT_S, after=back_at)
         engine.stop_session()
 
     # Every interval is accounted for: a shot, or a 206 saying why there was none.
@@ -95,7 +95,7 @@ def test_stream_stopped_and_restarted_mid_run(data_dir: DataDir) -> None:
     before = [s["frame"] for s in log.named(events.SHOT_CAPTURED) if s not in resumed]
     assert min(s["frame"] for s in resumed) > max(before)
     rows = query(data_dir, "SELECT code, msg, notify_state FROM shots WHERE code = 206")
-    assert len(rows) >= 2
+    assert len(rows) >= len(missed)
     assert all(r["notify_state"] == "delivered" and "reconnecting" in r["msg"] for r in rows)
 
 

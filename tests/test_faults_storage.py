@@ -12,27 +12,28 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from conftest import MotoServer
-from faultkit import (
+from faultkit import (  # noqa: F401 - proxy and versioned are fixtures
     AuthMoto,
     EventLog,
     Keys,
     S3Answer,
     S3ErrorServer,
     TcpProxy,
+    proxy_fixture,
     query,
     running_engine,
     s3_error,
     shared_auth_moto,
+    versioned_fixture,
+    versions_per_key,
 )
 
 from capture import events, headless
@@ -46,42 +47,6 @@ from capture.sources import SyntheticSource
 from capture.storage.s3 import S3Storage
 
 WAIT_S = 30.0
-
-
-def s3_client(endpoint: str, keys: Keys | None = None) -> Any:
-    creds = {}
-    if keys is not None:
-        creds = {"aws_access_key_id": keys.access_key, "aws_secret_access_key": keys.secret_key}
-    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **creds)
-
-
-def versions_per_key(endpoint: str, bucket: str, keys: Keys | None = None) -> dict[str, int]:
-    client = s3_client(endpoint, keys)
-    try:
-        listing = client.list_object_versions(Bucket=bucket)
-    finally:
-        client.close()
-    counts: dict[str, int] = {}
-    for version in listing.get("Versions", []):
-        counts[version["Key"]] = counts.get(version["Key"], 0) + 1
-    return counts
-
-
-@pytest.fixture
-def versioned(bucket: StorageSettings) -> StorageSettings:
-    """The test's bucket with versioning on: every PUT of a key leaves a version."""
-    client = s3_client(bucket.endpoint)
-    client.put_bucket_versioning(
-        Bucket=bucket.bucket, VersioningConfiguration={"Status": "Enabled"}
-    )
-    client.close()
-    return bucket
-
-
-@pytest.fixture
-def proxy(moto: MotoServer) -> Iterator[TcpProxy]:
-    with TcpProxy(moto.port) as running:
-        yield running
 
 
 @pytest.fixture
@@ -137,7 +102,7 @@ def test_storage_down_mid_run_every_shot_arrives_once_oldest_first(
     )
     with running_engine(data_dir, log) as engine:
         start_synthetic(engine)
-        session = engine.start_session(settings, count=6, upload_workers=1)
+        session = engine.start_session(settings, count=5, upload_workers=1)
         log.wait_count(events.UPLOAD_SUCCEEDED, 1, WAIT_S)
 
         down_at = log.mark()
@@ -153,7 +118,7 @@ def test_storage_down_mid_run_every_shot_arrives_once_oldest_first(
         engine.stop_session()
 
     shots = query(data_dir, "SELECT id, object_key, upload_state, notify_state FROM shots")
-    assert len(shots) == 6
+    assert len(shots) == 5
     assert all(s["upload_state"] == "uploaded" and s["notify_state"] == "delivered" for s in shots)
     # S3 holds each shot exactly once: one PUT that got through per key.
     assert versions_per_key(versioned.endpoint, versioned.bucket) == {
