@@ -284,6 +284,37 @@ def test_permanent_s3_errors_say_what_to_change(
     assert server.requests, "the error came over HTTP"
 
 
+def test_paused_uploads_resume_when_the_fault_is_fixed(data_dir: DataDir, aws_env: None) -> None:
+    """A pause is not the end: the queue probes (every 30 s, or at once on retry_now) and the
+    first upload that gets through resumes everything."""
+    skew = s3_error(
+        "RequestTimeTooSkewed", "too large", RequestTime=SKEWED_REQUEST, ServerTime=SKEWED_SERVER
+    )
+    log = EventLog()
+    with S3ErrorServer(S3Answer(403, skew)) as server, running_engine(data_dir, log) as engine:
+        settings = Settings(
+            capture=CaptureSettings(source="synthetic", interval=1),
+            storage=s3_settings(server.endpoint),
+        )
+        start_synthetic(engine)
+        session = engine.start_session(settings, count=2)
+        (paused,) = log.wait_count(events.UPLOADS_PAUSED, 1, WAIT_S)
+        assert session.progress.wait_for(lambda p: p.capture_done, WAIT_S)
+        assert session.uploads.pause is not None and session.uploads.retry_in() > 20
+
+        server.reply = S3Answer(200, b"", {"ETag": '"0123456789abcdef"'})  # the clock was set
+        session.uploads.retry_now()
+        assert session.drain(WAIT_S)
+        engine.stop_session()
+
+    assert paused["code"] == "RequestTimeTooSkewed" and "20 min behind" in paused["reason"]
+    assert len(log.named(events.UPLOADS_RESUMED)) == 1
+    assert len(log.named(events.NOTIFY_SUCCEEDED)) == 2
+    failures = log.named(events.UPLOAD_FAILED)
+    assert {f["code"] for f in failures} == {"RequestTimeTooSkewed"}
+    assert len(failures) <= 2, "paused: no attempt until the probe (one in flight at most)"
+
+
 def test_clock_skew_without_times_in_the_body_uses_the_date_header(aws_env: None) -> None:
     server_time = datetime.now(UTC) + timedelta(hours=1, minutes=2)
     reply = S3Answer(
