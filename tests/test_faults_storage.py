@@ -54,6 +54,11 @@ def auth_moto(request: pytest.FixtureRequest) -> AuthMoto:
     return shared_auth_moto(request)
 
 
+def synthetic_settings(storage: StorageSettings) -> Settings:
+    """The test pattern every second, into `storage`."""
+    return Settings(capture=CaptureSettings(source="synthetic", interval=1), storage=storage)
+
+
 def start_synthetic(engine: Engine) -> None:
     source = SyntheticSource()
     source.open()
@@ -96,10 +101,7 @@ def test_storage_down_mid_run_every_shot_arrives_once_oldest_first(
     data_dir: DataDir, versioned: StorageSettings, proxy: TcpProxy
 ) -> None:
     log = EventLog()
-    settings = Settings(
-        capture=CaptureSettings(source="synthetic", interval=1),
-        storage=replace(versioned, endpoint=proxy.endpoint),
-    )
+    settings = synthetic_settings(replace(versioned, endpoint=proxy.endpoint))
     with running_engine(data_dir, log) as engine:
         start_synthetic(engine)
         session = engine.start_session(settings, count=5, upload_workers=1)
@@ -292,10 +294,7 @@ def test_paused_uploads_resume_when_the_fault_is_fixed(data_dir: DataDir, aws_en
     )
     log = EventLog()
     with S3ErrorServer(S3Answer(403, skew)) as server, running_engine(data_dir, log) as engine:
-        settings = Settings(
-            capture=CaptureSettings(source="synthetic", interval=1),
-            storage=s3_settings(server.endpoint),
-        )
+        settings = synthetic_settings(s3_settings(server.endpoint))
         start_synthetic(engine)
         session = engine.start_session(settings, count=2)
         (paused,) = log.wait_count(events.UPLOADS_PAUSED, 1, WAIT_S)
@@ -382,7 +381,7 @@ def test_wrong_keys_pause_uploads_and_lose_nothing(auth_moto: AuthMoto, data_dir
         access_key=auth_moto.good.access_key,
         secret_key=Secret("a-wrong-secret"),
     )
-    settings = Settings(capture=CaptureSettings(source="synthetic", interval=1), storage=storage)
+    settings = synthetic_settings(storage)
     with running_engine(data_dir, log) as engine:
         start_synthetic(engine)
         session = engine.start_session(settings, count=2)
@@ -453,10 +452,7 @@ def test_shot_whose_spool_file_vanished_is_notified_as_206(
     data_dir: DataDir, versioned: StorageSettings, proxy: TcpProxy
 ) -> None:
     log = EventLog()
-    settings = Settings(
-        capture=CaptureSettings(source="synthetic", interval=1),
-        storage=replace(versioned, endpoint=proxy.endpoint),
-    )
+    settings = synthetic_settings(replace(versioned, endpoint=proxy.endpoint))
     proxy.down()
     with running_engine(data_dir, log) as engine:
         start_synthetic(engine)
