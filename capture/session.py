@@ -224,9 +224,12 @@ class Session:
             if state is SourceState.LIVE and frame is not None:
                 state = SourceState.STALE
             age = f"no frame for {frame.age():.1f} s" if frame is not None else "no frame yet"
-            why = f"{age}: {self._source_label} is {state.value}" + (
-                f" ({reason})" if reason else ""
+            where = (
+                "no video source"
+                if state is SourceState.NO_SOURCE
+                else f"{self._source_label} is {state.value}"
             )
+            why = f"{age}: {where}" + (f" ({reason})" if reason else "")
             self.missed(tick, f"No screenshot: {why}")
             return
         self._shoot(tick, frame)
@@ -337,8 +340,10 @@ class Session:
     def _uploaded(self, item: UploadItem) -> None:
         with self._open_lock:
             meta = self._open.pop(item.shot_id)
-        self.progress.update(uploaded=1, open_uploads=-1)
+        # Count the notification as open before the upload as done, so that `drain` never sees
+        # a moment with nothing open between the two and stops before the notification is sent.
         self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
+        self.progress.update(uploaded=1, open_uploads=-1)
 
     def _notify(
         self,

@@ -23,6 +23,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from capture.config import StorageKind, StorageSettings
+from capture.engine import Engine
 from capture.events import Event
 from capture.paths import DataDir
 
@@ -162,3 +163,11 @@ def _is_pool_thread(thread: threading.Thread) -> bool:
 @pytest.fixture
 def event_log() -> EventLog:
     return EventLog()
+
+
+@pytest.fixture
+def engine(data_dir: DataDir, event_log: EventLog) -> Iterator[Engine]:
+    """An engine on plain threads reporting to `event_log`; closed (nothing stuck) afterwards."""
+    engine = Engine(data_dir, event_log)
+    yield engine
+    assert engine.close() == [], "engine loops did not stop"
