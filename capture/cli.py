@@ -182,6 +182,6 @@ def parse_seconds(field: str, value: str) -> float:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if seconds < 0:
+    if not seconds >= 0:  # also refuses nan
         raise ConfigError(field, "a number of seconds, 0 or more", value)
     return seconds

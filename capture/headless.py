@@ -11,7 +11,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import IO, Any, TextIO
 
 from capture import events
@@ -35,13 +35,14 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
         settings = settings_from_args(args)
         count = parse_count(args.count)
         drain = parse_seconds("drain_timeout", args.drain_timeout)
+        data_dir = _data_dir(args.data_dir)
+        event_stream = _open_events(None if args.check_storage else args.events)
     except ConfigError as exc:
         print(f"shothook: {exc}", file=stderr)
         return EXIT_CONFIG
-    data_dir = DataDir.resolve(args.data_dir)
     if args.check_storage:
         return _check_storage(settings, data_dir, stderr)
-    with _event_stream(args.events) as stream:
+    with event_stream as stream:
         sink = Fanout(Progress(stderr))
         if stream is not None:
             sink.add(JsonLinesWriter(stream))
@@ -141,15 +142,24 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-@contextlib.contextmanager
-def _event_stream(target: str | None) -> Iterator[IO[str] | None]:
-    if target is None:
-        yield None
-    elif target == "-":
-        yield sys.stdout
-    else:
-        with open(target, "a", encoding="utf-8") as fh:
-            yield fh
+def _data_dir(given: str | None) -> DataDir:
+    data_dir = DataDir.resolve(given)
+    try:
+        return data_dir.create()
+    except OSError as exc:
+        rule = f"a folder ShotHook can create and write ({exc.strerror or exc})"
+        raise ConfigError("data_dir", rule, str(data_dir.root)) from None
+
+
+def _open_events(target: str | None) -> contextlib.AbstractContextManager[IO[str] | None]:
+    """Where `--events` goes: nowhere, stdout ('-'), or a file opened now for appending."""
+    if target is None or target == "-":
+        return contextlib.nullcontext(sys.stdout if target else None)
+    try:
+        return open(target, "a", encoding="utf-8")
+    except OSError as exc:
+        rule = f"a file that can be written, or - for stdout ({exc.strerror or exc})"
+        raise ConfigError("events", rule, target) from None
 
 
 class Progress:
