@@ -252,6 +252,8 @@ def test_readme_defaults_match_the_parser_and_settings() -> None:
     text = README.read_text()
     defaults = Settings()
     assert f"default {defaults.capture.interval})" in text  # --interval row
+    assert f"(default `{defaults.capture.channel}`)" in text
+    assert f"(default {defaults.capture.uid})" in text
     assert f"(default {defaults.capture.jpeg_quality})" in text
     assert f"default {defaults.callback.webhook_host}:{defaults.callback.webhook_port}" in text
     drain = next(a for a in build_parser()._actions if "--drain-timeout" in a.option_strings)
