@@ -36,6 +36,8 @@ NOTE = Notification(
 # `printf %s '<that text>' | md5sum` outside Python.
 EXPECTED_CHECKSUM = "e475e80b6dc04c6aec10802908e4ba3d"
 
+# The spec's table, written out here on purpose rather than taken from capture.payload: the test
+# checks the engine against the spec, not against itself.
 SPEC_TYPES = {
     "requestId": str,
     "callbackParam": dict,

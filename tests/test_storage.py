@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -111,8 +112,9 @@ def test_make_storage_picks_the_local_folder_by_default(tmp_path: Path) -> None:
 # -- S3 through moto's server ------------------------------------------------------------------
 
 
-def s3_client(moto: MotoServer) -> Any:
-    return boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1")
+def s3_client(moto: MotoServer) -> closing[Any]:
+    """A plain boto3 client of the test's own, to look at the bucket from outside."""
+    return closing(boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1"))
 
 
 def sent_requests(storage: S3Storage) -> list[Any]:
@@ -121,6 +123,17 @@ def sent_requests(storage: S3Storage) -> list[Any]:
     storage._client.meta.events.register(
         "before-send.s3", lambda request, **_: requests.append(request)
     )
+    return requests
+
+
+def put_once(settings: StorageSettings, key: str) -> list[Any]:
+    """Put JPEG under `key` with a fresh S3Storage; return the HTTP requests it sent."""
+    storage = S3Storage(settings)
+    requests = sent_requests(storage)
+    try:
+        storage.put(key, JPEG)
+    finally:
+        storage.close()
     return requests
 
 
@@ -136,25 +149,17 @@ def test_s3_put_stores_exact_bytes_as_image_jpeg(
 ) -> None:
     location = s3.put(KEY, JPEG)
     assert location == f"s3://{bucket.bucket}/{KEY}"
-    client = s3_client(moto)
-    try:
+    with s3_client(moto) as client:
         got = client.get_object(Bucket=bucket.bucket, Key=KEY)
         assert got["Body"].read() == JPEG
         assert got["ContentType"] == "image/jpeg"
         assert got["ContentLength"] == len(JPEG)
-    finally:
-        client.close()
 
 
 def test_s3_path_style_puts_the_bucket_in_the_path(
     bucket: StorageSettings, moto: MotoServer
 ) -> None:
-    storage = S3Storage(replace(bucket, addressing_style=AddressingStyle.PATH))
-    requests = sent_requests(storage)
-    try:
-        storage.put("a/b.jpg", JPEG)
-    finally:
-        storage.close()
+    requests = put_once(replace(bucket, addressing_style=AddressingStyle.PATH), "a/b.jpg")
     assert [r.url for r in requests] == [f"{moto.endpoint}/{bucket.bucket}/a/b.jpg"]
 
 
@@ -182,19 +187,10 @@ def test_s3_virtual_style_puts_the_bucket_in_the_host(
         endpoint=f"http://localhost:{moto.port}",
         addressing_style=AddressingStyle.VIRTUAL,
     )
-    storage = S3Storage(settings)
-    requests = sent_requests(storage)
-    try:
-        storage.put("v/b.jpg", JPEG)
-    finally:
-        storage.close()
+    requests = put_once(settings, "v/b.jpg")
     assert [r.url for r in requests] == [f"http://{bucket.bucket}.localhost:{moto.port}/v/b.jpg"]
-    assert "virtual-style addressing" in storage.label
-    client = s3_client(moto)
-    try:
+    with s3_client(moto) as client:
         assert client.get_object(Bucket=bucket.bucket, Key="v/b.jpg")["Body"].read() == JPEG
-    finally:
-        client.close()
 
 
 def access_key_sent(request: Any) -> str:
@@ -205,23 +201,13 @@ def access_key_sent(request: Any) -> str:
 
 def test_s3_blank_keys_use_the_standard_credential_chain(bucket: StorageSettings) -> None:
     assert bucket.access_key == ""
-    storage = S3Storage(bucket)
-    requests = sent_requests(storage)
-    try:
-        storage.put("chain.jpg", JPEG)
-    finally:
-        storage.close()
+    requests = put_once(bucket, "chain.jpg")
     assert access_key_sent(requests[0]) == os.environ["AWS_ACCESS_KEY_ID"] == "testing"
 
 
 def test_s3_explicit_keys_win_over_the_environment(bucket: StorageSettings) -> None:
     settings = replace(bucket, access_key="AKIAEXPLICIT", secret_key=Secret("explicit-secret"))
-    storage = S3Storage(settings)
-    requests = sent_requests(storage)
-    try:
-        storage.put("explicit.jpg", JPEG)
-    finally:
-        storage.close()
+    requests = put_once(settings, "explicit.jpg")
     assert access_key_sent(requests[0]) == "AKIAEXPLICIT"
 
 
@@ -231,18 +217,11 @@ def test_s3_explicit_keys_work_with_no_credentials_in_the_environment(
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     settings = replace(bucket, access_key="AKIAONLY", secret_key=Secret("only-secret"))
-    storage = S3Storage(settings)
-    try:
-        storage.put("only.jpg", JPEG)
-    finally:
-        storage.close()
+    assert access_key_sent(put_once(settings, "only.jpg")[0]) == "AKIAONLY"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    client = s3_client(moto)
-    try:
+    with s3_client(moto) as client:
         assert client.get_object(Bucket=bucket.bucket, Key="only.jpg")["Body"].read() == JPEG
-    finally:
-        client.close()
 
 
 def test_s3_client_is_made_once_and_reused_for_every_put(
@@ -282,11 +261,8 @@ def test_s3_check_steps_succeed_on_a_good_bucket_and_leave_no_probe(
     ]
     assert f"bucket {bucket.bucket} is reachable" in steps[0].detail
     assert all(s.ms >= 0 and s.advice == "" for s in steps)
-    client = s3_client(moto)
-    try:
+    with s3_client(moto) as client:
         assert client.list_objects_v2(Bucket=bucket.bucket).get("KeyCount") == 0
-    finally:
-        client.close()
 
 
 def test_make_storage_picks_s3_for_s3_settings(bucket: StorageSettings, tmp_path: Path) -> None:
@@ -295,5 +271,10 @@ def test_make_storage_picks_s3_for_s3_settings(bucket: StorageSettings, tmp_path
     try:
         assert isinstance(storage, S3Storage)
         assert storage.label == f"s3://{bucket.bucket} at {bucket.endpoint}"
+    finally:
+        storage.close()
+    storage = make_storage(replace(bucket, addressing_style=AddressingStyle.VIRTUAL), tmp_path)
+    try:
+        assert storage.label.endswith(", virtual-style addressing")
     finally:
         storage.close()
