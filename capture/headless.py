@@ -83,6 +83,7 @@ def _capture(
     progress = session.progress
     while not stop.is_set() and not progress.wait_for(lambda p: p.capture_done, 0.25):
         pass
+    session.stop_capture()  # on a signal, no new shot may start while the last ones finish
     settled = session.drain(SIGNAL_DRAIN_S if stop.is_set() else drain)
     if not settled:
         pause = session.uploads.pause

@@ -138,6 +138,7 @@ class Session:
         self._spawn = spawn
         self._upload_workers = upload_workers
         self._workers: list[Worker] = []
+        self._capture_worker: Worker | None = None
         self._notifier = Notifier(journal, sink, self._notified)
         self._stopped = False
         self._open_lock = threading.Lock()
@@ -160,7 +161,8 @@ class Session:
                 self.uploads, self._storage, self._journal, self._spool, self._sink, self._uploaded
             )
             self._workers.append(self._spawn(f"upload-{n + 1}", uploader))
-        self._workers.append(self._spawn("shots", _CaptureLoop(self)))
+        self._capture_worker = self._spawn("shots", _CaptureLoop(self))
+        self._workers.append(self._capture_worker)
         self._sink(
             Event(
                 events.SESSION_STARTED,
@@ -180,6 +182,15 @@ class Session:
         )
         for worker in self._workers:
             worker.start()
+
+    def stop_capture(self, timeout: float = 10.0) -> bool:
+        """Take no more shots; uploads and notifications of those taken carry on (call `drain`
+        next). True once the capture loop has ended."""
+        worker = self._capture_worker
+        if worker is None:
+            return True
+        worker.request_stop()
+        return worker.join(timeout)
 
     def drain(self, timeout: float) -> bool:
         """Wait until every queued upload and notification is settled, uploads are paused by an

@@ -170,3 +170,23 @@ def test_engine_reopened_on_the_same_data_dir_sees_the_journal(
         assert len(journal_rows(data_dir, "SELECT id FROM shots")) == 1
     finally:
         assert again.close() == []
+
+
+def test_stop_capture_takes_no_more_shots_but_finishes_those_taken(
+    engine: Engine, event_log: EventLog, data_dir: DataDir
+) -> None:
+    with_pattern(engine)
+    engine.start_webhook(port=0)
+    session = engine.start_session(settings(), count=None)  # would run until stopped
+    event_log.wait_for(events.SHOT_CAPTURED)
+    assert session.stop_capture()
+    assert session.progress.capture_done
+    taken = session.progress.shots
+    assert session.drain(DRAIN_S)
+    assert session.succeeded
+    engine.stop_session()
+    assert taken >= 1
+    assert len(event_log.named(events.SHOT_CAPTURED)) == taken
+    assert len(event_log.named(events.NOTIFY_SUCCEEDED)) == taken
+    rows = journal_rows(data_dir, "SELECT notify_state FROM shots")
+    assert [r["notify_state"] for r in rows] == ["delivered"] * taken
