@@ -207,7 +207,7 @@ def parse_spool_cap(value: str | None) -> int:
         megabytes = 0.0
     if not 0 < megabytes <= SPOOL_CAP_MAX_MB:
         raise ConfigError("spool_cap_mb", RULE_SPOOL_CAP, value)
-    return max(1, int(megabytes * 1e6))
+    return max(1, round(megabytes * 1e6))
 
 
 def answer_mode_from_args(args: argparse.Namespace) -> AnswerMode:
@@ -223,6 +223,6 @@ def parse_seconds(field: str, value: str) -> float:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if seconds < 0:
+    if not seconds >= 0:  # also refuses nan
         raise ConfigError(field, "a number of seconds, 0 or more", value)
     return seconds

@@ -75,20 +75,18 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
             answer=answer_mode_from_args(args),
             webhook_only=bool(args.webhook_only),
         )
+        data_dir = _data_dir(args.data_dir)
+        event_stream = _open_events(None if args.check_storage else args.events)
     except ConfigError as exc:
         print(f"shothook: {exc}", file=stderr)
         return EXIT_CONFIG
-    data_dir = DataDir.resolve(args.data_dir)
     if args.check_storage:
         return _check_storage(settings, data_dir, stderr)
-    with contextlib.ExitStack() as stack:
-        try:
-            stream = stack.enter_context(_event_stream(args.events))
-        except OSError as exc:
-            print(f"shothook: events: cannot open {args.events}: {exc.strerror}", file=stderr)
-            return EXIT_CONFIG
-        crashes = stack.enter_context(_crash_reporting(data_dir, stderr))
-        stop = stack.enter_context(_stop_on_signals())
+    with (
+        event_stream as stream,
+        _crash_reporting(data_dir, stderr) as crashes,
+        _stop_on_signals() as stop,
+    ):
         sink = Fanout(Progress(stderr), _log_event)
         if stream is not None:
             sink.add(JsonLinesWriter(stream))
@@ -136,6 +134,7 @@ def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: Te
     progress = session.progress
     while not stop.is_set() and not progress.wait_for(lambda p: p.capture_done, 0.25):
         pass
+    session.stop_capture()  # on a signal, no new shot may start while the last ones finish
     settled = session.drain(SIGNAL_DRAIN_S if stop.is_set() else options.drain)
     if not settled:
         pause, trouble = session.uploads.pause, session.uploads.trouble
@@ -220,15 +219,24 @@ def _stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(sig, old)
 
 
-@contextlib.contextmanager
-def _event_stream(target: str | None) -> Iterator[IO[str] | None]:
-    if target is None:
-        yield None
-    elif target == "-":
-        yield sys.stdout
-    else:
-        with open(target, "a", encoding="utf-8") as fh:
-            yield fh
+def _data_dir(given: str | None) -> DataDir:
+    data_dir = DataDir.resolve(given)
+    try:
+        return data_dir.create()
+    except OSError as exc:
+        rule = f"a folder ShotHook can create and write ({exc.strerror or exc})"
+        raise ConfigError("data_dir", rule, str(data_dir.root)) from None
+
+
+def _open_events(target: str | None) -> contextlib.AbstractContextManager[IO[str] | None]:
+    """Where `--events` goes: nowhere, stdout ('-'), or a file opened now for appending."""
+    if target is None or target == "-":
+        return contextlib.nullcontext(sys.stdout if target else None)
+    try:
+        return open(target, "a", encoding="utf-8")
+    except OSError as exc:
+        rule = f"a file that can be written, or - for stdout ({exc.strerror or exc})"
+        raise ConfigError("events", rule, target) from None
 
 
 class CrashReporter:
@@ -252,7 +260,6 @@ class CrashReporter:
 def _crash_reporting(data_dir: DataDir, stderr: TextIO) -> Iterator[CrashReporter]:
     """Log to <data dir>/shothook.log and report every unexpected error there and on stderr,
     for the length of the run (the previous hooks and handlers come back afterwards)."""
-    data_dir.create()
     handler = RotatingFileHandler(
         data_dir.log, maxBytes=LOG_MAX_BYTES, backupCount=2, encoding="utf-8"
     )

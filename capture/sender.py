@@ -80,9 +80,9 @@ async def attempt_once(
 def _connect_error(exc: aiohttp.ClientConnectorError) -> str:
     where = f"{exc.host}:{exc.port}"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return f"cannot resolve the host name {exc.host}"
+        return f"cannot connect: the host name {exc.host} does not resolve"
     if isinstance(exc.os_error, ConnectionRefusedError):
-        return f"connection refused by {where} (nothing listens there)"
+        return f"cannot connect: connection refused by {where} (nothing listens there)"
     return f"cannot connect to {where}: {exc.os_error.strerror or exc.os_error}"
 
 

@@ -138,6 +138,7 @@ class Session:
         self._spawn = spawn
         self._upload_workers = upload_workers
         self._workers: list[Worker] = []
+        self._capture_worker: Worker | None = None
         self._notifier = Notifier(journal, sink, self._notified)
         self._stopped = False
         self._open_lock = threading.Lock()
@@ -167,7 +168,8 @@ class Session:
                 on_lost=self._lost,
             )
             self._workers.append(self._spawn(f"upload-{n + 1}", uploader))
-        self._workers.append(self._spawn("shots", _CaptureLoop(self)))
+        self._capture_worker = self._spawn("shots", _CaptureLoop(self))
+        self._workers.append(self._capture_worker)
         self._sink(
             Event(
                 events.SESSION_STARTED,
@@ -187,6 +189,15 @@ class Session:
         )
         for worker in self._workers:
             worker.start()
+
+    def stop_capture(self, timeout: float = 10.0) -> bool:
+        """Take no more shots; uploads and notifications of those taken carry on (call `drain`
+        next). True once the capture loop has ended."""
+        worker = self._capture_worker
+        if worker is None:
+            return True
+        worker.request_stop()
+        return worker.join(timeout)
 
     def drain(self, timeout: float) -> bool:
         """Wait until every queued upload and notification is settled, uploads are paused by an
@@ -231,9 +242,12 @@ class Session:
             if state is SourceState.LIVE and frame is not None:
                 state = SourceState.STALE
             age = f"no frame for {frame.age():.1f} s" if frame is not None else "no frame yet"
-            why = f"{age}: {self._source_label} is {state.value}" + (
-                f" ({reason})" if reason else ""
+            where = (
+                "no video source"
+                if state is SourceState.NO_SOURCE
+                else f"{self._source_label} is {state.value}"
             )
+            why = f"{age}: {where}" + (f" ({reason})" if reason else "")
             self.missed(tick, f"No screenshot: {why}")
             return
         self._shoot(tick, frame)
@@ -353,7 +367,8 @@ class Session:
     def _uploaded(self, item: UploadItem) -> None:
         with self._open_lock:
             meta = self._open.pop(item.shot_id)
-        # One update, so the session never looks settled between the upload and its notification.
+        # One update, so `drain` never sees a moment with nothing open between the upload and
+        # its notification (and stops before the notification is sent).
         self.progress.update(uploaded=1, open_uploads=-1, open_notifies=1)
         self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
 

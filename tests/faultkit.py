@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import conftest
 import cv2
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ from capture import events
 from capture.config import StorageSettings
 from capture.engine import Engine
 from capture.errors import install_excepthooks
-from capture.events import Event, EventSink
+from capture.events import EventSink
 from capture.journal import Journal, NewShot, connect
 from capture.naming import new_request_id, new_sid, object_key, utc_digits
 from capture.notifier import Notifier, NotifyJob
@@ -62,25 +63,11 @@ def reset(sock: socket.socket) -> None:
 # -- events ------------------------------------------------------------------------------------
 
 
-class EventLog:
-    """An EventSink that records events and lets a test wait for a condition on them."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self.events: list[Event] = []
-
-    def __call__(self, event: Event) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
-
-    def named(self, name: str, **match: object) -> list[dict[str, Any]]:
-        with self._cond:
-            found = [e.fields for e in self.events if e.name == name]
-        return [f for f in found if all(f.get(k) == v for k, v in match.items())]
+class EventLog(conftest.EventLog):
+    """conftest's EventLog, plus marks: wait for events that came after a point in the test."""
 
     def mark(self) -> int:
-        """A position in the log; `since(mark)` gives what came after it."""
+        """A position in the log; `since(mark, name)` gives what came after it."""
         with self._cond:
             return len(self.events)
 
@@ -88,7 +75,7 @@ class EventLog:
         with self._cond:
             return [e.fields for e in self.events[mark:] if e.name == name]
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
         with self._cond:
             if self._cond.wait_for(predicate, timeout):
                 return
@@ -96,11 +83,8 @@ class EventLog:
         raise AssertionError(f"timed out waiting for {what}; last events:\n" + "\n".join(seen))
 
     def wait_count(self, name: str, n: int, timeout: float, after: int = 0) -> list[dict[str, Any]]:
-        self.wait_for(lambda: len(self._since_locked(after, name)) >= n, timeout, f"{n} x {name}")
+        self.wait_until(lambda: len(self.since(after, name)) >= n, timeout, f"{n} x {name}")
         return self.since(after, name)
-
-    def _since_locked(self, mark: int, name: str) -> list[Event]:
-        return [e for e in self.events[mark:] if e.name == name]
 
 
 # -- a thread-per-connection TCP server base ---------------------------------------------------

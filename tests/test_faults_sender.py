@@ -53,7 +53,7 @@ FAILURES = [
     pytest.param(reset_mid_response(), "connection broken mid-answer", id="reset"),
     pytest.param(tls_untrusted(), "TLS certificate rejected", id="tls-untrusted"),
     pytest.param(plain_http_to_tls_client(), "TLS handshake failed", id="tls-garbage"),
-    pytest.param(None, "connection refused by 127.0.0.1:", id="refused"),
+    pytest.param(None, "cannot connect: connection refused by 127.0.0.1:", id="refused"),
 ]
 
 
@@ -114,7 +114,8 @@ def test_headless_count_exits_1_when_a_notification_finally_failed(tmp_path: Pat
     code = headless.run(args, stderr=err)
 
     assert code == headless.EXIT_FAILED
-    assert "NOTIFICATION FAILED after 3 attempts: connection refused" in err.getvalue()
+    failed = "NOTIFICATION FAILED after 3 attempts: cannot connect: connection refused by"
+    assert failed in err.getvalue()
     rows = query(DataDir.resolve(data), "SELECT upload_state, notify_state FROM shots")
     assert [tuple(r) for r in rows] == [("uploaded", "failed")]
     attempts = query(

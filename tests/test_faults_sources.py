@@ -53,13 +53,13 @@ def test_stream_stopped_and_restarted_mid_run(data_dir: DataDir) -> None:
 
         lost_at = log.mark()
         camera.stop()
-        log.wait_for(
+        log.wait_until(
             lambda: any(s["state"] == "reconnecting" for s in states_after(log, lost_at)),
             WAIT_S,
             "the source to go to reconnecting",
         )
         missed = log.wait_count(events.TICK_MISSED, 1, WAIT_S, after=lost_at)
-        log.wait_for(
+        log.wait_until(
             lambda: {m["shot_id"] for m in missed} <= set(received_206(log)),
             WAIT_S,
             "the webhook to receive the 206 notifications",
@@ -68,7 +68,7 @@ def test_stream_stopped_and_restarted_mid_run(data_dir: DataDir) -> None:
 
         back_at = log.mark()
         camera.start()  # same port, as a camera that was power-cycled
-        log.wait_for(
+        log.wait_until(
             lambda: any(s["state"] == "live" for s in states_after(log, back_at)),
             WAIT_S,
             "the source to be live again",

@@ -10,7 +10,7 @@ from typing import Any
 import cv2
 
 from capture.errors import SourceError
-from capture.frames import Image
+from capture.frames import Image, wait_for_slot
 
 OPEN_TIMEOUT_MS = 5000
 READ_TIMEOUT_MS = 5000
@@ -58,10 +58,7 @@ class _OpenCVSource:
         return None
 
     def _pace(self) -> None:
-        now = time.monotonic()
-        if now < self._next_due:
-            time.sleep(self._next_due - now)
-        self._next_due = max(self._next_due + 1.0 / self.nominal_fps, time.monotonic())
+        self._next_due = wait_for_slot(self._next_due, 1.0 / self.nominal_fps)
 
     def close(self) -> None:
         if self._cap is not None:
