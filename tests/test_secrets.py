@@ -103,6 +103,9 @@ def test_secret_key_appears_nowhere(
         assert headless.run(parse_args(argv), stderr=err) == headless.EXIT_FAILED
         texts.append(err.getvalue())
     assert "secret key does not match" in texts[-1]
+    # The --count run ended at once on the pause, keeping the shot, and said what to change.
+    assert "unfinished (uploads paused: the secret key does not match" in texts[-2]
+    assert "Re-enter the secret key" in texts[-2] and "resume on the next start" in texts[-2]
     seen.append(journal_bytes(data_dir))
     seen.append(events_file.read_bytes())
     seen.append(data_dir.log.read_bytes())
