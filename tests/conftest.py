@@ -22,8 +22,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from capture.config import StorageKind, StorageSettings  # noqa: E402
-from capture.paths import DataDir  # noqa: E402
+from capture.config import StorageKind, StorageSettings
+from capture.paths import DataDir
 
 MOTO_START_TIMEOUT_S = 30.0
 THREAD_EXIT_GRACE_S = 5.0
