@@ -1,0 +1,124 @@
+"""`uv run main.py` without --headless: settings, engine, window, excepthooks, event loop."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtWidgets import QApplication
+
+from capture.cli import settings_from_args
+from capture.engine import Engine
+from capture.errors import ConfigError
+from capture.events import Fanout
+from capture.paths import APP_NAME, DataDir
+from capture.settings_store import SecretStore, SettingsStore, default_secret_store
+from gui.bridge import EventBridge
+from gui.controller import AppController, Startup
+from gui.errors import ErrorReporter, print_startup_error
+from gui.main_window import MainWindow
+from gui.resources import app_icon, stylesheet
+from gui.timeline_model import TimelineModel
+from gui.workers import make_spawn
+
+EXIT_CONFIG = 2
+
+
+@dataclass
+class App:
+    """A running window and what it is built on (tests drive this directly)."""
+
+    window: MainWindow
+    controller: AppController
+    engine: Engine
+    reporter: ErrorReporter
+
+
+def application() -> QApplication:
+    existing = QCoreApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
+    """Load settings (saved, then flags), start the engine and show the window.
+
+    Raises ConfigError when a flag breaks a rule."""
+    data_dir = DataDir.resolve(args.data_dir).create()
+    store = SettingsStore(data_dir.settings, secrets or default_secret_store())
+    loaded = store.load()
+    settings = settings_from_args(args, base=loaded.settings)
+    qt_app = application()
+    qt_app.setStyleSheet(stylesheet())
+    reporter = ErrorReporter()
+    spawn = make_spawn(reporter.report)
+    bridge = EventBridge()
+    sink = Fanout(bridge)
+    engine = Engine(data_dir, sink, spawn)
+    window = MainWindow(TimelineModel(), data_dir.storage)
+    controller = AppController(window, engine, sink, bridge, store, spawn, reporter)
+    window.show()
+    controller.startup(Startup(settings, args.autostart, tuple(loaded.warnings)))
+    return App(window, controller, engine, reporter)
+
+
+def run_window(args: argparse.Namespace) -> int:
+    try:
+        data_dir = DataDir.resolve(args.data_dir).create()
+    except OSError as exc:
+        print_startup_error(exc)
+        return EXIT_CONFIG
+    _configure_logging(data_dir)
+    qt_app = application()
+    try:
+        app = build(args)
+    except ConfigError as exc:
+        print_startup_error(exc)
+        return EXIT_CONFIG
+    app.reporter.install()
+    _close_on_signals(app.window)
+    leftover: list[str] = []
+    app.controller.closed.connect(lambda names: (leftover.extend(names), qt_app.quit()))
+    code = qt_app.exec()
+    if leftover:
+        # A thread that would not stop (a blocked network call): everything is journaled, so
+        # leave without waiting for it rather than hang or abort in Qt's thread destructor.
+        print(f"shothook: still running at exit: {', '.join(leftover)}", file=sys.stderr)
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+def _close_on_signals(window: MainWindow) -> None:
+    """Ctrl+C or SIGTERM close the window the same cooperative way its close button does."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+    # Python runs signal handlers between bytecodes; let it in regularly while Qt waits.
+    ticker = QTimer(window, interval=250)
+    ticker.timeout.connect(lambda: None)
+    ticker.start()
+
+
+def _configure_logging(data_dir: DataDir) -> None:
+    log = logging.getLogger("shothook")
+    log.setLevel(logging.INFO)
+    handler = logging.FileHandler(data_dir.log, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(threadName)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("shothook: %(message)s"))
+    log.addHandler(console)
