@@ -35,6 +35,7 @@ MAX_BODY = 64 * 1024
 BODY_READ_TIMEOUT_S = 10.0
 PORT_TRIES = 20
 CALLBACK_PATH = "/callback"
+SHUTDOWN_GRACE_S = 1.0  # on stop, answers still in progress (a tester's delay) get this long
 
 
 class AnswerKind(StrEnum):
@@ -136,7 +137,9 @@ class WebhookServer:
         app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         app.router.add_route("*", CALLBACK_PATH, self._callback)
         app.router.add_get("/", self._status)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_S
+        )
         await runner.setup()
         try:
             if await self._bind(runner):

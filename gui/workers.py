@@ -61,7 +61,11 @@ def make_spawn(on_crash: CrashHandler) -> Spawn:
     return spawn
 
 
-def running_workers() -> list[str]:
-    """Names of QtWorkers still running (tests use this to catch leaked threads)."""
+def live_workers() -> list[QtWorker]:
+    """QtWorkers still running (tests use this to catch leaked threads)."""
     with _started_lock:
-        return [w.name for w in _started if w.isRunning()]
+        return [w for w in _started if w.isRunning()]
+
+
+def running_workers() -> list[str]:
+    return [w.name for w in live_workers()]
