@@ -168,19 +168,25 @@ class SettingsStore:
         self.path = path
         self.secrets = secrets
 
-    def load(self) -> Loaded:
-        """The saved settings (defaults where missing or invalid), secret key included."""
+    def load(self, *, with_secret: bool = True) -> Loaded:
+        """The saved settings (defaults where missing or invalid). The secret key is read from
+        its store too unless `with_secret` is False (the window reads it on a worker, as a
+        keyring may take a while to answer)."""
         raw, warnings = self._read()
         settings, more = sanitize(raw)
         warnings += more
-        if settings.storage.access_key:
-            secret = self.secrets.get(secret_account(settings))
-            settings = replace(
-                settings, storage=replace(settings.storage, secret_key=Secret(secret))
-            )
+        if with_secret:
+            settings = self.with_secret(settings)
         for warning in warnings:
             _log.warning("settings: %s", warning)
         return Loaded(settings, warnings)
+
+    def with_secret(self, settings: Settings) -> Settings:
+        """`settings` with the secret key stored for its access key (unchanged if none)."""
+        if not settings.storage.access_key:
+            return settings
+        secret = self.secrets.get(secret_account(settings))
+        return replace(settings, storage=replace(settings.storage, secret_key=Secret(secret)))
 
     def save(self, settings: Settings) -> None:
         data = {"version": FILE_VERSION, **settings.to_public_dict()}

@@ -7,12 +7,13 @@ import logging
 import os
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from capture.cli import settings_from_args
+from capture.config import Settings
 from capture.engine import Engine
 from capture.errors import ConfigError
 from capture.events import Fanout
@@ -55,8 +56,8 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     Raises ConfigError when a flag breaks a rule."""
     data_dir = DataDir.resolve(args.data_dir).create()
     store = SettingsStore(data_dir.settings, secrets or default_secret_store())
-    loaded = store.load()
-    settings = settings_from_args(args, base=loaded.settings)
+    loaded = store.load(with_secret=False)
+    settings = initial_settings(args, loaded.settings)
     qt_app = application()
     qt_app.setStyleSheet(stylesheet())
     reporter = ErrorReporter()
@@ -69,6 +70,19 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     window.show()
     controller.startup(Startup(settings, args.autostart, tuple(loaded.warnings)))
     return App(window, controller, engine, reporter)
+
+
+def initial_settings(args: argparse.Namespace, saved: Settings) -> Settings:
+    """The saved settings with the flags applied. A saved access key whose secret is not read
+    yet (it comes from the keyring on a worker, or not at all without one) is kept for the form
+    to complete, rather than failing the 'both keys or neither' rule here."""
+    key = saved.storage.access_key if not saved.storage.secret_key else ""
+    base = replace(saved, storage=replace(saved.storage, access_key="")) if key else saved
+    settings = settings_from_args(args, base=base)
+    storage_flags = (args.storage_dir, args.s3_endpoint, args.bucket, args.region)
+    if key and args.addressing_style is None and all(f is None for f in storage_flags):
+        settings = replace(settings, storage=replace(settings.storage, access_key=key))
+    return settings
 
 
 def run_window(args: argparse.Namespace) -> int:

@@ -115,7 +115,7 @@ class BannerArea(QWidget):
             banner.deleteLater()
         self.setVisible(bool(self._banners))
 
-    def keys(self) -> list[str]:
+    def active(self) -> list[str]:
         return list(self._banners)
 
     def text(self, key: str) -> str:

@@ -23,7 +23,7 @@ from capture.engine import Engine
 from capture.events import Event, Fanout
 from capture.headless import Progress
 from capture.runtime import Spawn, Worker
-from capture.settings_store import SettingsStore, secret_account
+from capture.settings_store import SettingsStore
 from capture.sources import FrameSource, SyntheticSource, list_cameras, make_source, open_auto
 from capture.storage import make_storage
 from capture.timeline import Counters, TimelineReader, TimelineRow
@@ -159,10 +159,9 @@ class AppController(QObject):
         )
 
     def _secret_for(self, settings: Settings) -> str:
-        storage = settings.storage
-        if storage.secret_key or not storage.access_key:
-            return storage.secret_key.reveal()
-        return self.store.secrets.get(secret_account(settings))
+        if settings.storage.secret_key:
+            return settings.storage.secret_key.reveal()
+        return self.store.with_secret(settings).storage.secret_key.reveal()
 
     def _secret_loaded(self, secret: str, autostart: bool) -> None:
         self.window.form.storage.set_secret(secret)

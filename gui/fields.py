@@ -101,7 +101,7 @@ class FormSection(QWidget):
 
     def error_text(self, field: str) -> str:
         label = self._errors.get(field)
-        return label.text() if label is not None and label.isVisible() else ""
+        return label.text() if label is not None and not label.isHidden() else ""
 
     def fields(self) -> list[str]:
         return list(self._editors)
