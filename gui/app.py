@@ -19,6 +19,7 @@ from capture.errors import ConfigError
 from capture.events import Fanout
 from capture.paths import APP_NAME, DataDir
 from capture.settings_store import SecretStore, SettingsStore, default_secret_store
+from gui import gc_guard
 from gui.bridge import EventBridge
 from gui.controller import AppController, Startup
 from gui.errors import ErrorReporter, print_startup_error
@@ -60,6 +61,7 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     settings = initial_settings(args, loaded.settings)
     qt_app = application()
     qt_app.setStyleSheet(stylesheet())
+    gc_guard.install(qt_app)
     reporter = ErrorReporter()
     spawn = make_spawn(reporter.report)
     bridge = EventBridge()

@@ -116,6 +116,8 @@ class DetailPane(QScrollArea):
         for button in (self.copy_key, self.copy_url, self.copy_payload):
             button.setEnabled(row is not None)
         self._clear_facts()
+        for widget in (self.image, self.payloads):
+            widget.setVisible(row is not None)
         if detail is None or row is None:
             self.title.setText("No row selected")
             self.pill.setVisible(False)

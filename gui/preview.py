@@ -217,7 +217,7 @@ class PreviewWidget(QWidget):
         painter.setFont(font)
         text = self.overlay_text()
         metrics = painter.fontMetrics()
-        pill = QRectF(12, 12, metrics.horizontalAdvance(text) + 34, 24)
+        pill = QRectF(12, self.height() - 36, metrics.horizontalAdvance(text) + 34, 24)
         _pill(painter, pill, QColor(15, 17, 21, 190))
         painter.setBrush(QColor(STATE_COLOURS[self.state]))
         painter.setPen(Qt.PenStyle.NoPen)
@@ -232,7 +232,7 @@ class PreviewWidget(QWidget):
             else f"{self.label} · {self.reason}"
         )
         width = painter.fontMetrics().horizontalAdvance(label) + 20
-        source = QRectF(self.width() - width - 12, 12, width, 24)
+        source = QRectF(self.width() - width - 12, self.height() - 36, width, 24)
         _pill(painter, source, QColor(15, 17, 21, 160))
         painter.setPen(QColor("#d1d5db"))
         painter.drawText(source, Qt.AlignmentFlag.AlignCenter, label)
@@ -245,7 +245,7 @@ class PreviewWidget(QWidget):
         font.setBold(True)
         painter.setFont(font)
         width = painter.fontMetrics().horizontalAdvance(self._marker) + 46
-        rect = QRectF(12, self.height() - 44, width, 32)
+        rect = QRectF((self.width() - width) / 2, 14, width, 32)
         _pill(painter, rect, QColor(37, 99, 235, 230))
         painter.drawPixmap(
             int(rect.left() + 10), int(rect.top() + 7), pixmap("camera", 18, "#ffffff")

@@ -122,7 +122,7 @@ class TimelinePanel(QWidget):
         return bar
 
     def _table(self) -> QTableView:
-        table = QTableView()
+        table = _Table()
         table.setModel(self.proxy)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -298,3 +298,20 @@ class TwoLineDelegate(QStyledItemDelegate):
         elided = metrics.elidedText(subtitle, Qt.TextElideMode.ElideMiddle, rect.width())
         painter.drawText(QRect(rect.x(), rect.y() + half, rect.width(), half), align, elided)
         painter.restore()
+
+
+class _Table(QTableView):
+    """A table that says what to do when it is empty."""
+
+    EMPTY = "No shots yet. Press Start capture: each shot appears here, newest on top."
+
+    def paintEvent(self, event: object) -> None:  # type: ignore[override]
+        super().paintEvent(event)  # type: ignore[arg-type]
+        if self.model() is not None and self.model().rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor("#6b7280"))
+            text = self.EMPTY
+            if isinstance(self.model(), TimelineFilter) and self.model().sourceModel().rowCount():
+                text = "No rows match this filter."
+            painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter), text)
+            painter.end()

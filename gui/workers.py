@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QCoreApplication, QThread
 
 from capture.runtime import Runnable, Spawn, StopToken, Worker
 
@@ -24,6 +24,11 @@ _started_lock = threading.Lock()
 class QtWorker(QThread):
     def __init__(self, name: str, runnable: Runnable, on_crash: CrashHandler) -> None:
         super().__init__()
+        app = QCoreApplication.instance()
+        if app is not None and self.thread() is not app.thread():
+            # Spawned from a worker (the engine starts sessions on one): belong to the GUI
+            # thread like every other QObject, so it is safely destroyed there later.
+            self.moveToThread(app.thread())
         self.name = name
         self.setObjectName(name)
         self._runnable = runnable

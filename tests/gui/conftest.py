@@ -3,6 +3,7 @@ embedded webhook on an ephemeral port, and no test may leave a QThread running."
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def no_running_qthreads() -> Iterator[None]:
         worker.join(QTHREAD_EXIT_GRACE_S)
     still = [w.name for w in leaked if w.is_running()]
     assert not still, f"test left QThreads running: {still}"
+    gc.collect()  # destroy this test's Qt objects now, while its threads are known stopped
 
 
 @pytest.fixture
