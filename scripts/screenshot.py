@@ -31,7 +31,7 @@ EXIT_TIMEOUT_S = 15.0
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default=str(ROOT / "docs" / "screenshot.png"))
-    parser.add_argument("--size", default="1600x1000")
+    parser.add_argument("--size", default="1560x960")
     parser.add_argument("--rows", type=int, default=5, help="verified callbacks to wait for")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
