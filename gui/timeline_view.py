@@ -230,23 +230,38 @@ class TimelinePanel(QWidget):
         self.selected.emit(self.current_row())
 
 
-class ThumbnailDelegate(QStyledItemDelegate):
+Index = QModelIndex | QPersistentModelIndex
+
+
+class _CellDelegate(QStyledItemDelegate):
+    """Lets the style paint the cell's background and selection (without the parts `strip`
+    removes), then `draw` paints the content."""
+
+    def strip(self, option: QStyleOptionViewItem) -> None:
+        raise NotImplementedError
+
+    def draw(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        raise NotImplementedError
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        self.strip(option)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        super().paint(painter, option, index)
+        painter.save()
+        self.draw(painter, option, index)
+        painter.restore()
+
+
+class ThumbnailDelegate(_CellDelegate):
     """Paints the thumbnail at its own size, rounded, centred in the cell."""
 
-    def initStyleOption(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        super().initStyleOption(option, index)
+    def strip(self, option: QStyleOptionViewItem) -> None:
         option.features &= ~QStyleOptionViewItem.ViewItemFeature.HasDecoration
         option.icon = QIcon()  # type: ignore[attr-defined]
 
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        super().paint(painter, option, index)  # background and selection
+    def draw(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         rect: QRect = option.rect  # type: ignore[attr-defined]
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         has_image = isinstance(pixmap, QPixmap) and not pixmap.isNull()
@@ -254,7 +269,6 @@ class ThumbnailDelegate(QStyledItemDelegate):
         x = rect.x() + (rect.width() - size.width()) // 2
         y = rect.y() + (rect.height() - size.height()) // 2
         target = QRect(x, y, size.width(), size.height())
-        painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         path = QPainterPath()
         path.addRoundedRect(target, 4, 4)
@@ -263,29 +277,18 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawPixmap(target, pixmap)
         else:
             painter.fillRect(target, QColor("#eef0f3"))
-        painter.restore()
 
 
-class TwoLineDelegate(QStyledItemDelegate):
+class TwoLineDelegate(_CellDelegate):
     """The cell's text on top, its subtitle (the object key) under it, smaller and muted."""
 
-    def initStyleOption(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        super().initStyleOption(option, index)
+    def strip(self, option: QStyleOptionViewItem) -> None:
         option.text = ""  # type: ignore[attr-defined]
 
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        super().paint(painter, option, index)  # background and selection
+    def draw(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         rect: QRect = option.rect.adjusted(6, 8, -6, -8)  # type: ignore[attr-defined]
         half = rect.height() // 2
         align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        painter.save()
         painter.setPen(QColor("#111827"))
         title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         painter.drawText(QRect(rect.x(), rect.y(), rect.width(), half), align, title)
@@ -297,7 +300,6 @@ class TwoLineDelegate(QStyledItemDelegate):
         metrics = painter.fontMetrics()
         elided = metrics.elidedText(subtitle, Qt.TextElideMode.ElideMiddle, rect.width())
         painter.drawText(QRect(rect.x(), rect.y() + half, rect.width(), half), align, elided)
-        painter.restore()
 
 
 class _Table(QTableView):
