@@ -8,25 +8,25 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QSplashScreen, QWidget
 
 from capture.cli import settings_from_args
 from capture.config import Settings
-from capture.engine import Engine
 from capture.errors import ConfigError
-from capture.events import Fanout
 from capture.paths import APP_NAME, DataDir
-from capture.settings_store import SecretStore, SettingsStore, default_secret_store
-from gui import gc_guard
-from gui.bridge import EventBridge
-from gui.controller import AppController, Startup
-from gui.errors import ErrorReporter, print_startup_error
-from gui.main_window import MainWindow
-from gui.resources import app_icon, stylesheet
-from gui.timeline_model import TimelineModel
-from gui.workers import make_spawn
+from gui.errors import print_startup_error
+from gui.resources import pixmap
+
+if TYPE_CHECKING:  # the engine and the window load after the splash is up
+    from capture.engine import Engine
+    from capture.settings_store import SecretStore
+    from gui.controller import AppController
+    from gui.errors import ErrorReporter
+    from gui.main_window import MainWindow
 
 EXIT_CONFIG = 2
 
@@ -47,7 +47,6 @@ def application() -> QApplication:
         return existing
     app = QApplication([sys.argv[0]])
     app.setApplicationName(APP_NAME)
-    app.setWindowIcon(app_icon())
     return app
 
 
@@ -55,12 +54,25 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     """Load settings (saved, then flags), start the engine and show the window.
 
     Raises ConfigError when a flag breaks a rule."""
+    from capture.engine import Engine
+    from capture.events import Fanout
+    from capture.settings_store import SettingsStore, default_secret_store
+    from gui import gc_guard
+    from gui.bridge import EventBridge
+    from gui.controller import AppController, Startup
+    from gui.errors import ErrorReporter
+    from gui.main_window import MainWindow
+    from gui.resources import app_icon, stylesheet
+    from gui.timeline_model import TimelineModel
+    from gui.workers import make_spawn
+
     data_dir = DataDir.resolve(args.data_dir).create()
     store = SettingsStore(data_dir.settings, secrets or default_secret_store())
     loaded = store.load(with_secret=False)
     settings = initial_settings(args, loaded.settings)
     qt_app = application()
     qt_app.setStyleSheet(stylesheet())
+    qt_app.setWindowIcon(app_icon())
     gc_guard.install(qt_app)
     reporter = ErrorReporter()
     spawn = make_spawn(reporter.report)
@@ -94,14 +106,17 @@ def run_window(args: argparse.Namespace) -> int:
         print_startup_error(exc)
         return EXIT_CONFIG
     _configure_logging(data_dir)
+    quit_requested = _close_on_signals()
     qt_app = application()
+    splash = _splash()
     try:
         app = build(args)
     except ConfigError as exc:
         print_startup_error(exc)
         return EXIT_CONFIG
+    splash.finish(app.window)
     app.reporter.install()
-    _close_on_signals(app.window)
+    quit_requested.target = app.window
     leftover: list[str] = []
     app.controller.closed.connect(lambda names: (leftover.extend(names), qt_app.quit()))
     code = qt_app.exec()
@@ -114,18 +129,63 @@ def run_window(args: argparse.Namespace) -> int:
     return code
 
 
-def _close_on_signals(window: MainWindow) -> None:
-    """Ctrl+C or SIGTERM close the window the same cooperative way its close button does."""
+def _splash() -> QSplashScreen:
+    """Shown while the engine loads (numpy, OpenCV, aiohttp take a second or two)."""
+    picture = QPixmap(360, 120)
+    picture.fill(QColor("#ffffff"))
+    painter = QPainter(picture)
+    painter.setPen(QColor("#e5e7eb"))
+    painter.drawRect(0, 0, 359, 119)
+    painter.drawPixmap(24, 34, pixmap("logo", 52))
+    title = QFont()
+    title.setPointSize(18)
+    title.setBold(True)
+    painter.setFont(title)
+    painter.setPen(QColor("#1f2430"))
+    painter.drawText(96, 64, APP_NAME)
+    painter.end()
+    splash = QSplashScreen(picture)
+    splash.show()
+    splash.showMessage(
+        "Starting…", Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight, QColor("#6b7280")
+    )
+    QCoreApplication.processEvents()
+    return splash
 
-    def handler(_signum: int, _frame: object) -> None:
-        QTimer.singleShot(0, window.close)
 
+class _QuitOnSignal:
+    """Ctrl+C or SIGTERM close the window the same cooperative way its close button does; one
+    that arrives while the window is still being built closes it as soon as it exists."""
+
+    def __init__(self) -> None:
+        self._window: QWidget | None = None
+        self._requested = False
+
+    @property
+    def target(self) -> QWidget | None:
+        return self._window
+
+    @target.setter
+    def target(self, window: QWidget) -> None:
+        self._window = window
+        # Python runs signal handlers between bytecodes; let it in regularly while Qt waits.
+        ticker = QTimer(window, interval=250)
+        ticker.timeout.connect(lambda: None)
+        ticker.start()
+        if self._requested:
+            QTimer.singleShot(0, window.close)
+
+    def __call__(self, _signum: int, _frame: object) -> None:
+        self._requested = True
+        if self._window is not None:
+            QTimer.singleShot(0, self._window.close)
+
+
+def _close_on_signals() -> _QuitOnSignal:
+    handler = _QuitOnSignal()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
-    # Python runs signal handlers between bytecodes; let it in regularly while Qt waits.
-    ticker = QTimer(window, interval=250)
-    ticker.timeout.connect(lambda: None)
-    ticker.start()
+    return handler
 
 
 def _configure_logging(data_dir: DataDir) -> None:
