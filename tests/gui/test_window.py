@@ -174,3 +174,35 @@ def test_failed_notifications_show_as_failed_rows(
     qtbot.waitUntil(
         lambda: "Failures <b>0</b>" not in app.window.timeline.counters["failures"].text()
     )
+
+
+def test_a_callback_from_someone_else_gets_a_row_of_its_own(
+    qtbot: QtBot, make_app: AppFactory, close_app: CloseApp
+) -> None:
+    import urllib.request
+
+    from capture.payload import Notification
+
+    app = make_app()
+    qtbot.waitUntil(lambda: app.engine.webhook is not None)
+    url = app.engine.webhook.url  # type: ignore[union-attr]
+    sid = "f" * 32
+    body = Notification(
+        request_id=f"{sid}_1700000000_{'0' * 32}",
+        channel="elsewhere",
+        uid=7,
+        object_key=f"20250101/{sid}_elsewhere__uid_s_7__uid_e_video_20250101000000000.jpg",
+        utc="20250101000000000",
+    ).encode(url)
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:  # loopback, our own webhook
+        assert answer.status == 200
+    model = app.window.timeline.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    row = model.row_at(0)
+    assert row.kind is RowKind.CALLBACK
+    assert row.status is Status.FOREIGN
+    assert row.callbacks[0].checksum_ok is True
+    assert model.data(model.index(0, 1)) == "Foreign callback"
