@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 
 from capture.config import Settings
@@ -28,6 +28,8 @@ class SettingsForm(QTabWidget):
         self.capture = CapturePanel()
         self.storage = StoragePanel(default_storage_dir)
         self.webhook = WebhookPanel()
+        self.tabBar().setUsesScrollButtons(False)
+        self.tabBar().setExpanding(True)
         self.addTab(_scrolling(self.capture), icon("sliders", "#4b5563"), "Capture")
         self.addTab(_scrolling(self.storage), icon("database", "#4b5563"), "Storage")
         self.addTab(_scrolling(self.webhook), icon("globe", "#4b5563"), "Webhook")
@@ -79,5 +81,7 @@ class SettingsForm(QTabWidget):
 def _scrolling(panel: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    panel.setObjectName("formPage")
     area.setWidget(panel)
     return area

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QToolButton,
@@ -48,7 +47,8 @@ class WebhookPanel(FormSection):
         self.callback_url = QLineEdit()
         self.callback_url.setPlaceholderText("empty: the embedded webhook below")
         self.add("callback_url", "Callback URL", self.callback_url)
-        self.embedded = QLabel("starting…")
+        self.embedded = QLineEdit("starting…")
+        self.embedded.setReadOnly(True)
         self.embedded.setProperty("role", "mono")
         copy = QToolButton()
         copy.setIcon(icon("copy", "#4b5563"))
@@ -80,10 +80,12 @@ class WebhookPanel(FormSection):
         self.status.setRange(100, 599)
         self.status.setValue(500)
         self.status.setPrefix("status ")
+        self.status.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
         self.delay = QDoubleSpinBox()
         self.delay.setRange(0.1, 60.0)
         self.delay.setValue(6.0)
         self.delay.setSuffix(" s")
+        self.delay.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
         self.reject = QCheckBox("Reject bad checksums with 401")
         self.mode_text = hint("")
         mode_row = QWidget()
@@ -143,6 +145,7 @@ class WebhookPanel(FormSection):
 
     def set_listening(self, url: str, host: str, note: str) -> None:
         self.embedded.setText(url)
+        self.embedded.setCursorPosition(0)
         self.exposed.setVisible(not is_loopback(host))
         self.exposed.setText(note or f"Listening on {host}: other machines can reach this webhook.")
 
@@ -162,7 +165,6 @@ def _row(*widgets: QWidget) -> QWidget:
     line = QHBoxLayout(box)
     line.setContentsMargins(0, 0, 0, 0)
     line.setSpacing(4)
-    for widget in widgets:
-        line.addWidget(widget)
-    line.addStretch(1)
+    for i, widget in enumerate(widgets):
+        line.addWidget(widget, 1 if i == 0 else 0)
     return box
