@@ -71,7 +71,13 @@ class WebhookPanel(FormSection):
         self.exposed = hint("", role="error")
         self.exposed.setVisible(False)
         self.add_wide(self.exposed)
+        self._answer_mode_controls()
+        self.public_url.editingFinished.connect(
+            lambda: self.public_url_changed.emit(self.public_url.text().strip())
+        )
+        self._mode_edited()
 
+    def _answer_mode_controls(self) -> None:
         self.add_wide(section_title("Answer mode (for testing retries)"))
         self.kind = QComboBox()
         for kind, text in MODES:
@@ -101,10 +107,6 @@ class WebhookPanel(FormSection):
         self.status.valueChanged.connect(self._mode_edited)
         self.delay.valueChanged.connect(self._mode_edited)
         self.reject.toggled.connect(self._mode_edited)
-        self.public_url.editingFinished.connect(
-            lambda: self.public_url_changed.emit(self.public_url.text().strip())
-        )
-        self._mode_edited()
 
     # -- values ------------------------------------------------------------------------------
 
