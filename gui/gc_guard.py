@@ -32,8 +32,16 @@ class GuiThreadCollector(QObject):
                 gc.collect(generation)
                 return
 
+    def release(self) -> None:
+        """Back to automatic collection (once every thread has stopped)."""
+        self._timer.stop()
+        gc.enable()
+        gc.collect()
+        self.setParent(None)  # the next window's install() makes a fresh one
+        self.deleteLater()
+
 
 def install(app: QObject) -> GuiThreadCollector:
-    """Once per application (later calls return the same collector)."""
+    """One collector per application while a window runs (later calls return the same)."""
     existing = app.findChild(GuiThreadCollector)
     return existing if existing is not None else GuiThreadCollector(app)
