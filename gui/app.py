@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QSplashScreen, QWidget
 
 from capture.cli import settings_from_args
 from capture.config import Settings
-from capture.errors import ConfigError
+from capture.errors import ConfigError, ShotHookError
 from capture.paths import APP_NAME, DataDir
 from gui.errors import print_startup_error
 from gui.resources import pixmap
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from gui.main_window import MainWindow
 
 EXIT_CONFIG = 2
+EXIT_NO_DISPLAY = 1
 
 
 @dataclass
@@ -101,9 +102,22 @@ def initial_settings(args: argparse.Namespace, saved: Settings) -> Settings:
 
 
 def run_window(args: argparse.Namespace) -> int:
+    if _no_display():
+        print_startup_error(
+            ShotHookError(
+                "no display to open the window on (DISPLAY is not set)",
+                advice="Run it in a desktop session or under xvfb-run, or use --headless.",
+            )
+        )
+        return EXIT_NO_DISPLAY
     try:
         data_dir = DataDir.resolve(args.data_dir).create()
-    except OSError as exc:
+        # Flags are checked before any window appears (exit 2, like headless mode).
+        from capture.settings_store import SessionSecrets, SettingsStore
+
+        saved = SettingsStore(data_dir.settings, SessionSecrets()).load(with_secret=False)
+        initial_settings(args, saved.settings)
+    except (OSError, ConfigError) as exc:
         print_startup_error(exc)
         return EXIT_CONFIG
     _configure_logging(data_dir)
@@ -128,6 +142,12 @@ def run_window(args: argparse.Namespace) -> int:
         logging.shutdown()
         os._exit(code)
     return code
+
+
+def _no_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    return not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
 def _splash() -> QSplashScreen:
