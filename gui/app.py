@@ -133,7 +133,12 @@ def run_window(args: argparse.Namespace) -> int:
     app.reporter.install()
     quit_requested.target = app.window
     leftover: list[str] = []
-    app.controller.closed.connect(lambda names: (leftover.extend(names), qt_app.quit()))
+
+    def closed(names: list[str]) -> None:
+        leftover.extend(names)
+        qt_app.quit()
+
+    app.controller.closed.connect(closed)
     code = qt_app.exec()
     if leftover:
         # A thread that would not stop (a blocked network call): everything is journaled, so

@@ -8,9 +8,10 @@ from capture.events import Event
 
 
 class EventBridge(QObject):
-    """An EventSink: call it from any thread; `event` is emitted in the GUI thread."""
+    """An EventSink: call it from any thread; `happened` is emitted in the GUI thread.
+    (Not named `event`: that is QObject's event handler.)"""
 
-    event = Signal(object)
+    happened = Signal(object)
 
     def __call__(self, event: Event) -> None:
-        self.event.emit(event)
+        self.happened.emit(event)

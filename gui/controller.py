@@ -95,7 +95,7 @@ class AppController(QObject):
         self.thumbs = ThumbnailLoader(engine.data_dir.journal, self._signals.thumbnail.emit)
         sink.add(lambda _event: self.feed.poke())
         sink.add(_log_event)
-        bridge.event.connect(self._on_event)
+        bridge.happened.connect(self._on_event)
         reporter.crashed.connect(
             lambda where, msg, trace: show_crash(window.banners, where, msg, trace)
         )
@@ -395,9 +395,13 @@ class AppController(QObject):
         self.control.submit(
             lambda: self.engine.close(ENGINE_CLOSE_TIMEOUT_S),
             on_done=self._finish,
-            on_error=lambda exc: (self.reporter.report("closing", exc), self._finish(["engine"])),
+            on_error=self._close_failed,
         )
         QTimer.singleShot(CLOSE_DEADLINE_MS, lambda: self._finish(["engine (timed out)"]))
+
+    def _close_failed(self, exc: BaseException) -> None:
+        self.reporter.report("closing", exc)
+        self._finish(["engine"])
 
     def _finish(self, stuck: list[str]) -> None:
         if self._finished:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QGuiApplication, QImage, QPixmap
+from PySide6.QtGui import QGuiApplication, QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from capture.timeline import Detail, RowKind, TimelineRow
-from gui.fields import hint, section_title
+from gui.fields import clear_layout, hint, section_title
 from gui.resources import GROUP_BACKGROUNDS, GROUP_COLOURS, STATUS_LABELS, icon
 from gui.timeline_model import human_size, local_time
 
@@ -115,7 +115,7 @@ class DetailPane(QScrollArea):
         row = detail.row if detail else None
         for button in (self.copy_key, self.copy_url, self.copy_payload):
             button.setEnabled(row is not None)
-        self._clear_facts()
+        clear_layout(self.facts)
         for widget in (self.image, self.payloads):
             widget.setVisible(row is not None)
         if detail is None or row is None:
@@ -152,8 +152,8 @@ class DetailPane(QScrollArea):
             "payload": detail.payload_sent or (detail.received[0].body if detail.received else ""),
         }
 
-    def resizeEvent(self, event: object) -> None:  # type: ignore[override]
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
         if self.detail is not None and not self._image.isNull():
             self._show_image(self.detail)
 
@@ -194,12 +194,6 @@ class DetailPane(QScrollArea):
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.facts.addWidget(label, i, 0, Qt.AlignmentFlag.AlignTop)
             self.facts.addWidget(text, i, 1)
-
-    def _clear_facts(self) -> None:
-        while self.facts.count():
-            item = self.facts.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
 
 
 def breakable(text: str) -> str:

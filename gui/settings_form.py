@@ -57,6 +57,7 @@ class SettingsForm(QTabWidget):
         """While capturing, capture and storage settings stay as they started."""
         self.capture.setEnabled(not locked)
         self.storage.set_locked(locked)
+        self.capture.locked_note.setVisible(locked)
 
     def _collect(self) -> tuple[Settings, list[ConfigError]]:
         capture, problems = self.capture.values()

@@ -25,7 +25,7 @@ from capture.errors import ConfigError, describe
 from capture.storage import CheckStep
 from capture.storage.presets import PRESETS, find_preset, preset_problem
 from capture.timeline import StatusGroup
-from gui.fields import FormSection, hint, section_title
+from gui.fields import FormSection, clear_layout, hint, section_title
 from gui.resources import GROUP_COLOURS, icon, pixmap
 
 CUSTOM = "Custom"
@@ -165,12 +165,12 @@ class StoragePanel(QWidget):
         return area
 
     def show_check_running(self, label: str) -> None:
-        self._clear_results()
+        clear_layout(self.results)
         self.test_button.setEnabled(False)
         self.result_summary.setText(f"Testing {label}…")
 
     def show_check(self, label: str, steps: list[CheckStep]) -> None:
-        self._clear_results()
+        clear_layout(self.results)
         self.test_button.setEnabled(True)
         for step in steps:
             self.results.addWidget(_step_row(step))
@@ -185,12 +185,6 @@ class StoragePanel(QWidget):
 
     def show_check_error(self, exc: BaseException) -> None:
         self.show_check(describe(exc), [])
-
-    def _clear_results(self) -> None:
-        while self.results.count():
-            item = self.results.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
 
     # -- helpers -----------------------------------------------------------------------------
 

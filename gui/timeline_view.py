@@ -12,7 +12,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -259,10 +259,10 @@ class ThumbnailDelegate(_CellDelegate):
 
     def strip(self, option: QStyleOptionViewItem) -> None:
         option.features &= ~QStyleOptionViewItem.ViewItemFeature.HasDecoration
-        option.icon = QIcon()  # type: ignore[attr-defined]
+        option.icon = QIcon()
 
     def draw(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        rect: QRect = option.rect  # type: ignore[attr-defined]
+        rect: QRect = option.rect
         pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         has_image = isinstance(pixmap, QPixmap) and not pixmap.isNull()
         size = pixmap.size() if has_image else THUMB_SIZE
@@ -283,16 +283,16 @@ class TwoLineDelegate(_CellDelegate):
     """The cell's text on top, its subtitle (the object key) under it, smaller and muted."""
 
     def strip(self, option: QStyleOptionViewItem) -> None:
-        option.text = ""  # type: ignore[attr-defined]
+        option.text = ""
 
     def draw(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        rect: QRect = option.rect.adjusted(6, 8, -6, -8)  # type: ignore[attr-defined]
+        rect: QRect = option.rect.adjusted(6, 8, -6, -8)
         half = rect.height() // 2
         align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         painter.setPen(QColor("#111827"))
         title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         painter.drawText(QRect(rect.x(), rect.y(), rect.width(), half), align, title)
-        font = QFont(option.font)  # type: ignore[attr-defined]
+        font = QFont(option.font)
         font.setPointSizeF(font.pointSizeF() * 0.88)
         painter.setFont(font)
         painter.setPen(QColor("#6b7280"))
@@ -307,13 +307,14 @@ class _Table(QTableView):
 
     EMPTY = "No shots yet. Press Start capture: each shot appears here, newest on top."
 
-    def paintEvent(self, event: object) -> None:  # type: ignore[override]
-        super().paintEvent(event)  # type: ignore[arg-type]
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
         if self.model() is not None and self.model().rowCount() == 0:
             painter = QPainter(self.viewport())
             painter.setPen(QColor("#6b7280"))
             text = self.EMPTY
-            if isinstance(self.model(), TimelineFilter) and self.model().sourceModel().rowCount():
+            model = self.model()
+            if isinstance(model, TimelineFilter) and model.sourceModel().rowCount():
                 text = "No rows match this filter."
             painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter), text)
             painter.end()
