@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 READY_TIMEOUT_S = 90.0
 SETTLE_S = 1.5  # after the last row: the window repaints (thumbnails, detail pane)
 EXIT_TIMEOUT_S = 15.0
+TRIES = 3
 
 
 def main() -> int:
@@ -49,7 +50,12 @@ def main() -> int:
         str(args.rows),
         str(Path(args.out).resolve()),
     ]
-    return subprocess.run(command, check=False).returncode
+    for _attempt in range(TRIES):
+        code = subprocess.run(command, check=False).returncode
+        if code == 0:
+            return 0
+        print("screenshot: failed; trying again (another Xvfb may have taken the display)")
+    return code
 
 
 def inner(out: Path, rows: int) -> int:
