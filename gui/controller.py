@@ -20,11 +20,19 @@ from PySide6.QtGui import QImage
 from capture import events
 from capture.config import Settings, StorageKind, is_loopback
 from capture.engine import Engine
+from capture.errors import ShotHookError, describe
 from capture.events import Event, Fanout
 from capture.headless import Progress
 from capture.runtime import Spawn, Worker
 from capture.settings_store import SettingsStore
-from capture.sources import FrameSource, SyntheticSource, list_cameras, make_source, open_auto
+from capture.sources import (
+    CameraSource,
+    FrameSource,
+    SyntheticSource,
+    list_cameras,
+    make_source,
+    open_auto,
+)
 from capture.storage import make_storage
 from capture.timeline import Counters, TimelineReader, TimelineRow
 from gui.banners import Kind
@@ -169,20 +177,30 @@ class AppController(QObject):
             self.start()
 
     def _open_first_source(self, spec: str) -> None:
-        def open_it() -> tuple[str, bool]:
-            source: FrameSource = open_auto() if spec == "auto" else make_source(spec)
-            self.engine.use_source(source, already_open=spec == "auto")
-            fell_back = spec == "auto" and isinstance(source, SyntheticSource)
-            return (PATTERN if isinstance(source, SyntheticSource) else spec), fell_back
+        """The saved or given source; 'auto' is camera 0, else the test pattern (said so). A
+        source that is no longer there (a moved file) falls back to the test pattern too."""
 
-        def opened(result: tuple[str, bool]) -> None:
-            shown, fell_back = result
+        def open_it() -> tuple[str, str]:
+            try:
+                source: FrameSource = open_auto() if spec == "auto" else make_source(spec)
+            except ShotHookError as exc:
+                source = SyntheticSource()
+                source.open()
+                why = f"{describe(exc)}: showing the test pattern instead."
+            else:
+                why = "No camera found on this machine: showing the test pattern."
+                why = why if spec == "auto" and isinstance(source, SyntheticSource) else ""
+            self.engine.use_source(source, already_open=spec == "auto" or bool(why))
+            return _spec_of(source, spec), why
+
+        def opened(result: tuple[str, str]) -> None:
+            shown, why = result
             self.window.picker.set_current(shown)
-            if fell_back:
+            if why:
                 self.window.banners.put(
                     "no-camera",
                     Kind.INFO,
-                    "No camera found on this machine: showing the test pattern.",
+                    why,
                     hint="Pick a video file or a stream URL in Source, or plug in a camera and "
                     "press refresh.",
                 )
@@ -423,6 +441,15 @@ class AppController(QObject):
         self.window.allow_close()
         self.window.close()
         self.closed.emit(leftover)
+
+
+def _spec_of(source: FrameSource, asked: str) -> str:
+    """The picker's entry for an opened source."""
+    if isinstance(source, SyntheticSource):
+        return PATTERN
+    if isinstance(source, CameraSource):
+        return str(source.index)
+    return asked
 
 
 def _log_event(event: Event) -> None:

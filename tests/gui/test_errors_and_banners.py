@@ -143,3 +143,14 @@ def test_test_connection_runs_head_bucket_put_get_delete_on_s3(
     assert "failed at “HeadBucket”" in panel.result_summary.text()
     step = panel.results.itemAt(0).widget().findChildren(type(panel.result_summary))[-1].text()
     assert "Fix:" in step
+
+
+def test_a_saved_source_that_is_gone_falls_back_to_the_test_pattern(
+    qtbot: QtBot, make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app("--source", str(tmp_path / "moved-away.mp4"))
+    qtbot.waitUntil(lambda: "no-camera" in app.window.banners.active(), timeout=10_000)
+    text = app.window.banners.text("no-camera")
+    assert "no such file" in text and "showing the test pattern instead" in text
+    assert app.window.picker.current == "synthetic"
+    qtbot.waitUntil(lambda: app.window.preview.frame_index > 0, timeout=10_000)
