@@ -141,9 +141,9 @@ def run_window(args: argparse.Namespace) -> int:
     app.controller.closed.connect(closed)
     code = qt_app.exec()
     if leftover:
-        # A thread that would not stop (a blocked network call): everything is journaled, so
-        # leave without waiting for it rather than hang or abort in Qt's thread destructor.
-        print(f"shothook: still running at exit: {', '.join(leftover)}", file=sys.stderr)
+        # A thread that would not stop (a blocked network call; already logged): everything is
+        # journaled, so leave without waiting for it rather than hang or abort in Qt's thread
+        # destructor. Unfinished uploads resume on the next start.
         logging.shutdown()
         os._exit(code)
     return code
