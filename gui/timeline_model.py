@@ -260,7 +260,7 @@ def upload_text(row: TimelineRow) -> str:
     if row.upload_state == "uploaded":
         return f"stored · {row.upload_ms:.0f} ms" if row.upload_ms is not None else "stored"
     if row.upload_tries:
-        return f"retrying (try {row.upload_tries} failed)"
+        return f"retrying ({row.upload_tries})"
     return "waiting"
 
 
