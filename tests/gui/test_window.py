@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
@@ -206,3 +207,25 @@ def test_a_callback_from_someone_else_gets_a_row_of_its_own(
     assert row.status is Status.FOREIGN
     assert row.callbacks[0].checksum_ok is True
     assert model.data(model.index(0, 1)) == "Foreign callback"
+
+
+def test_picking_a_video_file_shows_it_in_the_preview(
+    qtbot: QtBot, make_app: AppFactory, tmp_path: Path
+) -> None:
+    import cv2
+    import numpy as np
+
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (320, 240))
+    for n in range(20):
+        writer.write(np.full((240, 320, 3), n * 10, np.uint8))
+    writer.release()
+    app = make_app()
+    preview = app.window.preview
+    qtbot.waitUntil(lambda: preview.frame_index > 0)
+    app.window.picker.set_current(str(path))
+    app.window.picker.chosen.emit(str(path))  # what the file dialog's choice does
+    qtbot.waitUntil(lambda: preview.source_size == (320, 240), timeout=10_000)
+    qtbot.waitUntil(lambda: preview.label == "video file clip.avi", timeout=10_000)
+    assert app.window.picker.combo.currentText() == "File clip.avi"
+    assert app.window.form.settings().capture.source == str(path)
