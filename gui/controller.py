@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
 
 from capture import events
 from capture.config import Settings, StorageKind, is_loopback
@@ -37,7 +38,7 @@ from capture.storage import make_storage
 from capture.timeline import Counters, TimelineReader, TimelineRow
 from gui.banners import Kind
 from gui.bridge import EventBridge
-from gui.errors import ErrorReporter, problem_banner, show_crash
+from gui.errors import ErrorReporter, error_dialog, problem_banner, show_crash, status_message
 from gui.main_window import MainWindow, RunState
 from gui.preview import PreviewFeed
 from gui.source_picker import PATTERN
@@ -108,6 +109,7 @@ class AppController(QObject):
             lambda where, msg, trace: show_crash(window.banners, where, msg, trace)
         )
         self._detail_reader: TimelineReader | None = None
+        self.last_dialog: QMessageBox | None = None
         self._detail_token = 0
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save)
@@ -221,7 +223,12 @@ class AppController(QObject):
         def switch() -> None:
             self.engine.use_source(make_source(spec))
 
-        self.control.submit(switch, on_error=self._source_failed)
+        self.control.submit(switch, on_error=self._picked_source_failed)
+
+    def _picked_source_failed(self, exc: BaseException) -> None:
+        """The user just picked it: say so at once, in a dialog, and keep it in a banner."""
+        self._source_failed(exc)
+        self.last_dialog = error_dialog(self.window, "Cannot use this source", exc)
 
     def _source_failed(self, exc: BaseException) -> None:
         problem_banner(self.window.banners, "source", exc, "Cannot use this source")
@@ -316,7 +323,12 @@ class AppController(QObject):
     def _save(self) -> None:
         settings = self.window.form.settings()
         if not self.window.form.problems():
-            self.io.submit(lambda: self.store.save(settings))
+            self.io.submit(
+                lambda: self.store.save(settings),
+                on_error=lambda exc: status_message(
+                    self.window.statusBar(), exc, "Cannot save settings"
+                ),
+            )
 
     # -- timeline and detail -------------------------------------------------------------------
 

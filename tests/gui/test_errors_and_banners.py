@@ -154,3 +154,27 @@ def test_a_saved_source_that_is_gone_falls_back_to_the_test_pattern(
     assert "no such file" in text and "showing the test pattern instead" in text
     assert app.window.picker.current == "synthetic"
     qtbot.waitUntil(lambda: app.window.preview.frame_index > 0, timeout=10_000)
+
+
+def test_a_source_the_user_just_picked_that_fails_is_said_in_a_dialog(
+    qtbot: QtBot, make_app: AppFactory
+) -> None:
+    app = make_app()
+    app.window.picker.chosen.emit("gopher://old.example/stream")
+    qtbot.waitUntil(lambda: app.controller.last_dialog is not None)
+    dialog = app.controller.last_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "source: must be 'synthetic', a camera index" in dialog.text()
+    assert "unknown URL scheme" in dialog.text()
+    dialog.close()
+
+
+def test_settings_that_cannot_be_saved_are_said_in_the_status_bar(
+    qtbot: QtBot, make_app: AppFactory, data_path: Path
+) -> None:
+    app = make_app()
+    qtbot.waitUntil(lambda: app.window.preview.frame_index > 0)  # start-up messages are over
+    (data_path / "settings.json").mkdir()  # a folder where the file should go
+    app.window.form.capture.channel.setText("unsaveable")
+    bar = app.window.statusBar()
+    qtbot.waitUntil(lambda: "Cannot save settings" in bar.currentMessage(), timeout=10_000)
