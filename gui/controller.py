@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +17,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
-from capture import events
-from capture.config import Settings, StorageKind, is_loopback
+from capture.config import Settings, StorageKind
 from capture.engine import Engine
 from capture.errors import ShotHookError, describe
-from capture.events import Event, Fanout
-from capture.headless import Progress
+from capture.events import Fanout
 from capture.runtime import Spawn, Worker
 from capture.settings_store import SettingsStore
 from capture.sources import (
@@ -38,6 +35,7 @@ from capture.storage import make_storage
 from capture.timeline import Counters, TimelineReader, TimelineRow
 from gui.banners import Kind
 from gui.bridge import EventBridge
+from gui.engine_events import EventPresenter, log_event
 from gui.errors import ErrorReporter, error_dialog, problem_banner, show_crash, status_message
 from gui.main_window import MainWindow, RunState
 from gui.preview import PreviewFeed
@@ -103,8 +101,9 @@ class AppController(QObject):
         self.feed = TimelineFeed(engine.data_dir.journal, self._signals.rows.emit)
         self.thumbs = ThumbnailLoader(engine.data_dir.journal, self._signals.thumbnail.emit)
         sink.add(lambda _event: self.feed.poke())
-        sink.add(_log_event)
-        bridge.happened.connect(self._on_event)
+        sink.add(log_event)
+        self.events = EventPresenter(window, self._poll_source, self._set_answer_mode)
+        bridge.happened.connect(self.events.show)
         reporter.crashed.connect(
             lambda where, msg, trace: show_crash(window.banners, where, msg, trace)
         )
@@ -357,56 +356,6 @@ class AppController(QObject):
 
         self.io.submit(load, loaded)
 
-    # -- engine events -------------------------------------------------------------------------
-
-    def _on_event(self, event: Event) -> None:
-        handler = _HANDLERS.get(event.name)
-        if handler is not None:
-            handler(self, event.fields)
-
-    def _shot(self, f: dict[str, Any]) -> None:
-        stamp = time.strftime("%H:%M:%S")
-        self.window.preview.flash(f"Shot taken {stamp} · {f.get('bytes', 0) / 1024:.0f} KB")
-
-    def _paused(self, f: dict[str, Any]) -> None:
-        self.window.banners.put(
-            "uploads-paused", Kind.ERROR, f"Uploads paused: {f['reason']}", hint=f.get("advice", "")
-        )
-
-    def _resumed(self, _f: dict[str, Any]) -> None:
-        self.window.banners.remove("uploads-paused")
-
-    def _spool(self, f: dict[str, Any]) -> None:
-        self.window.banners.put(
-            "spool",
-            Kind.WARNING,
-            f"Spool: {f['message']}",
-            hint="Shots wait in the spool until storage accepts them; free space or fix storage.",
-        )
-
-    def _listening(self, f: dict[str, Any]) -> None:
-        host = str(f["host"])
-        self.window.form.webhook.set_listening(str(f["url"]), host, str(f.get("note", "")))
-        self._set_answer_mode(self.window.form.webhook.answer_mode())
-        if not is_loopback(host):
-            self.window.banners.put(
-                "exposed",
-                Kind.WARNING,
-                f"The webhook listens on {host}: other machines can reach it.",
-                hint="Use 127.0.0.1 unless you mean to receive callbacks from elsewhere.",
-            )
-
-    def _source_state(self, f: dict[str, Any]) -> None:
-        reason = f": {f['reason']}" if f.get("reason") else ""
-        self.window.statusBar().showMessage(f"Source {f['source']} is {f['state']}{reason}", 8000)
-        self._poll_source()
-
-    def _session_started(self, f: dict[str, Any]) -> None:
-        self.window.storage_status.setText(f"Storage: {f['storage']}")
-
-    def _warning(self, f: dict[str, Any]) -> None:
-        self.window.banners.put("warning", Kind.WARNING, str(f.get("message", "")))
-
     # -- closing -------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -462,21 +411,3 @@ def _spec_of(source: FrameSource, asked: str) -> str:
     if isinstance(source, CameraSource):
         return str(source.index)
     return asked
-
-
-def _log_event(event: Event) -> None:
-    line = Progress.line(event)
-    if line:
-        _events_log.info(line.strip())
-
-
-_HANDLERS: dict[str, Callable[[AppController, dict[str, Any]], None]] = {
-    events.SHOT_CAPTURED: AppController._shot,
-    events.UPLOADS_PAUSED: AppController._paused,
-    events.UPLOADS_RESUMED: AppController._resumed,
-    events.SPOOL_WARNING: AppController._spool,
-    events.WEBHOOK_LISTENING: AppController._listening,
-    events.SOURCE_STATE: AppController._source_state,
-    events.SESSION_STARTED: AppController._session_started,
-    events.WARNING: AppController._warning,
-}
