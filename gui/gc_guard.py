@@ -3,8 +3,9 @@
 Automatic collection runs in whichever thread happens to allocate. When it frees a Qt wrapper
 there, shiboken defers the C++ deletion to the main thread, and PySide6 (6.11 and 6.12 alike)
 can crash doing so (seen in the tests: a segfault in BindingManager::runDeletionInMainThread
-while a worker imported boto3). So automatic collection is turned off and a timer on the GUI thread collects
-with the same thresholds, the usual remedy for Qt applications with Python threads.
+while a worker imported boto3). So automatic collection is turned off and a timer on the GUI
+thread collects with the same thresholds, the usual remedy for Qt applications with Python
+threads.
 """
 
 from __future__ import annotations
