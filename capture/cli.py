@@ -25,6 +25,11 @@ from capture.config import (
     check_users,
 )
 from capture.errors import ConfigError
+from capture.spool import DEFAULT_CAP_BYTES
+from capture.webhook import AnswerMode
+
+SPOOL_CAP_MAX_MB = 1_000_000
+RULE_SPOOL_CAP = f"a number of megabytes above 0, at most {SPOOL_CAP_MAX_MB}"
 
 
 class UsageError(Exception):
@@ -79,10 +84,25 @@ def build_parser() -> argparse.ArgumentParser:
     hook.add_argument("--public-url", help="the URL a tunnel exposes the webhook at")
     hook.add_argument("--webhook-host", help="address the webhook listens on (127.0.0.1)")
     hook.add_argument("--webhook-port", help="port for the webhook (default 8787)")
+    hook.add_argument(
+        "--webhook-answer",
+        help="how the embedded webhook answers: normal (default), status:CODE, delay:SECONDS, "
+        "non-json or drop (to watch the sender retry)",
+    )
+    hook.add_argument(
+        "--webhook-reject-bad-checksum",
+        action="store_true",
+        help="the embedded webhook answers 401 to a notification whose checksum does not verify",
+    )
 
     out = p.add_argument_group("files and output")
     out.add_argument("--data-dir", help="journal, settings and spool (default: user data dir)")
     out.add_argument("--events", help="headless: write JSON-lines events to FILE, or - (stdout)")
+    out.add_argument(
+        "--spool-cap-mb",
+        help="most megabytes of shots waiting to upload kept in the spool (default 1024); "
+        "past it new shots are refused and notified as 206",
+    )
     out.add_argument(
         "--drain-timeout",
         default="60",
@@ -177,11 +197,32 @@ def parse_count(value: str | None) -> int | None:
     return count
 
 
+def parse_spool_cap(value: str | None) -> int:
+    """--spool-cap-mb as bytes (the default cap when not given)."""
+    if value is None:
+        return DEFAULT_CAP_BYTES
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = 0.0
+    if not 0 < megabytes <= SPOOL_CAP_MAX_MB:
+        raise ConfigError("spool_cap_mb", RULE_SPOOL_CAP, value)
+    return max(1, round(megabytes * 1e6))
+
+
+def answer_mode_from_args(args: argparse.Namespace) -> AnswerMode:
+    """The embedded webhook's answer, from --webhook-answer and --webhook-reject-bad-checksum."""
+    reject = bool(args.webhook_reject_bad_checksum)
+    if args.webhook_answer is None:
+        return AnswerMode(reject_bad_checksum=reject)
+    return AnswerMode.parse(args.webhook_answer, reject_bad_checksum=reject)
+
+
 def parse_seconds(field: str, value: str) -> float:
     try:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if seconds < 0:
+    if not seconds >= 0:  # also refuses nan
         raise ConfigError(field, "a number of seconds, 0 or more", value)
     return seconds

@@ -44,6 +44,8 @@ RULE_BUCKET = (
 )
 RULE_REGION = "letters, digits and '-' only (for example us-east-1), or empty for the default"
 RULE_HOST = "an IP address to listen on, such as 127.0.0.1"
+RULE_UTF8 = "must be valid UTF-8 text"
+RULE_USERS_FIT = f"uid + users - 1 must be at most {UID_MAX} (each user takes the next uid)"
 
 _CHANNEL_ALLOWED = re.compile(r"[A-Za-z0-9" + re.escape(CHANNEL_SPECIALS) + r"]*")
 _PREFIX_PART = re.compile(r"[A-Za-z0-9]+")
@@ -127,10 +129,25 @@ def check_port(value: object, field_name: str = "webhook_port") -> int:
     return _whole_number(field_name, value, 0, 65535, RULE_PORT)
 
 
+def check_users_fit(uid: object, users: object) -> None:
+    """The simulated users' uids (uid, uid + 1, ...) must all be valid uids."""
+    if isinstance(uid, int) and isinstance(users, int) and uid + users - 1 > UID_MAX:
+        raise ConfigError("users", RULE_USERS_FIT, users)
+
+
+def _utf8_size(field_name: str, value: str) -> int:
+    """Bytes of `value` in UTF-8; text that cannot be UTF-8 (lone surrogates from undecodable
+    command-line bytes) breaks a rule rather than raising UnicodeEncodeError later."""
+    try:
+        return len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ConfigError(field_name, RULE_UTF8, value) from None
+
+
 def check_channel(value: str) -> str:
     if not value:
         raise ConfigError("channel", RULE_CHANNEL_EMPTY)
-    if len(value.encode("utf-8")) > CHANNEL_MAX_BYTES:
+    if _utf8_size("channel", value) > CHANNEL_MAX_BYTES:
         raise ConfigError("channel", RULE_CHANNEL_BYTES, value)
     if not _CHANNEL_ALLOWED.fullmatch(value):
         bad = sorted({c for c in value if not _CHANNEL_ALLOWED.fullmatch(c)})
@@ -139,8 +156,8 @@ def check_channel(value: str) -> str:
 
 
 def check_extra_info(value: str) -> str:
-    if len(value.encode("utf-8")) > EXTRA_INFO_MAX_BYTES:
-        size = len(value.encode("utf-8"))
+    size = _utf8_size("extraInfo", value)
+    if size > EXTRA_INFO_MAX_BYTES:
         raise ConfigError("extraInfo", f"{RULE_EXTRA_INFO}; this is {size} bytes")
     return value
 
@@ -161,6 +178,7 @@ def check_http_url(field_name: str, value: str, *, required: bool) -> str:
         if required:
             raise ConfigError(field_name, f"must be {RULE_HTTP_URL}")
         return ""
+    _utf8_size(field_name, value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(field_name, f"must be {RULE_HTTP_URL}", value)
@@ -222,7 +240,7 @@ class CaptureSettings:
             lambda: check_extra_info(self.extra_info),
             lambda: check_jpeg_quality(self.jpeg_quality),
             lambda: check_users(self.users),
-            lambda: check_uid(self.uid + self.users - 1) if self.users > 1 else 0,
+            lambda: check_users_fit(self.uid, self.users),
         )
 
 

@@ -13,7 +13,7 @@ from capture.errors import ShotHookError
 from capture.events import EventSink
 from capture.frames import FrameSlot
 from capture.journal import Journal
-from capture.paths import DataDir
+from capture.paths import DataDir, DataDirLock
 from capture.runtime import Spawn, Worker, spawn_thread
 from capture.session import DEFAULT_UPLOAD_WORKERS, Session
 from capture.sources import FrameSource
@@ -37,14 +37,20 @@ class Engine:
         self.data_dir = data_dir.create()
         self.sink = sink
         self.spawn = spawn
-        self.journal = Journal(data_dir.journal)
-        self.slot = FrameSlot()
-        self.spool = Spool(
-            data_dir.spool,
-            cap_bytes=spool_cap_bytes,
-            pending_bytes=self.journal.pending_spool_bytes(),
-        )
-        self.spool.remove_orphans(self.journal.spool_paths())
+        self._lock = DataDirLock(data_dir)
+        self._lock.acquire()
+        try:
+            self.journal = Journal(data_dir.journal)
+            self.slot = FrameSlot()
+            self.spool = Spool(
+                data_dir.spool,
+                cap_bytes=spool_cap_bytes,
+                pending_bytes=self.journal.pending_spool_bytes(),
+            )
+            self.spool.remove_orphans(self.journal.spool_paths())
+        except BaseException:
+            self._lock.release()
+            raise
         self.source: SourceRunner | None = None
         self.webhook: WebhookServer | None = None
         self.session: Session | None = None
@@ -170,4 +176,5 @@ class Engine:
         stuck += self.stop_webhook(timeout)
         if not stuck:
             self.journal.close()
+            self._lock.release()
         return stuck

@@ -11,6 +11,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 
 class ShotHookError(Exception):
@@ -85,9 +86,36 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def install_excepthooks(report: Callable[[str, BaseException], None]) -> None:
-    """Send uncaught exceptions from the main thread and every other thread to `report`
-    (with the thread's name), so nothing fails silently."""
+Reporter = Callable[[str, BaseException], None]
+_reporters: list[Reporter] = []  # the installed reporters, newest last
+
+
+def report_unexpected(where: str, exc: BaseException) -> None:
+    """An unexpected error that a loop caught so it could carry on: shown and logged exactly
+    like a crash (through the reporter `install_excepthooks` set), never swallowed."""
+    if _reporters:
+        _reporters[-1](where, exc)
+        return
+    print(f"shothook: unexpected error in {where}: {describe(exc)}", file=sys.stderr)
+    print(format_crash(exc), file=sys.stderr, flush=True)
+
+
+def report_loop_error(_loop: object, context: dict[str, Any]) -> None:
+    """An asyncio loop's exception handler: unhandled errors in tasks and callbacks are
+    reported, not lost; a peer that went away is not an error."""
+    exc = context.get("exception")
+    if isinstance(exc, OSError):
+        return
+    if not isinstance(exc, BaseException):
+        exc = RuntimeError(str(context.get("message", "asyncio error")))
+    report_unexpected("an asyncio loop", exc)
+
+
+def install_excepthooks(report: Reporter) -> Callable[[], None]:
+    """Send uncaught exceptions from the main thread and every other thread, and those passed
+    to `report_unexpected`, to `report` (with where they happened), so nothing fails silently.
+    Returns a function that puts the previous hooks back."""
+    previous = (sys.excepthook, threading.excepthook)
 
     def main_hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
@@ -99,7 +127,14 @@ def install_excepthooks(report: Callable[[str, BaseException], None]) -> None:
         if args.exc_value is None or issubclass(args.exc_type, SystemExit):
             return
         name = args.thread.name if args.thread is not None else "a thread"
-        report(name, args.exc_value)
+        report(f"thread {name}", args.exc_value)
+
+    def restore() -> None:
+        sys.excepthook, threading.excepthook = previous
+        if report in _reporters:
+            _reporters.remove(report)
 
     sys.excepthook = main_hook
     threading.excepthook = thread_hook
+    _reporters.append(report)
+    return restore

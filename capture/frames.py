@@ -36,6 +36,18 @@ class Frame:
         return (time.monotonic() if now is None else now) - self.mono
 
 
+def wait_for_slot(due: float, period: float) -> float:
+    """Sleep until `due` (monotonic seconds) if it is still ahead; return when the next frame
+    is due. On time, that is one period after this slot (no drift). Late by a period or more,
+    it is one period from now: a reader that fell behind gets one frame at once, not a burst."""
+    now = time.monotonic()
+    if now < due:
+        time.sleep(due - now)
+    elif now - due >= period:
+        due = now
+    return due + period
+
+
 class FrameSlot:
     """Holds the newest frame; thread-safe; readers can wait for a newer one."""
 

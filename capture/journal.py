@@ -6,7 +6,8 @@ Writers (the engine's threads) share one `Journal`; each call is one short trans
 `seq`, so a reader asks only for what changed since the last `seq` it saw.
 
 Shot states:
-    upload:  pending -> uploaded | none (a 206 interval: nothing to upload)
+    upload:  pending -> uploaded | lost (its spool file vanished: notified as 206)
+             | none (a 206 interval: nothing to upload)
     notify:  waiting (for upload) -> sending -> delivered | failed
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from capture.events import iso, utc_now
+from capture.naming import parse_utc_digits
 
 RAW_BODY_KEEP = 16 * 1024  # bytes of each received body kept in the journal
 EXCERPT_KEEP = 300  # characters of each webhook answer kept per attempt
@@ -164,6 +166,16 @@ class OpenShot:
 
 
 @dataclass(frozen=True)
+class AbandonedSession:
+    """A session that never recorded its stop (the app was killed or crashed)."""
+
+    id: int
+    started_at: str
+    last_activity: str  # ISO time of the last thing journaled for it
+    unfinished: int  # its shots not yet uploaded or notified
+
+
+@dataclass(frozen=True)
 class CallbackRecord:
     id: int
     shot_id: int | None
@@ -222,6 +234,26 @@ class Journal:
                 "UPDATE sessions SET stopped_at = ? WHERE id = ?", (iso(utc_now()), session_id)
             )
 
+    def close_abandoned_sessions(self, current_id: int) -> list[AbandonedSession]:
+        """Sessions other than `current_id` left without a stop time: give each its last
+        journaled activity as stop time, and return them so the start can say so."""
+        with self._tx() as cur:
+            rows = cur.execute(
+                "SELECT id, started_at FROM sessions WHERE stopped_at IS NULL AND id != ?",
+                (current_id,),
+            ).fetchall()
+            found = []
+            for row in rows:
+                last = _last_activity(cur, int(row["id"])) or str(row["started_at"])
+                unfinished = cur.execute(
+                    "SELECT COUNT(*) FROM shots WHERE session_id = ? AND (upload_state = 'pending'"
+                    " OR notify_state IN ('waiting', 'sending'))",
+                    (row["id"],),
+                ).fetchone()[0]
+                cur.execute("UPDATE sessions SET stopped_at = ? WHERE id = ?", (last, row["id"]))
+                found.append(AbandonedSession(row["id"], row["started_at"], last, unfinished))
+        return found
+
     # -- shots and uploads ------------------------------------------------------------------
 
     def add_shot(self, shot: NewShot) -> int:
@@ -271,6 +303,15 @@ class Journal:
                 "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
                 " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
                 (location, iso(utc_now()), ms, self._next_seq(cur), shot_id),
+            )
+
+    def upload_lost(self, shot_id: int, why: str) -> None:
+        """The shot can never be uploaded (its spool file is gone): it becomes a 206 shot."""
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE shots SET upload_state = 'lost', code = 206, msg = ?, upload_error = ?,"
+                " spool_path = NULL, seq = ? WHERE id = ?",
+                (why, why, self._next_seq(cur), shot_id),
             )
 
     def forget_spool(self, shot_id: int) -> None:
@@ -409,6 +450,23 @@ class Journal:
             if shot_id is not None:
                 cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, shot_id))
         return CallbackRecord(callback_id, shot_id, delivery)
+
+
+def _last_activity(cur: sqlite3.Cursor, session_id: int) -> str:
+    """ISO time of the latest capture, upload or notification attempt of a session."""
+    row = cur.execute(
+        "SELECT MAX(captured_utc) AS captured, MAX(uploaded_at) AS uploaded FROM shots"
+        " WHERE session_id = ?",
+        (session_id,),
+    ).fetchone()
+    attempt = cur.execute(
+        "SELECT MAX(a.at) FROM attempts a JOIN shots s ON s.id = a.shot_id WHERE s.session_id = ?",
+        (session_id,),
+    ).fetchone()[0]
+    times = [str(t) for t in (row["uploaded"], attempt) if t]
+    if row["captured"]:
+        times.append(iso(parse_utc_digits(str(row["captured"]))))
+    return max(times, default="")
 
 
 def _find_shot(cur: sqlite3.Cursor, request_id: str | None, object_key: str | None) -> int | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from capture import events
+from capture.errors import report_loop_error, report_unexpected
 from capture.events import Event, EventSink
 from capture.journal import Journal
 from capture.runtime import StopToken
@@ -62,6 +63,7 @@ class Notifier:
 
     async def _main(self, stop: StopToken) -> None:
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(report_loop_error)
         queue: asyncio.Queue[NotifyJob] = asyncio.Queue()
         stopped = asyncio.Event()
         stop.on_set(lambda: loop.call_soon_threadsafe(stopped.set))
@@ -78,7 +80,7 @@ class Notifier:
                 done, _ = await asyncio.wait({getter, waiter}, return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
                 if getter in done:
-                    task = asyncio.create_task(self._deliver(session, getter.result()))
+                    task = asyncio.create_task(self._deliver_reporting(session, getter.result()))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 else:
@@ -91,7 +93,16 @@ class Notifier:
         with self._lock:
             self._loop = self._queue = None
 
-    async def _deliver(self, session: aiohttp.ClientSession, job: NotifyJob) -> None:
+    async def _deliver_reporting(self, session: aiohttp.ClientSession, job: NotifyJob) -> None:
+        """Deliver; an unexpected error is reported and the notification counted as failed."""
+        try:
+            delivered = await self._deliver(session, job)
+        except Exception as exc:
+            report_unexpected(f"notifying shot {job.shot_id}", exc)
+            delivered = False
+        self._on_finished(job, delivered)
+
+    async def _deliver(self, session: aiohttp.ClientSession, job: NotifyJob) -> bool:
         def record(result: AttemptResult) -> None:
             self._journal.add_attempt(
                 job.shot_id,
@@ -133,4 +144,4 @@ class Notifier:
         if not delivered:
             fields["error"] = results[-1].error
         self._sink(Event(name, fields))
-        self._on_finished(job, delivered)
+        return delivered

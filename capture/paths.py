@@ -3,10 +3,15 @@ default local storage."""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import platformdirs
+
+from capture.errors import ShotHookError
 
 APP_NAME = "ShotHook"
 
@@ -44,7 +49,57 @@ class DataDir:
     def log(self) -> Path:
         return self.root / "shothook.log"
 
+    @property
+    def lock_file(self) -> Path:
+        return self.root / "shothook.lock"
+
     def create(self) -> DataDir:
         for folder in (self.root, self.spool):
             folder.mkdir(parents=True, exist_ok=True)
         return self
+
+
+class DataDirLock:
+    """One running engine per data folder: a second one would resume, upload and clean up the
+    same spooled shots. The OS drops the lock when the process ends, even on kill -9."""
+
+    def __init__(self, data_dir: DataDir) -> None:
+        self.path = data_dir.lock_file
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        try:
+            _lock(fh)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            fh.close()
+            raise ShotHookError(
+                f"another ShotHook (process {holder}) is using the data folder {self.path.parent}",
+                advice="Close it first, or give this one another --data-dir.",
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        fh, self._fh = self._fh, None
+        if fh is not None:
+            fh.close()  # closing the file releases the lock
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fh: IO[str]) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fh: IO[str]) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

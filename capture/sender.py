@@ -64,7 +64,7 @@ async def attempt_once(
     except (aiohttp.ClientSSLError, ssl.SSLError) as exc:
         error = f"TLS handshake failed: {exc}"
     except aiohttp.ClientConnectorError as exc:
-        error = f"cannot connect: {exc.os_error.strerror or exc.os_error}"
+        error = _connect_error(exc)
     except aiohttp.ServerDisconnectedError:
         error = "connection closed before an answer"
     except aiohttp.ClientPayloadError as exc:
@@ -75,6 +75,15 @@ async def attempt_once(
         error = f"HTTP error: {type(exc).__name__}: {exc}"
     ms = (time.perf_counter() - started) * 1000
     return AttemptResult(attempt, status, ms, not error, error, text[:300])
+
+
+def _connect_error(exc: aiohttp.ClientConnectorError) -> str:
+    where = f"{exc.host}:{exc.port}"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"cannot connect: the host name {exc.host} does not resolve"
+    if isinstance(exc.os_error, ConnectionRefusedError):
+        return f"cannot connect: connection refused by {where} (nothing listens there)"
+    return f"cannot connect to {where}: {exc.os_error.strerror or exc.os_error}"
 
 
 def _judge(status: int, raw: bytes) -> str:

@@ -138,6 +138,7 @@ class Session:
         self._spawn = spawn
         self._upload_workers = upload_workers
         self._workers: list[Worker] = []
+        self._capture_worker: Worker | None = None
         self._notifier = Notifier(journal, sink, self._notified)
         self._stopped = False
         self._open_lock = threading.Lock()
@@ -153,14 +154,22 @@ class Session:
             callback_url=self.callback_url,
             settings=self.settings.to_public_dict(),
         )
+        self._report_abandoned()
         resumed = self._resume(self._journal.open_shots())
         self._workers.append(self._spawn("notify", self._notifier))
         for n in range(self._upload_workers):
             uploader = Uploader(
-                self.uploads, self._storage, self._journal, self._spool, self._sink, self._uploaded
+                self.uploads,
+                self._storage,
+                self._journal,
+                self._spool,
+                self._sink,
+                self._uploaded,
+                on_lost=self._lost,
             )
             self._workers.append(self._spawn(f"upload-{n + 1}", uploader))
-        self._workers.append(self._spawn("shots", _CaptureLoop(self)))
+        self._capture_worker = self._spawn("shots", _CaptureLoop(self))
+        self._workers.append(self._capture_worker)
         self._sink(
             Event(
                 events.SESSION_STARTED,
@@ -180,6 +189,15 @@ class Session:
         )
         for worker in self._workers:
             worker.start()
+
+    def stop_capture(self, timeout: float = 10.0) -> bool:
+        """Take no more shots; uploads and notifications of those taken carry on (call `drain`
+        next). True once the capture loop has ended."""
+        worker = self._capture_worker
+        if worker is None:
+            return True
+        worker.request_stop()
+        return worker.join(timeout)
 
     def drain(self, timeout: float) -> bool:
         """Wait until every queued upload and notification is settled, uploads are paused by an
@@ -224,9 +242,12 @@ class Session:
             if state is SourceState.LIVE and frame is not None:
                 state = SourceState.STALE
             age = f"no frame for {frame.age():.1f} s" if frame is not None else "no frame yet"
-            why = f"{age}: {self._source_label} is {state.value}" + (
-                f" ({reason})" if reason else ""
+            where = (
+                "no video source"
+                if state is SourceState.NO_SOURCE
+                else f"{self._source_label} is {state.value}"
             )
+            why = f"{age}: {where}" + (f" ({reason})" if reason else "")
             self.missed(tick, f"No screenshot: {why}")
             return
         self._shoot(tick, frame)
@@ -240,9 +261,14 @@ class Session:
             try:
                 path = self._spool.write(key, jpeg)
             except SpoolFull as exc:
-                self._sink(Event(events.SPOOL_WARNING, {"message": str(exc)}))
+                self._spool_warning(
+                    f"{exc}: new shots are refused (notified as 206) until uploads drain;"
+                    " fix the storage, or raise the spool cap"
+                )
                 self._missed_one(publisher, tick, frame.wall, f"No screenshot: {exc}")
                 continue
+            if warning := self._spool.nearly_full_warning():
+                self._spool_warning(warning)
             shot_id = self._journal.add_shot(
                 NewShot(
                     session_id=self.session_id,
@@ -280,6 +306,10 @@ class Session:
             )
             self.uploads.put(UploadItem(shot_id, key, str(path), len(jpeg), jpeg))
 
+    def _spool_warning(self, message: str) -> None:
+        fields = {"message": message, "pending_bytes": self._spool.pending_bytes}
+        self._sink(Event(events.SPOOL_WARNING, {**fields, "cap_bytes": self._spool.cap_bytes}))
+
     def missed(self, tick: int, why: str) -> None:
         """An interval with no screenshot: journaled, and notified with code 206 and why."""
         now = datetime.now(UTC)
@@ -301,7 +331,7 @@ class Session:
                 msg=why,
             )
         )
-        self.progress.update(missed=1)
+        self.progress.update(missed=1, open_notifies=1)
         self._sink(
             Event(
                 events.TICK_MISSED,
@@ -337,8 +367,35 @@ class Session:
     def _uploaded(self, item: UploadItem) -> None:
         with self._open_lock:
             meta = self._open.pop(item.shot_id)
-        self.progress.update(uploaded=1, open_uploads=-1)
+        # One update, so `drain` never sees a moment with nothing open between the upload and
+        # its notification (and stops before the notification is sent).
+        self.progress.update(uploaded=1, open_uploads=-1, open_notifies=1)
         self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
+
+    def _lost(self, item: UploadItem, why: str) -> None:
+        """A shot that can never be uploaded: journaled and notified as 206, saying why."""
+        msg = f"Screenshot not uploaded: {why}"
+        with self._open_lock:
+            meta = self._open.pop(item.shot_id)
+        self._journal.upload_lost(item.shot_id, msg)
+        self.progress.update(missed=1, open_uploads=-1, open_notifies=1)
+        self._sink(
+            Event(
+                events.UPLOAD_FAILED,
+                {
+                    "shot_id": item.shot_id,
+                    "object": item.object_key,
+                    "error": msg,
+                    "advice": "The spool folder must not be cleaned while shots wait in it.",
+                    "code": "SpoolFileLost",
+                    "retryable": False,
+                    "attempt": item.tries,
+                    "retry_in_s": None,
+                    "final": True,
+                },
+            )
+        )
+        self._notify(item.shot_id, item.object_key, meta, CODE_INCOMPLETE, msg)
 
     def _notify(
         self,
@@ -349,6 +406,7 @@ class Session:
         msg: str,
         request_id: str | None = None,
     ) -> None:
+        """Journal and send a notification; the caller has counted it in `open_notifies`."""
         notification = Notification(
             request_id=request_id or new_request_id(meta.sid, datetime.now(UTC)),
             channel=self.settings.capture.channel,
@@ -363,7 +421,6 @@ class Session:
         self._journal.notification_created(
             shot_id, notification.request_id, body.decode("utf-8"), self.callback_url
         )
-        self.progress.update(open_notifies=1)
         self._notifier.submit(
             NotifyJob(shot_id, notification.request_id, key, code, self.callback_url, body)
         )
@@ -375,6 +432,22 @@ class Session:
             self.progress.update(notify_failed=1, open_notifies=-1)
 
     # -- resuming earlier work ----------------------------------------------------------------
+
+    def _report_abandoned(self) -> None:
+        """Sessions an earlier run never stopped (killed, crashed): say so before resuming."""
+        for gone in self._journal.close_abandoned_sessions(self.session_id):
+            self._sink(
+                Event(
+                    events.WARNING,
+                    {
+                        "message": f"session {gone.id} (started {gone.started_at}) did not stop"
+                        f" cleanly: the app was killed or crashed after {gone.last_activity};"
+                        f" its {gone.unfinished} unfinished shot(s) resume now",
+                        "session_id": gone.id,
+                        "unfinished": gone.unfinished,
+                    },
+                )
+            )
 
     def _resume(self, shots: list[OpenShot]) -> int:
         """Queue shots earlier sessions left unfinished; returns how many."""
@@ -392,6 +465,7 @@ class Session:
                     shot.captured_utc,
                     self._extra_info if data is None else data,
                 )
+                self.progress.update(open_notifies=1)
                 self._notify(
                     shot.id, shot.object_key, meta, shot.code, shot.msg, request_id=shot.request_id
                 )

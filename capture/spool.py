@@ -2,7 +2,8 @@
 
 Pending shots stay until uploaded, whatever happens (storage down, a restart, a kill -9), so no
 shot is lost. A cap bounds the bytes waiting: past it, new shots are refused (the tick is
-notified as 206 "spool full") and a warning says so. Uploaded images are kept a while for the
+notified as 206 "spool full") and a warning says so; another warns when it passes
+`WARN_FRACTION` of the cap, before anything is refused. Uploaded images are kept a while for the
 window's detail pane, oldest deleted first, within `keep_uploaded_bytes`.
 """
 
@@ -15,13 +16,16 @@ from pathlib import Path
 
 DEFAULT_CAP_BYTES = 1024 * 1024 * 1024
 DEFAULT_KEEP_UPLOADED_BYTES = 256 * 1024 * 1024
+WARN_FRACTION = 0.8
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.2f} MB"
 
 
 class SpoolFull(Exception):
     def __init__(self, pending: int, cap: int) -> None:
-        super().__init__(
-            f"spool full: {pending / 1e6:.1f} MB waiting to upload (cap {cap / 1e6:.0f} MB)"
-        )
+        super().__init__(f"spool full: {_mb(pending)} waiting to upload (cap {_mb(cap)})")
 
 
 class Spool:
@@ -38,12 +42,27 @@ class Spool:
         self.keep_uploaded_bytes = keep_uploaded_bytes
         self._lock = threading.Lock()
         self._pending = pending_bytes
+        self._warned = False
         folder.mkdir(parents=True, exist_ok=True)
 
     @property
     def pending_bytes(self) -> int:
         with self._lock:
             return self._pending
+
+    def nearly_full_warning(self) -> str:
+        """A warning the first time pending bytes pass WARN_FRACTION of the cap (again only
+        after they fell back below it); '' otherwise."""
+        with self._lock:
+            over = self._pending >= self.cap_bytes * WARN_FRACTION
+            first, self._warned = over and not self._warned, over
+            pending = self._pending
+        if not first:
+            return ""
+        return (
+            f"spool {pending / self.cap_bytes:.0%} full: {_mb(pending)} waiting to upload"
+            f" (cap {_mb(self.cap_bytes)}); when full, new shots are refused and notified as 206"
+        )
 
     def path_for(self, key: str) -> Path:
         return self.folder / (

@@ -1,5 +1,13 @@
 """Uploading spooled shots: oldest first, retried with backoff, paused on errors retrying
-cannot fix."""
+cannot fix.
+
+A failed upload says something about the storage, not about the shot: when the endpoint is
+down every shot would fail the same way. So the queue, not each item, holds the backoff. After
+a failure it hands out nothing until the backoff is over, then exactly one item (the oldest) as
+a probe; only when the probe gets through do the other workers resume, oldest first. Errors
+retrying cannot fix (wrong keys, missing bucket, wrong region, clock skew) pause the queue: it
+probes once every `PAUSE_PROBE_S` in case the fault was fixed elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from capture import events
-from capture.errors import StorageError
+from capture.errors import StorageError, describe, report_unexpected
 from capture.events import Event, EventSink
 from capture.journal import Journal
 from capture.runtime import StopToken
@@ -31,6 +39,8 @@ class UploadItem:
     size: int = field(compare=False)
     data: bytes | None = field(default=None, compare=False, repr=False)
     tries: int = field(default=0, compare=False)
+    taken_at: float = field(default=0.0, compare=False, repr=False)
+    uploaded: bool = field(default=False, compare=False)
 
     def read(self) -> bytes:
         if self.data is not None:
@@ -46,23 +56,27 @@ class Pause:
 
 
 class UploadQueue:
-    """Thread-safe: oldest shot first among those whose retry time has come; pausable."""
+    """Thread-safe: oldest shot first; holds back after failures (backoff, or a pause)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, UploadItem]] = []
+        self._delayed: list[tuple[float, UploadItem]] = []
         self._ready: list[UploadItem] = []
         self._pause: Pause | None = None
-        self._probe_at = 0.0
+        self._failures = 0  # consecutive failed attempts (0: storage healthy)
+        self._hold_until = 0.0  # no attempt before this while failing
+        self._held_since = 0.0  # when the current hold began
+        self._probing = False  # while failing, one attempt at a time
+        self._trouble = ""
 
     def __len__(self) -> int:
         with self._cond:
-            return len(self._heap) + len(self._ready)
+            return len(self._delayed) + len(self._ready)
 
     def put(self, item: UploadItem, delay: float = 0.0) -> None:
         with self._cond:
             if delay > 0:
-                heapq.heappush(self._heap, (time.monotonic() + delay, item))
+                heapq.heappush(self._delayed, (time.monotonic() + delay, item))
             else:
                 heapq.heappush(self._ready, item)
             self._cond.notify()
@@ -72,10 +86,63 @@ class UploadQueue:
         with self._cond:
             return self._pause
 
-    def set_pause(self, pause: Pause | None) -> None:
+    @property
+    def trouble(self) -> str:
+        """Why uploads are held back right now ('' when the storage is healthy)."""
         with self._cond:
-            self._pause = pause
-            self._probe_at = time.monotonic() + PAUSE_PROBE_S
+            return self._trouble
+
+    def retry_in(self) -> float:
+        """Seconds until the next attempt is allowed (0 when not held back)."""
+        with self._cond:
+            return max(0.0, self._hold_until - time.monotonic()) if self._failures else 0.0
+
+    def set_pause(self, pause: Pause | None) -> None:
+        """Pause on an error retrying cannot fix (probing every PAUSE_PROBE_S), or clear."""
+        with self._cond:
+            if pause is None:
+                self._clear()
+            else:
+                self._pause = pause
+                self._trouble = pause.message
+                self._hold(PAUSE_PROBE_S)
+            self._cond.notify_all()
+
+    def retry_now(self) -> None:
+        """End the current backoff or pause wait at once (the user says it is fixed)."""
+        with self._cond:
+            self._hold_until = time.monotonic()
+            self._cond.notify_all()
+
+    def succeeded(self) -> bool:
+        """An upload got through; returns True if uploads had been held back (now resumed)."""
+        with self._cond:
+            was_held = self._failures > 0 or self._pause is not None
+            self._clear()
+            self._cond.notify_all()
+            return was_held
+
+    def failed(self, item: UploadItem, exc: StorageError) -> bool:
+        """An upload failed; hold back further attempts. Returns True if this pauses uploads."""
+        with self._cond:
+            self._probing = False
+            self._trouble = exc.message
+            newly_paused = not exc.retryable and self._pause is None
+            if newly_paused:
+                self._pause = Pause(exc.message, exc.advice, exc.code)
+            # Attempts that were already under way when the hold began do not lengthen it.
+            if item.taken_at >= self._held_since or self._failures == 0:
+                self._failures += 1
+                wait = PAUSE_PROBE_S if self._pause is not None else backoff(self._failures)
+                self._hold(wait)
+            heapq.heappush(self._ready, item)
+            self._cond.notify_all()
+            return newly_paused
+
+    def release(self, item: UploadItem) -> None:
+        """An item leaves without an upload result (given up on); let the next probe go."""
+        with self._cond:
+            self._probing = False
             self._cond.notify_all()
 
     def get(self, stop: StopToken, timeout: float = 0.5) -> UploadItem | None:
@@ -84,26 +151,40 @@ class UploadQueue:
         with self._cond:
             while not stop.is_set():
                 now = time.monotonic()
-                while self._heap and self._heap[0][0] <= now:
-                    heapq.heappush(self._ready, heapq.heappop(self._heap)[1])
-                paused = self._pause is not None and now < self._probe_at
-                if self._ready and not paused:
-                    if self._pause is not None:
-                        self._probe_at = now + PAUSE_PROBE_S  # one probe per period
-                    return heapq.heappop(self._ready)
-                wake = deadline
-                if self._heap:
-                    wake = min(wake, self._heap[0][0])
-                if paused:
-                    wake = min(wake, self._probe_at)
+                while self._delayed and self._delayed[0][0] <= now:
+                    heapq.heappush(self._ready, heapq.heappop(self._delayed)[1])
+                held = self._failures > 0 and (now < self._hold_until or self._probing)
+                if self._ready and not held:
+                    item = heapq.heappop(self._ready)
+                    item.taken_at = now
+                    self._probing = self._failures > 0
+                    return item
                 if now >= deadline:
                     return None
+                wake = deadline
+                if self._delayed:
+                    wake = min(wake, self._delayed[0][0])
+                if self._failures and not self._probing:
+                    wake = min(wake, max(self._hold_until, now))
                 self._cond.wait(max(0.0, wake - now))
         return None
 
     def wake_all(self) -> None:
         with self._cond:
             self._cond.notify_all()
+
+    def _hold(self, seconds: float) -> None:
+        now = time.monotonic()
+        self._failures = max(self._failures, 1)
+        self._hold_until = now + seconds
+        self._held_since = now
+
+    def _clear(self) -> None:
+        self._pause = None
+        self._failures = 0
+        self._hold_until = self._held_since = 0.0
+        self._probing = False
+        self._trouble = ""
 
 
 def backoff(tries: int) -> float:
@@ -121,6 +202,8 @@ class Uploader:
         spool: Spool,
         sink: EventSink,
         on_uploaded: Callable[[UploadItem], None],
+        *,
+        on_lost: Callable[[UploadItem, str], None] | None = None,
     ) -> None:
         self._queue = queue
         self._storage = storage
@@ -128,29 +211,38 @@ class Uploader:
         self._spool = spool
         self._sink = sink
         self._on_uploaded = on_uploaded
+        self._on_lost = on_lost
 
     def run(self, stop: StopToken) -> None:
         while not stop.is_set():
             item = self._queue.get(stop)
-            if item is not None:
+            if item is None:
+                continue
+            try:
                 self._upload(item)
+            except Exception as exc:  # a bug must not cost the shot: report it, keep the shot
+                report_unexpected(f"uploading shot {item.shot_id}", exc)
+                if not item.uploaded:
+                    self._failed(item, StorageError(f"unexpected error: {describe(exc)}"))
 
     def _upload(self, item: UploadItem) -> None:
         item.tries += 1
+        try:
+            data = item.read()
+        except OSError as exc:
+            self._lost(item, f"its spool file {item.spool_path} cannot be read: {exc.strerror}")
+            return
         started = time.perf_counter()
         try:
-            location = self._storage.put(item.object_key, item.read())
-        except OSError as exc:
-            self._failed(item, StorageError(f"spool file unreadable: {exc}", retryable=True))
-            return
+            location = self._storage.put(item.object_key, data)
         except StorageError as exc:
             self._failed(item, exc)
             return
         ms = (time.perf_counter() - started) * 1000
         self._journal.upload_succeeded(item.shot_id, location, ms)
+        item.uploaded = True
         self._spool.uploaded(item.size)
-        if self._queue.pause is not None:
-            self._queue.set_pause(None)
+        if self._queue.succeeded():
             self._sink(Event(events.UPLOADS_RESUMED, {"storage": self._storage.label}))
         self._sink(
             Event(
@@ -170,7 +262,8 @@ class Uploader:
 
     def _failed(self, item: UploadItem, exc: StorageError) -> None:
         self._journal.upload_failed(item.shot_id, str(exc))
-        delay = backoff(item.tries) if exc.retryable else PAUSE_PROBE_S
+        item.data = None  # re-read from the spool next time; do not hold memory while waiting
+        newly_paused = self._queue.failed(item, exc)
         self._sink(
             Event(
                 events.UPLOAD_FAILED,
@@ -182,17 +275,21 @@ class Uploader:
                     "code": exc.code,
                     "retryable": exc.retryable,
                     "attempt": item.tries,
-                    "retry_in_s": delay,
+                    "retry_in_s": round(self._queue.retry_in(), 1),
                 },
             )
         )
-        if not exc.retryable and self._queue.pause is None:
-            self._queue.set_pause(Pause(exc.message, exc.advice, exc.code))
+        if newly_paused:
             self._sink(
                 Event(
                     events.UPLOADS_PAUSED,
                     {"reason": exc.message, "advice": exc.advice, "code": exc.code},
                 )
             )
-        item.data = None  # re-read from the spool next time; do not hold memory while waiting
-        self._queue.put(item, 0.0 if not exc.retryable else delay)
+
+    def _lost(self, item: UploadItem, why: str) -> None:
+        """The shot's file is gone: it can never be uploaded. Say so; never retry forever."""
+        self._spool.uploaded(item.size)
+        self._queue.release(item)
+        if self._on_lost is not None:
+            self._on_lost(item, why)

@@ -2,12 +2,13 @@
 
 `POST /callback` answers 200 with a JSON body when the notification is well-formed. Malformed
 JSON or wrong fields get 400 naming the problem, a body over 64 KiB gets 413, other methods 405;
-every error body is JSON and the server keeps serving. A tester can choose other answers (a
-status code, a delay, a non-JSON body, a dropped connection, 401 on a bad checksum) to watch
-the sender's retries.
+every error body is JSON and the server keeps serving. Slow clients are cut off: a connection
+must deliver its request headers, and then its body, within `client_timeout_s` each (408 for a
+body that trickles in). A tester can choose other answers (a status code, a delay, a non-JSON
+body, a dropped connection, 401 on a bad checksum) to watch the sender's retries.
 
-It listens on 127.0.0.1 unless told otherwise; if the port is taken it tries the next ones and
-says which it got.
+It listens on 127.0.0.1 unless told otherwise (any other address gets a warning: other machines
+can reach it); if the port is taken it tries the next ones and says which it got.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -22,17 +24,21 @@ from enum import StrEnum
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from capture import events
 from capture.config import is_loopback
-from capture.errors import PayloadError
+from capture.errors import ConfigError, PayloadError, report_loop_error, report_unexpected
 from capture.events import Event, EventSink
 from capture.journal import Journal
 from capture.payload import Received, parse_body
 from capture.runtime import StopToken
 
 MAX_BODY = 64 * 1024
-BODY_READ_TIMEOUT_S = 10.0
+CLIENT_TIMEOUT_S = 10.0  # for the request headers, then again for the body
+DELAY_MAX_S = 60.0
+RULE_ANSWER = "normal, status:CODE (200 to 599), delay:SECONDS (0 to 60), non-json, or drop"
+_WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 PORT_TRIES = 20
 CALLBACK_PATH = "/callback"
 SHUTDOWN_GRACE_S = 1.0  # on stop, answers still in progress (a tester's delay) get this long
@@ -52,6 +58,26 @@ class AnswerMode:
     status: int = 500
     delay_s: float = 6.0
     reject_bad_checksum: bool = False
+
+    @classmethod
+    def parse(cls, text: str, *, reject_bad_checksum: bool = False) -> AnswerMode:
+        """A mode from its command-line form; raises ConfigError naming the rule."""
+        name, _, arg = text.strip().lower().partition(":")
+        kind = name.replace("-", "_")
+        try:
+            if kind in (AnswerKind.NORMAL, AnswerKind.NON_JSON, AnswerKind.DROP) and not arg:
+                return cls(AnswerKind(kind), reject_bad_checksum=reject_bad_checksum)
+            if kind == AnswerKind.STATUS and 200 <= int(arg) <= 599:
+                return cls(
+                    AnswerKind.STATUS, status=int(arg), reject_bad_checksum=reject_bad_checksum
+                )
+            if kind == AnswerKind.DELAY and 0 <= float(arg) <= DELAY_MAX_S:
+                return cls(
+                    AnswerKind.DELAY, delay_s=float(arg), reject_bad_checksum=reject_bad_checksum
+                )
+        except ValueError:
+            pass
+        raise ConfigError("webhook_answer", f"must be {RULE_ANSWER}", text)
 
     def describe(self) -> str:
         text = {
@@ -82,6 +108,7 @@ class WebhookServer:
         port: int = 8787,
         public_url: str = "",
         mode: AnswerMode | None = None,
+        client_timeout_s: float = CLIENT_TIMEOUT_S,
     ) -> None:
         self._journal = journal
         self._sink = sink
@@ -93,12 +120,15 @@ class WebhookServer:
         self._lock = threading.Lock()
         self._public_url = public_url
         self._mode = mode or AnswerMode()
+        self._client_timeout_s = client_timeout_s
 
     # -- settings changeable while running (from any thread) -------------------------------
 
     @property
     def url(self) -> str:
-        shown = f"[{self.host}]" if ":" in self.host else self.host
+        """The callback URL on this machine (loopback when listening on every address)."""
+        host = _WILDCARD_HOSTS.get(self.host, self.host)
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{self.port}{CALLBACK_PATH}"
 
     @property
@@ -132,13 +162,21 @@ class WebhookServer:
 
     async def _serve(self, stop: StopToken) -> None:
         loop = asyncio.get_running_loop()
+        loop.set_exception_handler(report_loop_error)
         stopped = asyncio.Event()
         stop.on_set(lambda: loop.call_soon_threadsafe(stopped.set))
         app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         app.router.add_route("*", CALLBACK_PATH, self._callback)
         app.router.add_get("/", self._status)
+        # keepalive_timeout also bounds how long a new connection may take to send its headers.
         runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_S
+            app,
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self._client_timeout_s,
+            lingering_time=1.0,
+            shutdown_timeout=SHUTDOWN_GRACE_S,
+            logger=self._protocol_logger(),
         )
         await runner.setup()
         try:
@@ -181,12 +219,23 @@ class WebhookServer:
         note = ""
         if self.requested_port and self.port != self.requested_port:
             note = f"port {self.requested_port} was taken; listening on {self.port}"
+        exposed = ""
         if not is_loopback(self.host):
-            note = (note + "; " if note else "") + (
-                f"listening on {self.host}: other machines can reach this webhook"
+            exposed = (
+                f"listening on {self.host}, not 127.0.0.1: other machines can reach this webhook"
             )
+            note = f"{note}; {exposed}" if note else exposed
         fields = {"url": self.url, "host": self.host, "port": self.port, "note": note}
         self._sink(Event(events.WEBHOOK_LISTENING, fields))
+        if exposed:
+            self._sink(Event(events.WARNING, {"message": exposed}))
+
+    def _protocol_logger(self) -> logging.Logger:
+        """aiohttp logs requests it rejects before our handler runs (malformed HTTP); those
+        become rejections like any other, instead of tracebacks in the log."""
+        logger = logging.Logger("capture.webhook.http")  # not registered: one per server
+        logger.addHandler(_ProtocolErrors(self))
+        return logger
 
     # -- handlers ---------------------------------------------------------------------------
 
@@ -198,15 +247,19 @@ class WebhookServer:
     async def _callback(self, request: web.Request) -> web.StreamResponse:
         if request.method != "POST":
             raise web.HTTPMethodNotAllowed(request.method, ["POST"])
+        if (request.content_length or 0) > MAX_BODY:
+            raise web.HTTPRequestEntityTooLarge(MAX_BODY, request.content_length or 0)
         try:
-            raw = await asyncio.wait_for(request.read(), BODY_READ_TIMEOUT_S)
+            raw = await asyncio.wait_for(request.read(), self._client_timeout_s)
         except TimeoutError:
-            raise web.HTTPRequestTimeout(reason="body not received in time") from None
+            raise web.HTTPRequestTimeout(
+                reason=f"body not received within {self._client_timeout_s:g} s"
+            ) from None
         remote = request.remote or ""
         try:
             received = parse_body(raw)
         except PayloadError as exc:
-            self._record_rejected(remote, raw, exc)
+            self.record_rejected(remote, raw, 400, exc.message, exc.field)
             return _error(400, exc.message, exc.field)
         verdict = self._verify(received, str(request.url))
         mode = self.mode
@@ -285,27 +338,50 @@ class WebhookServer:
             raise asyncio.CancelledError
         return web.json_response(body)
 
-    def _record_rejected(self, remote: str, raw: bytes, exc: PayloadError) -> None:
+    def record_rejected(
+        self, remote: str, raw: bytes, status: int, problem: str, field: str = ""
+    ) -> None:
         guess = _loose_fields(raw)
         self._journal.add_callback(
             remote=remote,
             request_id=guess.get("requestId"),
             object_key=guess.get("object"),
-            answered=400,
+            answered=status,
             checksum_ok=None,
-            verdict=f"rejected (400): {exc.message}",
+            verdict=f"rejected ({status}): {problem}",
             code=None,
             raw_body=raw,
         )
         self._sink(
             Event(
                 events.CALLBACK_REJECTED,
-                {"status": 400, "problem": exc.message, "field": exc.field, "bytes": len(raw)},
+                {"status": status, "problem": problem, "field": field, "bytes": len(raw)},
             )
         )
 
     def with_mode(self, **changes: Any) -> AnswerMode:
         return replace(self.mode, **changes)
+
+
+class _ProtocolErrors(logging.Handler):
+    """Receives aiohttp's server log: malformed requests are rejections; anything else is
+    unexpected and reported."""
+
+    def __init__(self, server: WebhookServer) -> None:
+        super().__init__(logging.DEBUG)
+        self._server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            remote = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+            first_line = exc.message.strip().splitlines()[0].rstrip(":")
+            problem = f"malformed HTTP request: {first_line}"
+            self._server.record_rejected(remote, b"", exc.code, problem)
+        elif isinstance(exc, BaseException) and not isinstance(exc, ConnectionError):
+            report_unexpected("webhook (HTTP layer)", exc)
+        elif record.levelno >= logging.ERROR:
+            report_unexpected("webhook (HTTP layer)", RuntimeError(record.getMessage()))
 
 
 def _loose_fields(raw: bytes) -> dict[str, str]:
@@ -344,3 +420,8 @@ async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResp
         if exc.status == 405:
             response.headers["Allow"] = "POST"
         return response
+    except (ConnectionError, web.RequestPayloadError):
+        raise  # the client went away or broke its body: aiohttp closes the connection
+    except Exception as exc:
+        report_unexpected(f"webhook handling {request.method} {request.path}", exc)
+        return _error(500, f"internal error: {type(exc).__name__}")

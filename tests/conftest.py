@@ -23,10 +23,13 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from capture.config import StorageKind, StorageSettings
+from capture.engine import Engine
+from capture.events import Event
 from capture.paths import DataDir
 
 MOTO_START_TIMEOUT_S = 30.0
 THREAD_EXIT_GRACE_S = 5.0
+EVENT_WAIT_S = 15.0
 
 
 def free_port() -> int:
@@ -44,6 +47,34 @@ def wait_for_port(port: int, timeout: float) -> bool:
         except OSError:
             time.sleep(0.05)  # polling a port that is not listening yet: nothing to wait on
     return False
+
+
+class EventLog:
+    """An EventSink that keeps every event; tests wait on it for what they expect (no sleeps)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+
+    def named(self, name: str) -> list[dict[str, object]]:
+        with self._cond:
+            return [e.fields for e in self.events if e.name == name]
+
+    def wait_for(self, name: str, count: int = 1, timeout: float = EVENT_WAIT_S) -> list[dict]:
+        """The first `count` events called `name`, waiting for them; fails the test if late."""
+        with self._cond:
+            arrived = self._cond.wait_for(lambda: len(self.named(name)) >= count, timeout)
+        assert arrived, f"waited {timeout:g} s for {count} {name!r}; got {self.names()}"
+        return self.named(name)[:count]
+
+    def names(self) -> list[str]:
+        with self._cond:
+            return [e.name for e in self.events]
 
 
 @dataclass
@@ -135,3 +166,16 @@ def no_leaked_threads() -> Iterator[None]:
 def _is_pool_thread(thread: threading.Thread) -> bool:
     # asyncio's default executor (getaddrinfo) parks idle workers; they are not ours to stop.
     return thread.name.startswith("asyncio_") and thread.daemon
+
+
+@pytest.fixture
+def event_log() -> EventLog:
+    return EventLog()
+
+
+@pytest.fixture
+def engine(data_dir: DataDir, event_log: EventLog) -> Iterator[Engine]:
+    """An engine on plain threads reporting to `event_log`; closed (nothing stuck) afterwards."""
+    engine = Engine(data_dir, event_log)
+    yield engine
+    assert engine.close() == [], "engine loops did not stop"

@@ -10,19 +10,14 @@ from typing import Any
 import cv2
 
 from capture.errors import SourceError
-from capture.frames import Image
+from capture.frames import Image, wait_for_slot
 
 OPEN_TIMEOUT_MS = 5000
 READ_TIMEOUT_MS = 5000
 
 
-def _timeouts() -> list[int]:
-    return [
-        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
-        OPEN_TIMEOUT_MS,
-        cv2.CAP_PROP_READ_TIMEOUT_MSEC,
-        READ_TIMEOUT_MS,
-    ]
+def _timeouts(open_ms: int = OPEN_TIMEOUT_MS, read_ms: int = READ_TIMEOUT_MS) -> list[int]:
+    return [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms]
 
 
 class _OpenCVSource:
@@ -63,10 +58,7 @@ class _OpenCVSource:
         return None
 
     def _pace(self) -> None:
-        now = time.monotonic()
-        if now < self._next_due:
-            time.sleep(self._next_due - now)
-        self._next_due = max(self._next_due + 1.0 / self.nominal_fps, time.monotonic())
+        self._next_due = wait_for_slot(self._next_due, 1.0 / self.nominal_fps)
 
     def close(self) -> None:
         if self._cap is not None:
@@ -84,14 +76,23 @@ class CameraSource(_OpenCVSource):
 
 
 class StreamSource(_OpenCVSource):
-    """rtsp://, http(s)://... anything FFmpeg reads, with open and read timeouts."""
+    """rtsp://, http(s)://... anything FFmpeg reads (MJPEG over HTTP included), with open and
+    read timeouts: a stream that stops sending frames makes `read` return None after
+    `read_timeout_ms`, so a frozen stream counts as lost."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        open_timeout_ms: int = OPEN_TIMEOUT_MS,
+        read_timeout_ms: int = READ_TIMEOUT_MS,
+    ) -> None:
         super().__init__(f"stream {url}")
         self.url = url
+        self._timeouts = _timeouts(open_timeout_ms, read_timeout_ms)
 
     def _capture(self) -> Any:
-        return cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, _timeouts())
+        return cv2.VideoCapture(self.url, cv2.CAP_FFMPEG, self._timeouts)
 
 
 class FileSource(_OpenCVSource):

@@ -16,6 +16,7 @@ from capture.sources import FrameSource
 
 STALE_AFTER_S = 2.0  # live but no new frame for this long: "stale"
 LOST_AFTER_S = 5.0  # no new frame for this long counts as lost (a frozen source)
+FROZEN_READ_S = 1.0  # a failed read that took this long timed out (rather than ended)
 BACKOFF_FIRST_S = 0.5
 BACKOFF_MAX_S = 10.0
 
@@ -94,15 +95,18 @@ class SourceRunner:
             image = self.source.read()
             if image is None:
                 waited = time.monotonic() - started
-                return f"{self.source.label}: read failed after {waited:.1f} s"
+                if waited >= FROZEN_READ_S:
+                    return f"no new frame for {waited:.1f} s (frozen, or the network is down)"
+                return "the source stopped sending (unplugged, or the stream ended)"
             now = time.monotonic()
             self.slot.publish(Frame(image, self._index, now, datetime.now(UTC)))
             self._index += 1
         return ""
 
     def _set(self, state: SourceState, reason: str, **extra: object) -> None:
+        """Record the state; report it when it changed, and every reconnect attempt."""
         with self._lock:
-            changed = (state, reason) != (self._state, self._reason)
+            changed = (state, reason) != (self._state, self._reason) or bool(extra)
             self._state, self._reason = state, reason
         if changed:
             fields = {"state": state.value, "source": self.source.label, "reason": reason}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import cv2
 import numpy as np
 
-from capture.frames import Image
+from capture.frames import Image, wait_for_slot
 
 _BARS_BGR = [
     (192, 192, 192),
@@ -44,12 +44,7 @@ class SyntheticSource:
         self._next_due = time.monotonic()
 
     def read(self) -> Image | None:
-        now = time.monotonic()
-        if now < self._next_due:
-            time.sleep(self._next_due - now)
-        period = 1.0 / self.nominal_fps
-        # One frame per period; a reader that fell behind gets one frame now, not a burst.
-        self._next_due = max(self._next_due + period, time.monotonic())
+        self._next_due = wait_for_slot(self._next_due, 1.0 / self.nominal_fps)
         image = self.render(self._count, datetime.now(UTC))
         self._count += 1
         return image

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from capture.config import AddressingStyle, StorageSettings
+from capture.errors import StorageError
 from capture.storage.base import CheckStep, probe_key, run_steps
 from capture.storage.s3errors import classify
 
@@ -69,6 +71,8 @@ class S3Storage:
         def head_bucket() -> str:
             try:
                 reply = self._client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                raise self._explain_bare_status(exc) from exc
             except Exception as exc:
                 raise classify(exc, self.settings) from exc
             region = reply.get("ResponseMetadata", {}).get("HTTPHeaders", {})
@@ -106,6 +110,19 @@ class S3Storage:
                 ("DeleteObject probe", delete_probe),
             ]
         )
+
+    def _explain_bare_status(self, exc: ClientError) -> StorageError:
+        """A HEAD answer has no body, so a refusal comes as a bare 403 or 400 that cannot tell a
+        wrong secret from a wrong access key or a missing permission. Ask again with a GET,
+        whose answer names the error."""
+        error = classify(exc, self.settings)
+        if exc.response.get("Error", {}).get("Code") not in ("400", "403"):
+            return error
+        try:
+            self._client.list_objects_v2(Bucket=self.bucket, MaxKeys=1)
+        except Exception as detail:
+            return classify(detail, self.settings, action="read")
+        return error
 
     def close(self) -> None:
         self._client.close()

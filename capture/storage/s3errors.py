@@ -6,7 +6,7 @@ hammering the server, and the advice names the setting to change.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -131,13 +131,14 @@ def _client_error(
             advice=f"Set the region to {region}." if region else "Set the bucket's region.",
         )
     if code == "RequestTimeTooSkewed":
-        offset = _clock_offset(error)
-        shown = f"{offset:+.0f} s" if offset is not None else "too far"
+        offset = _clock_offset(error, meta)
         return StorageError(
-            f"this computer's clock is {shown} off the server's ({code})",
+            f"this computer's clock is {_skew_words(offset)} the server's; S3 refuses requests"
+            f" more than 15 minutes off ({code})",
             code=code,
             retryable=False,
-            advice="Set the system clock right (turn on network time sync), then resume.",
+            advice="Set the system clock right (turn on network time sync); paused uploads "
+            "are retried now and then and resume once it is.",
         )
     return StorageError(
         f"{action} refused by {where} ({detail})",
@@ -152,12 +153,29 @@ def _named_region(error: dict[str, Any], meta: dict[str, Any]) -> str:
     return str(error.get("Region") or headers.get("x-amz-bucket-region") or "")
 
 
-def _clock_offset(error: dict[str, Any]) -> float | None:
-    """Server time minus our request time, in seconds, from the error body."""
+def _clock_offset(error: dict[str, Any], meta: dict[str, Any]) -> float | None:
+    """Our clock minus the server's, in seconds: from the error body's RequestTime and
+    ServerTime, else from the answer's Date header."""
     server, ours = _parse_time(error.get("ServerTime")), _parse_time(error.get("RequestTime"))
     if server is None or ours is None:
+        headers: dict[str, Any] = meta.get("HTTPHeaders", {})
+        server, ours = _parse_time(headers.get("date")), datetime.now(UTC)
+    if server is None:
         return None
     return (ours - server).total_seconds()
+
+
+def _skew_words(offset: float | None) -> str:
+    """'20 min behind', '1 h 2 min ahead of', '45 s behind' (minutes once past 2 minutes)."""
+    if offset is None:
+        return "too far off"
+    side = "ahead of" if offset > 0 else "behind"
+    seconds = abs(offset)
+    if seconds < 120:
+        return f"{seconds:.0f} s {side}"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    amount = f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    return f"{amount.removesuffix(' 0 min')} {side}"
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -168,6 +186,7 @@ def _parse_time(value: object) -> datetime | None:
     except ValueError:
         pass
     try:
-        return parsedate_to_datetime(value)
+        parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

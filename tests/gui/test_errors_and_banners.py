@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
+from qtkit import data_path, make_app, no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 from capture import events
 from capture.config import StorageKind, StorageSettings

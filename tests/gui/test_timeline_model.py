@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
+from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 from capture.timeline import Counters, RowKind, Status, StatusGroup, TimelineRow
 from gui.timeline_model import ROW_ROLE, Column, ThumbnailCache, TimelineModel

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
+from qtkit import close_app, data_path, make_app, no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 from capture.timeline import RowKind, Status
 from capture.webhook import AnswerKind

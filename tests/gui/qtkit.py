@@ -1,5 +1,10 @@
 """GUI fixtures: the real window on Qt's offscreen platform, on a temporary data dir, with the
-embedded webhook on an ephemeral port, and no test may leave a QThread running."""
+embedded webhook on an ephemeral port, and no test may leave a QThread running.
+
+Every module in tests/gui imports from here the fixtures it uses (with those they depend on,
+such as data_path for make_app) and the two autouse ones. (Not a conftest.py: a second module
+named `conftest` would shadow tests/conftest.py, which other test modules import by that name.)
+"""
 
 from __future__ import annotations
 
