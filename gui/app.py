@@ -18,7 +18,7 @@ from capture.cli import settings_from_args
 from capture.config import Settings
 from capture.errors import ConfigError, ShotHookError
 from capture.paths import APP_NAME, DataDir
-from gui.errors import print_startup_error
+from gui.errors import print_startup_error, startup_dialog
 from gui.resources import pixmap
 
 if TYPE_CHECKING:  # the engine and the window load after the splash is up
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from gui.main_window import MainWindow
 
 EXIT_CONFIG = 2
-EXIT_NO_DISPLAY = 1
+EXIT_FAILED = EXIT_NO_DISPLAY = 1
 
 
 @dataclass
@@ -129,6 +129,13 @@ def run_window(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print_startup_error(exc)
         return EXIT_CONFIG
+    except ShotHookError as exc:  # e.g. another ShotHook uses this data folder
+        splash.close()
+        print_startup_error(exc)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)  # nothing to close cooperatively yet
+        startup_dialog(exc)
+        return EXIT_FAILED
     splash.finish(app.window)
     app.reporter.install()
     quit_requested.target = app.window

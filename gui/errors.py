@@ -14,6 +14,7 @@ import logging
 import sys
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
 from capture.errors import describe, format_crash, install_excepthooks
@@ -68,6 +69,17 @@ def error_dialog(parent: QWidget, title: str, exc: BaseException) -> QMessageBox
         box.setInformativeText(advice)
     box.open()
     return box
+
+
+def startup_dialog(exc: BaseException) -> None:
+    """Why the window could not open, for someone who started it from a desktop (no terminal).
+    Blocking: there is no window yet. Not shown on the offscreen platform: nobody would see it."""
+    if QGuiApplication.platformName() == "offscreen":
+        return
+    message = getattr(exc, "message", "") or describe(exc)
+    box = QMessageBox(QMessageBox.Icon.Critical, "ShotHook cannot start", message)
+    box.setInformativeText(getattr(exc, "advice", ""))
+    box.exec()
 
 
 def print_startup_error(exc: BaseException) -> None:

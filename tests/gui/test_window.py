@@ -230,3 +230,27 @@ def test_picking_a_video_file_shows_it_in_the_preview(
     qtbot.waitUntil(lambda: preview.label == "video file clip.avi", timeout=10_000)
     assert app.window.picker.combo.currentText() == "File clip.avi"
     assert app.window.form.settings().capture.source == str(path)
+
+
+def test_a_second_window_on_the_same_data_folder_is_refused_with_the_reason(
+    qtbot: QtBot, make_app: AppFactory, data_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    make_app()  # this process holds the data folder
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    second = subprocess.run(
+        [sys.executable, "main.py", "--data-dir", str(data_path), "--webhook-port", "0"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert "another ShotHook" in second.stderr
+    assert "give this one another --data-dir" in second.stderr
