@@ -21,7 +21,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -121,6 +121,7 @@ class WebhookServer:
         self._public_url = public_url
         self._mode = mode or AnswerMode()
         self._client_timeout_s = client_timeout_s
+        self._stopping: asyncio.Event | None = None  # set on stop: delayed answers end at once
 
     # -- settings changeable while running (from any thread) -------------------------------
 
@@ -165,6 +166,7 @@ class WebhookServer:
         loop.set_exception_handler(report_loop_error)
         stopped = asyncio.Event()
         stop.on_set(lambda: loop.call_soon_threadsafe(stopped.set))
+        self._stopping = asyncio.Event()
         app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         app.router.add_route("*", CALLBACK_PATH, self._callback)
         app.router.add_get("/", self._status)
@@ -183,6 +185,7 @@ class WebhookServer:
             if await self._bind(runner):
                 await stopped.wait()
         finally:
+            self._stopping.set()  # a tester's delayed answers end before the runner shuts down
             await runner.cleanup()
             self.ready.set()
 
@@ -325,7 +328,8 @@ class WebhookServer:
         if mode.reject_bad_checksum and not verdict.checksum_ok:
             return _error(401, verdict.text, "checksum")
         if mode.kind is AnswerKind.DELAY:
-            await asyncio.sleep(mode.delay_s)
+            if await self._stopping_within(mode.delay_s):
+                return _drop(request)  # stopping: end the wait the way "drop" does
         elif mode.kind is AnswerKind.STATUS:
             return web.json_response(
                 {**body, "note": "status chosen by tester"}, status=mode.status
@@ -333,10 +337,19 @@ class WebhookServer:
         elif mode.kind is AnswerKind.NON_JSON:
             return web.Response(text="OK (not JSON, as chosen by the tester)")
         elif mode.kind is AnswerKind.DROP:
-            if request.transport is not None:
-                request.transport.abort()
-            raise asyncio.CancelledError
+            return _drop(request)
         return web.json_response(body)
+
+    async def _stopping_within(self, seconds: float) -> bool:
+        """Wait `seconds`; True if the server began to stop first."""
+        if self._stopping is None:
+            await asyncio.sleep(seconds)
+            return False
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     def record_rejected(
         self, remote: str, raw: bytes, status: int, problem: str, field: str = ""
@@ -382,6 +395,13 @@ class _ProtocolErrors(logging.Handler):
             report_unexpected("webhook (HTTP layer)", exc)
         elif record.levelno >= logging.ERROR:
             report_unexpected("webhook (HTTP layer)", RuntimeError(record.getMessage()))
+
+
+def _drop(request: web.Request) -> NoReturn:
+    """Close the connection without answering."""
+    if request.transport is not None:
+        request.transport.abort()
+    raise asyncio.CancelledError
 
 
 def _loose_fields(raw: bytes) -> dict[str, str]:
