@@ -21,7 +21,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -42,6 +42,7 @@ RULE_ANSWER = "normal, status:CODE (200 to 599), delay:SECONDS (0 to 60), non-js
 _WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 PORT_TRIES = 20
 CALLBACK_PATH = "/callback"
+SHUTDOWN_GRACE_S = 1.0  # on stop, answers still in progress (a tester's delay) get this long
 
 
 class AnswerKind(StrEnum):
@@ -122,6 +123,7 @@ class WebhookServer:
         self._mode = mode or AnswerMode()
         self._client_timeout_s = client_timeout_s
         self._writer = GroupCommit(journal)
+        self._stopping: asyncio.Event | None = None  # set on stop: delayed answers end at once
 
     # -- settings changeable while running (from any thread) -------------------------------
 
@@ -165,6 +167,7 @@ class WebhookServer:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(report_loop_error)
         stopped = stop.asyncio_event()
+        self._stopping = asyncio.Event()
         app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         app.router.add_route("*", CALLBACK_PATH, self._callback)
         app.router.add_get("/", self._status)
@@ -175,6 +178,7 @@ class WebhookServer:
             handle_signals=False,
             keepalive_timeout=self._client_timeout_s,
             lingering_time=1.0,
+            shutdown_timeout=SHUTDOWN_GRACE_S,
             logger=self._protocol_logger(),
         )
         await runner.setup()
@@ -182,6 +186,7 @@ class WebhookServer:
             if await self._bind(runner):
                 await stopped.wait()
         finally:
+            self._stopping.set()  # a tester's delayed answers end before the runner shuts down
             await runner.cleanup()
             await self._writer.close()
             self.ready.set()
@@ -327,7 +332,8 @@ class WebhookServer:
         if mode.reject_bad_checksum and not verdict.checksum_ok:
             return _error(401, verdict.text, "checksum")
         if mode.kind is AnswerKind.DELAY:
-            await asyncio.sleep(mode.delay_s)
+            if await self._stopping_within(mode.delay_s):
+                return _drop(request)  # stopping: end the wait the way "drop" does
         elif mode.kind is AnswerKind.STATUS:
             return web.json_response(
                 {**body, "note": "status chosen by tester"}, status=mode.status
@@ -335,10 +341,19 @@ class WebhookServer:
         elif mode.kind is AnswerKind.NON_JSON:
             return web.Response(text="OK (not JSON, as chosen by the tester)")
         elif mode.kind is AnswerKind.DROP:
-            if request.transport is not None:
-                request.transport.abort()
-            raise asyncio.CancelledError
+            return _drop(request)
         return web.json_response(body)
+
+    async def _stopping_within(self, seconds: float) -> bool:
+        """Wait `seconds`; True if the server began to stop first."""
+        if self._stopping is None:
+            await asyncio.sleep(seconds)
+            return False
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     def record_rejected(
         self, remote: str, raw: bytes, status: int, problem: str, field: str = ""
@@ -401,6 +416,13 @@ async def _read_body(request: web.Request, timeout_s: float) -> bytes:
 
 def _matching(received: Received, addresses: list[str]) -> str | None:
     return next((a for a in addresses if received.checksum_matches(a)), None)
+
+
+def _drop(request: web.Request) -> NoReturn:
+    """Close the connection without answering."""
+    if request.transport is not None:
+        request.transport.abort()
+    raise asyncio.CancelledError
 
 
 def _loose_fields(raw: bytes) -> dict[str, str]:

@@ -1,0 +1,122 @@
+"""How the timeline copes with 10,000 shots: journal read, model feed, filter switch.
+
+    uv run benchmarks/timeline_10k.py
+
+Prints each step's time and its ratio to a floor measured in the same run (a bare SELECT of
+the same rows), so the numbers compare across machines.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtWidgets import QApplication
+
+from capture.journal import Journal, NewShot
+from capture.timeline import StatusGroup, TimelineReader
+from gui.timeline_model import TimelineModel
+from gui.timeline_view import TimelinePanel
+
+ROWS = 10_000
+SID = "0" * 32
+
+
+def fill(journal: Journal) -> None:
+    session = journal.start_session(source="bench", storage="local", callback_url="", settings={})
+    for n in range(ROWS):
+        shot = journal.add_shot(
+            NewShot(
+                session,
+                n,
+                SID,
+                1,
+                "c",
+                f"20250101/{SID}_c__uid_s_1__uid_e_video_{n:017d}.jpg",
+                f"20250101{n % 86400:09d}",
+                200,
+                "Supervise complete",
+                1280,
+                720,
+                50_000,
+                f"/spool/{n}.jpg",
+                b"\xff\xd8thumb",
+            )
+        )
+        journal.upload_succeeded(shot, f"/s/{n}.jpg", 5.0)
+        journal.notification_created(shot, f"r{n}", "{}", "http://h/cb")
+        journal.add_attempt(
+            shot, f"r{n}", 1, status=200, ms=5.0, ok=n % 10 != 0, error="", body_excerpt=""
+        )
+        journal.notify_finished(shot, n % 10 != 0)
+
+
+def timed(label: str, floor: float, action: object) -> float:
+    started = time.perf_counter()
+    action()  # type: ignore[operator]
+    took = time.perf_counter() - started
+    print(f"{label:<40} {took * 1000:8.1f} ms  {took / floor:6.1f}x floor")
+    return took
+
+
+def main() -> None:
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        journal = Journal(Path(folder) / "journal.sqlite3")
+        fill(journal)
+        conn = sqlite3.connect(Path(folder) / "journal.sqlite3")
+        started = time.perf_counter()
+        conn.execute("SELECT * FROM shots").fetchall()
+        floor = time.perf_counter() - started
+        print(f"floor: bare SELECT of {ROWS:,} shots          {floor * 1000:8.1f} ms")
+        reader = TimelineReader(journal.path)
+        batches: list[list[object]] = []
+
+        def read_all() -> None:
+            seq = 0
+            while True:
+                batch = reader.rows_since(seq)
+                batches.append(batch.rows)  # type: ignore[arg-type]
+                seq = batch.seq
+                if not batch.more:
+                    break
+
+        timed("rows_since: all rows in batches of 500", floor, read_all)
+        timed("counters()", floor, reader.counters)
+        model = TimelineModel()
+        panel = TimelinePanel(model)
+        panel.resize(1000, 700)
+        panel.show()
+
+        def feed() -> None:
+            for rows in batches:
+                model.apply(rows)  # type: ignore[arg-type]
+                app.processEvents()
+
+        timed("model: feed 20 batches, repaint each", floor, feed)
+
+        def show_failed() -> None:
+            panel.set_filter(StatusGroup.FAILED)
+            app.processEvents()
+
+        def show_all() -> None:
+            panel.set_filter(None)
+            app.processEvents()
+
+        timed("filter: failed only", floor, show_failed)
+        print(f"rows shown after the filter: {panel.proxy.rowCount():,} of {model.rowCount():,}")
+        timed("filter: all", floor, show_all)
+        reader.close()
+        journal.close()
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()

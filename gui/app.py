@@ -1,0 +1,233 @@
+"""`uv run main.py` without --headless: settings, engine, window, excepthooks, event loop."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QSplashScreen, QWidget
+
+from capture.cli import settings_from_args
+from capture.config import Settings
+from capture.errors import ConfigError, ShotHookError
+from capture.paths import APP_NAME, DataDir
+from gui.errors import print_startup_error, startup_dialog
+from gui.resources import pixmap
+
+if TYPE_CHECKING:  # the engine and the window load after the splash is up
+    from capture.engine import Engine
+    from capture.settings_store import SecretStore
+    from gui.controller import AppController
+    from gui.errors import ErrorReporter
+    from gui.main_window import MainWindow
+
+EXIT_CONFIG = 2
+EXIT_FAILED = EXIT_NO_DISPLAY = 1
+
+
+@dataclass
+class App:
+    """A running window and what it is built on (tests drive this directly)."""
+
+    window: MainWindow
+    controller: AppController
+    engine: Engine
+    reporter: ErrorReporter
+
+
+def application() -> QApplication:
+    existing = QCoreApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    return app
+
+
+def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
+    """Load settings (saved, then flags), start the engine and show the window.
+
+    Raises ConfigError when a flag breaks a rule."""
+    from capture.engine import Engine
+    from capture.events import Fanout
+    from capture.settings_store import SettingsStore, default_secret_store
+    from gui import gc_guard
+    from gui.bridge import EventBridge
+    from gui.controller import AppController, Startup
+    from gui.errors import ErrorReporter
+    from gui.main_window import MainWindow
+    from gui.resources import app_icon, stylesheet
+    from gui.timeline_model import TimelineModel
+    from gui.workers import make_spawn
+
+    data_dir = DataDir.resolve(args.data_dir).create()
+    store = SettingsStore(data_dir.settings, secrets or default_secret_store())
+    loaded = store.load(with_secret=False)
+    settings = initial_settings(args, loaded.settings)
+    qt_app = application()
+    qt_app.setStyleSheet(stylesheet())
+    qt_app.setWindowIcon(app_icon())
+    collector = gc_guard.install(qt_app)
+    reporter = ErrorReporter()
+    spawn = make_spawn(reporter.report)
+    bridge = EventBridge()
+    sink = Fanout(bridge)
+    engine = Engine(data_dir, sink, spawn)
+    window = MainWindow(TimelineModel(), data_dir.storage)
+    controller = AppController(window, engine, sink, bridge, store, spawn, reporter)
+    controller.closed.connect(lambda _stuck: collector.release())
+    window.show()
+    controller.startup(Startup(settings, args.autostart, tuple(loaded.warnings)))
+    return App(window, controller, engine, reporter)
+
+
+def initial_settings(args: argparse.Namespace, saved: Settings) -> Settings:
+    """The saved settings with the flags applied. A saved access key whose secret is not read
+    yet (it comes from the keyring on a worker, or not at all without one) is kept for the form
+    to complete, rather than failing the 'both keys or neither' rule here."""
+    key = saved.storage.access_key if not saved.storage.secret_key else ""
+    base = replace(saved, storage=replace(saved.storage, access_key="")) if key else saved
+    settings = settings_from_args(args, base=base)
+    storage_flags = (args.storage_dir, args.s3_endpoint, args.bucket, args.region)
+    if key and args.addressing_style is None and all(f is None for f in storage_flags):
+        settings = replace(settings, storage=replace(settings.storage, access_key=key))
+    return settings
+
+
+def run_window(args: argparse.Namespace) -> int:
+    if _no_display():
+        print_startup_error(
+            ShotHookError(
+                "no display to open the window on (DISPLAY is not set)",
+                advice="Run it in a desktop session or under xvfb-run, or use --headless.",
+            )
+        )
+        return EXIT_NO_DISPLAY
+    try:
+        data_dir = DataDir.resolve(args.data_dir).create()
+        # Flags are checked before any window appears (exit 2, like headless mode).
+        from capture.settings_store import SessionSecrets, SettingsStore
+
+        saved = SettingsStore(data_dir.settings, SessionSecrets()).load(with_secret=False)
+        initial_settings(args, saved.settings)
+    except (OSError, ConfigError) as exc:
+        print_startup_error(exc)
+        return EXIT_CONFIG
+    _configure_logging(data_dir)
+    quit_requested = _close_on_signals()
+    qt_app = application()
+    splash = _splash()
+    try:
+        app = build(args)
+    except ConfigError as exc:
+        print_startup_error(exc)
+        return EXIT_CONFIG
+    except ShotHookError as exc:  # e.g. another ShotHook uses this data folder
+        splash.close()
+        print_startup_error(exc)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)  # nothing to close cooperatively yet
+        startup_dialog(exc)
+        return EXIT_FAILED
+    splash.finish(app.window)
+    app.reporter.install()
+    quit_requested.target = app.window
+    leftover: list[str] = []
+
+    def closed(names: list[str]) -> None:
+        leftover.extend(names)
+        qt_app.quit()
+
+    app.controller.closed.connect(closed)
+    code = qt_app.exec()
+    if leftover:
+        # A thread that would not stop (a blocked network call; already logged): everything is
+        # journaled, so leave without waiting for it rather than hang or abort in Qt's thread
+        # destructor. Unfinished uploads resume on the next start.
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+def _no_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    return not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def _splash() -> QSplashScreen:
+    """Shown while the engine loads (numpy, OpenCV, aiohttp take a second or two)."""
+    picture = QPixmap(360, 120)
+    picture.fill(QColor("#ffffff"))
+    painter = QPainter(picture)
+    painter.setPen(QColor("#e5e7eb"))
+    painter.drawRect(0, 0, 359, 119)
+    painter.drawPixmap(24, 34, pixmap("logo", 52))
+    title = QFont()
+    title.setPointSize(18)
+    title.setBold(True)
+    painter.setFont(title)
+    painter.setPen(QColor("#1f2430"))
+    painter.drawText(96, 64, APP_NAME)
+    painter.end()
+    splash = QSplashScreen(picture)
+    splash.show()
+    splash.showMessage(
+        "Starting…", Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight, QColor("#6b7280")
+    )
+    QCoreApplication.processEvents()
+    return splash
+
+
+class _QuitOnSignal:
+    """Ctrl+C or SIGTERM close the window the same cooperative way its close button does; one
+    that arrives while the window is still being built closes it as soon as it exists."""
+
+    def __init__(self) -> None:
+        self._window: QWidget | None = None
+        self._requested = False
+
+    @property
+    def target(self) -> QWidget | None:
+        return self._window
+
+    @target.setter
+    def target(self, window: QWidget) -> None:
+        self._window = window
+        # Python runs signal handlers between bytecodes; let it in regularly while Qt waits.
+        ticker = QTimer(window, interval=250)
+        ticker.timeout.connect(lambda: None)
+        ticker.start()
+        if self._requested:
+            QTimer.singleShot(0, window.close)
+
+    def __call__(self, _signum: int, _frame: object) -> None:
+        self._requested = True
+        if self._window is not None:
+            QTimer.singleShot(0, self._window.close)
+
+
+def _close_on_signals() -> _QuitOnSignal:
+    handler = _QuitOnSignal()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+    return handler
+
+
+def _configure_logging(data_dir: DataDir) -> None:
+    log = logging.getLogger("shothook")
+    log.setLevel(logging.INFO)
+    handler = logging.FileHandler(data_dir.log, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(threadName)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("shothook: %(message)s"))
+    log.addHandler(console)

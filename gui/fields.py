@@ -1,0 +1,148 @@
+"""A form section: labelled editors, each with its rule's message right under it, shown as the
+user types (ConfigError names the field; the message states the rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from capture.errors import ConfigError
+
+_T = TypeVar("_T")
+
+
+def parse(check: Callable[[str], _T], text: str, default: _T, problems: list[ConfigError]) -> _T:
+    """`check(text)`, or `default` with the ConfigError added to `problems`."""
+    try:
+        return check(text)
+    except ConfigError as exc:
+        problems.append(exc)
+        return default
+
+
+def hint(text: str, role: str = "hint") -> QLabel:
+    label = QLabel(text)
+    label.setProperty("role", role)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Remove and delete every widget in `layout`."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
+
+
+def section_title(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+class FormSection(QWidget):
+    """Rows of label + editor (+ hint) + inline error; `changed` on any edit."""
+
+    changed = Signal()
+
+    def __init__(
+        self, parent: QWidget | None = None, *, margins: int = 16, stretch: bool = True
+    ) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(margins, margins - 2, margins, margins - 2)
+        outer.setSpacing(10)
+        self._grid = QGridLayout()
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setVerticalSpacing(3)
+        self._grid.setColumnStretch(1, 1)
+        outer.addLayout(self._grid)
+        self._tail = QVBoxLayout()
+        self._tail.setSpacing(8)
+        outer.addLayout(self._tail)
+        if stretch:
+            outer.addStretch(1)
+        self._editors: dict[str, QWidget] = {}
+        self._errors: dict[str, QLabel] = {}
+        self._row = 0
+
+    def add(self, field: str, label: str, editor: QWidget, note: str = "") -> QWidget:
+        caption = QLabel(label)
+        caption.setBuddy(editor)
+        self._grid.addWidget(caption, self._row, 0, Qt.AlignmentFlag.AlignVCenter)
+        self._grid.addWidget(editor, self._row, 1)
+        self._row += 1
+        if note:
+            self._grid.addWidget(hint(note), self._row, 1)
+            self._row += 1
+        error = hint("", role="error")
+        error.setVisible(False)
+        self._grid.addWidget(error, self._row, 1)
+        self._row += 1
+        self._grid.setRowMinimumHeight(self._row, 4)
+        self._row += 1
+        self._editors[field] = editor
+        self._errors[field] = error
+        _notify_changes(editor, self.changed.emit)
+        return editor
+
+    def add_wide(self, widget: QWidget) -> None:
+        """A widget under the rows, full width (buttons, results, notes)."""
+        self._tail.addWidget(widget)
+
+    def editor(self, field: str) -> QWidget:
+        return self._editors[field]
+
+    def error_text(self, field: str) -> str:
+        label = self._errors.get(field)
+        return label.text() if label is not None and not label.isHidden() else ""
+
+    def fields(self) -> list[str]:
+        return list(self._editors)
+
+    def show_problems(self, problems: list[ConfigError]) -> None:
+        by_field: dict[str, str] = {}
+        for problem in problems:
+            by_field.setdefault(problem.field, str(problem))
+        for field, label in self._errors.items():
+            text = by_field.get(field, "")
+            label.setText(text)
+            label.setVisible(bool(text))
+            editor = self._editors[field]
+            if editor.property("invalid") != bool(text):
+                editor.setProperty("invalid", bool(text))
+                editor.style().unpolish(editor)
+                editor.style().polish(editor)
+
+
+def _notify_changes(editor: QWidget, emit_changed: Callable[[], None]) -> None:
+    def emit(*_args: object) -> None:
+        emit_changed()
+
+    if isinstance(editor, QLineEdit):
+        editor.textChanged.connect(emit)
+    elif isinstance(editor, QAbstractSpinBox):
+        editor.valueChanged.connect(emit)  # type: ignore[attr-defined]
+    elif isinstance(editor, QComboBox):
+        editor.currentIndexChanged.connect(emit)
+    elif isinstance(editor, QCheckBox):
+        editor.toggled.connect(emit)
+    else:
+        for child in editor.findChildren(QLineEdit):
+            child.textChanged.connect(emit)

@@ -1,0 +1,217 @@
+"""The main window: composes the header, banners, settings, preview, timeline and detail pane.
+It does no work itself; gui/controller.py connects it to the engine."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.banners import BannerArea
+from gui.detail_pane import DetailPane
+from gui.preview import PreviewWidget
+from gui.resources import app_icon, icon, pixmap
+from gui.settings_form import SettingsForm
+from gui.source_picker import SourcePicker
+from gui.timeline_model import TimelineModel
+from gui.timeline_view import TimelinePanel
+
+TITLE = "ShotHook"
+SUBTITLE = "screenshot upload & webhook emulator"
+
+
+class RunState(StrEnum):
+    IDLE = "idle"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    CLOSING = "closing"
+
+
+class MainWindow(QMainWindow):
+    start_requested = Signal()
+    stop_requested = Signal()
+    close_requested = Signal()
+
+    def __init__(self, model: TimelineModel, default_storage_dir: Path) -> None:
+        super().__init__()
+        self.setWindowTitle(f"{TITLE} — {SUBTITLE}")
+        self.setWindowIcon(app_icon())
+        screen = QGuiApplication.primaryScreen().availableGeometry()
+        self.resize(min(1560, screen.width()), min(960, screen.height()))
+        self.state = RunState.IDLE
+        self._valid = True
+        self._may_close = False
+
+        self.picker = SourcePicker()
+        self.state_chip = QLabel()
+        self.state_chip.setObjectName("stateChip")
+        self.start_button = QPushButton()
+        self.start_button.setIconSize(QSize(14, 14))
+        self.start_button.setMinimumWidth(150)
+        self.start_button.clicked.connect(self._start_stop)
+        self.banners = BannerArea()
+        self.form = SettingsForm(default_storage_dir)
+        self.form.setMinimumWidth(360)
+        self.form.setMaximumWidth(460)
+        self.preview = PreviewWidget()
+        self.timeline = TimelinePanel(model)
+        self.detail = DetailPane()
+
+        central = QWidget()
+        central.setObjectName("central")
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self._header())
+        column.addWidget(self.banners)
+        column.addWidget(self._body(), 1)
+        self.setCentralWidget(central)
+        self._status_bar()
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        self.form.validity.connect(self._validity)
+        self.set_state(RunState.IDLE)
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def _header(self) -> QWidget:
+        header = QWidget()
+        header.setObjectName("header")
+        row = QHBoxLayout(header)
+        row.setContentsMargins(16, 10, 16, 10)
+        row.setSpacing(12)
+        logo = QLabel()
+        logo.setPixmap(pixmap("logo", 30))
+        row.addWidget(logo)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        title = QLabel(TITLE)
+        title.setObjectName("appTitle")
+        subtitle = QLabel(SUBTITLE)
+        subtitle.setObjectName("appSubtitle")
+        titles.addWidget(title)
+        titles.addWidget(subtitle)
+        row.addLayout(titles)
+        row.addSpacing(24)
+        row.addWidget(self.picker)
+        row.addStretch(1)
+        row.addWidget(self.state_chip)
+        row.addWidget(self.start_button)
+        return header
+
+    def _body(self) -> QWidget:
+        preview_card = QWidget()
+        preview_card.setObjectName("card")
+        inner = QVBoxLayout(preview_card)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(self.preview)
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(preview_card)
+        centre.addWidget(self.timeline)
+        centre.setStretchFactor(0, 5)
+        centre.setStretchFactor(1, 6)
+        centre.setChildrenCollapsible(False)
+        sidebar = QWidget()
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(0, 0, 0, 0)
+        card = QWidget()
+        card.setObjectName("card")
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(0, 4, 0, 0)
+        card_layout.addWidget(self.form)
+        side.addWidget(card)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(sidebar)
+        body.addWidget(centre)
+        body.addWidget(self.detail)
+        body.setStretchFactor(0, 0)
+        body.setStretchFactor(1, 1)
+        body.setStretchFactor(2, 0)
+        body.setSizes([370, 790, 400])
+        body.setChildrenCollapsible(False)
+        body.setHandleWidth(10)
+        centre.setHandleWidth(10)
+        wrapper = QWidget()
+        pad = QVBoxLayout(wrapper)
+        pad.setContentsMargins(12, 10, 12, 10)
+        pad.addWidget(body)
+        return wrapper
+
+    def _status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.webhook_status = QLabel("Webhook: starting…")
+        self.storage_status = QLabel("")
+        self.data_status = QLabel("")
+        bar.addPermanentWidget(self.webhook_status)
+        bar.addPermanentWidget(self.storage_status)
+        bar.addPermanentWidget(self.data_status)
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def set_state(self, state: RunState, detail: str = "") -> None:
+        self.state = state
+        running = state is RunState.RUNNING
+        chip = {
+            RunState.IDLE: ("idle", "Idle"),
+            RunState.STARTING: ("busy", "Starting…"),
+            RunState.RUNNING: ("running", f"● Capturing {detail}".strip()),
+            RunState.STOPPING: ("busy", "Stopping…"),
+            RunState.CLOSING: ("busy", "Closing: finishing uploads and notifications…"),
+        }[state]
+        self.state_chip.setProperty("state", chip[0])
+        self.state_chip.setText(chip[1])
+        self.state_chip.style().unpolish(self.state_chip)
+        self.state_chip.style().polish(self.state_chip)
+        self.start_button.setObjectName("danger" if running else "primary")
+        self.start_button.setText("Stop" if running else "Start capture")
+        self.start_button.setIcon(icon("stop" if running else "play", "#ffffff"))
+        self.start_button.style().unpolish(self.start_button)
+        self.start_button.style().polish(self.start_button)
+        self.form.set_locked(state is not RunState.IDLE)
+        self.picker.setEnabled(state is not RunState.CLOSING)
+        self._update_start()
+
+    def _validity(self, ok: bool, problem: str) -> None:
+        self._valid = ok
+        self.start_button.setToolTip("" if ok else f"Fix this first — {problem}")
+        self._update_start()
+
+    def _update_start(self) -> None:
+        if self.state is RunState.RUNNING:
+            self.start_button.setEnabled(True)
+        else:
+            self.start_button.setEnabled(self.state is RunState.IDLE and self._valid)
+
+    def _start_stop(self) -> None:
+        if self.state is RunState.RUNNING:
+            self.stop_requested.emit()
+        elif self.state is RunState.IDLE:
+            self.start_requested.emit()
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def allow_close(self) -> None:
+        self._may_close = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_close:
+            event.accept()
+            return
+        event.ignore()  # stop every thread first; the controller closes us when done
+        self.close_requested.emit()

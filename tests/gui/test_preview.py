@@ -1,0 +1,65 @@
+"""The preview drops frames rather than queueing them: it always shows the newest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+from pytestqt.qtbot import QtBot
+from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
+
+from capture.frames import Frame, FrameSlot
+from capture.sources.runner import SourceState
+from gui.preview import PreviewFeed, PreviewWidget, fit
+from gui.workers import make_spawn
+
+FRAMES = 300
+
+
+def frame(index: int) -> Frame:
+    image = np.full((360, 640, 3), index % 256, np.uint8)
+    return Frame(image, index, 0.0, datetime.now(UTC))
+
+
+def test_a_burst_faster_than_the_gui_ends_on_the_newest_frame(qtbot: QtBot) -> None:
+    crashes: list[BaseException] = []
+    widget = PreviewWidget()
+    qtbot.addWidget(widget)
+    widget.resize(320, 180)
+    slot = FrameSlot()
+    feed = PreviewFeed(widget, slot, make_spawn(lambda _name, exc: crashes.append(exc)))
+    try:
+        # The GUI thread is busy publishing: it consumes nothing until the loop ends.
+        for index in range(FRAMES):
+            slot.publish(frame(index))
+        qtbot.waitUntil(lambda: widget.frame_index == FRAMES - 1)
+        assert widget.frames_shown <= 3  # at most one in flight, then the newest
+        assert slot.published == FRAMES
+    finally:
+        feed.worker.request_stop()
+        assert feed.worker.join(5.0)
+    assert crashes == []
+
+
+def test_frames_are_scaled_to_fit_off_the_gui_thread() -> None:
+    image = np.zeros((720, 1280, 3), np.uint8)
+    image[..., 2] = 255  # red in BGR
+    scaled = fit(image, 320, 320)
+    assert scaled.shape == (180, 320, 3)
+    assert scaled.flags["C_CONTIGUOUS"]
+    assert tuple(scaled[0, 0]) == (255, 0, 0)  # RGB for QImage
+
+
+def test_the_overlay_says_resolution_fps_and_state(qtbot: QtBot) -> None:
+    widget = PreviewWidget()
+    qtbot.addWidget(widget)
+    widget.set_status(SourceState.RECONNECTING, "read failed", 0.0, "camera 0")
+    assert widget.overlay_text() == "RECONNECTING"
+    from gui.preview import Packet
+
+    widget.show_packet(Packet(np.zeros((90, 160, 3), np.uint8), 7, 1280, 720))
+    widget.set_status(SourceState.LIVE, "", 29.97, "camera 0")
+    assert widget.overlay_text() == "LIVE   1280\u00d7720   30.0 fps"
+    widget.flash("Shot taken")
+    assert widget.shots == 1
+    widget.grab()  # paints overlay, flash and marker without error
