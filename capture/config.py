@@ -1,6 +1,6 @@
 """Typed settings with defaults, and the spec's rules, each naming its field and rule.
 
-The rules come from ../shared/spec/screenshot-upload.md (client and console configuration).
+The rules come from docs/spec/screenshot-upload.md (client and console configuration).
 `check_*` functions take raw user input (text from a flag or a line edit, or an already typed
 value) and either return the typed value or raise `ConfigError(field, rule)`; `Settings.problems`
 lists every broken rule at once so a form can show them all.
@@ -40,7 +40,7 @@ RULE_PORT = "a whole number from 0 to 65535 (0 picks a free port)"
 RULE_HTTP_URL = "an http:// or https:// URL with a host"
 RULE_BUCKET = (
     "3 to 63 characters: lowercase letters, digits, '.' and '-', "
-    "starting and ending with a letter or digit"
+    "starting and ending with a letter or digit, no '..', '.-' or '-.'"
 )
 RULE_REGION = "letters, digits and '-' only (for example us-east-1), or empty for the default"
 RULE_HOST = "an IP address to listen on, such as 127.0.0.1"
@@ -190,8 +190,10 @@ def check_http_url(field_name: str, value: str, *, required: bool) -> str:
 
 
 def check_bucket(value: str) -> str:
-    if not _BUCKET.fullmatch(value) or ".." in value:
+    if not _BUCKET.fullmatch(value) or any(bad in value for bad in ("..", ".-", "-.")):
         raise ConfigError("bucket", RULE_BUCKET, value)
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value):
+        raise ConfigError("bucket", f"{RULE_BUCKET}; not formatted like an IP address", value)
     return value
 
 

@@ -235,13 +235,31 @@ def test_http_urls_are_accepted(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["ab", "a" * 64, "Bucket", "my_bucket", "-abc", "abc-", "a..b", ".abc", "", "a b c"]
+    "value",
+    [
+        "ab",
+        "a" * 64,
+        "Bucket",
+        "my_bucket",
+        "-abc",
+        "abc-",
+        "a..b",
+        ".abc",
+        "",
+        "a b c",
+        "a.-b",
+        "a-.b",
+    ],
 )
 def test_bucket_name_out_of_rule_is_refused(value: str) -> None:
     assert_names(broken(lambda: check_bucket(value)), "bucket", "3 to 63 characters", "lowercase")
 
 
-@pytest.mark.parametrize("value", ["abc", "a" * 63, "my.bucket-1", "0shots9"])
+def test_bucket_name_like_an_ip_address_is_refused() -> None:
+    assert_names(broken(lambda: check_bucket("192.168.5.4")), "bucket", "IP address")
+
+
+@pytest.mark.parametrize("value", ["abc", "a" * 63, "my.bucket-1", "0shots9", "1.2.3.4.5"])
 def test_bucket_names_in_rule_are_accepted(value: str) -> None:
     assert check_bucket(value) == value
 

@@ -98,6 +98,14 @@ def test_local_check_steps_succeed_and_leave_no_probe(tmp_path: Path) -> None:
         ("delete", True),
     ]
     assert list(tmp_path.rglob("*.txt")) == []
+    assert list(tmp_path.iterdir()) == []  # the folders the probe made are gone too
+
+
+def test_local_check_keeps_a_prefix_folder_that_was_there_before(tmp_path: Path) -> None:
+    (tmp_path / "qa").mkdir()
+    assert all(step.ok for step in LocalStorage(tmp_path, prefix="qa").check())
+    assert [p.name for p in tmp_path.iterdir()] == ["qa"]
+    assert list((tmp_path / "qa").iterdir()) == []
 
 
 def test_make_storage_picks_the_local_folder_by_default(tmp_path: Path) -> None:

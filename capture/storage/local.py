@@ -55,6 +55,10 @@ class LocalStorage:
         body = b"shothook storage probe"
         path = self.path_for(key)
 
+        created = [
+            p for p in (path.parent, path.parent.parent) if p != self.root and not p.exists()
+        ]
+
         def write() -> str:
             self.put(key, body)
             return f"wrote {len(body)} bytes to {path}"
@@ -66,9 +70,9 @@ class LocalStorage:
 
         def delete() -> str:
             path.unlink()
-            for parent in (path.parent, path.parent.parent):
-                if parent != self.root and parent.is_dir() and not any(parent.iterdir()):
-                    parent.rmdir()
+            for folder in created:  # only the folders the probe made; deepest first
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
             return "deleted the probe"
 
         return run_steps([("write probe", write), ("read back", read_back), ("delete", delete)])
