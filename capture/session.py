@@ -335,6 +335,10 @@ class Session:
             self._journal.add_thumbnail(shot_ids, thumbnail_jpeg(frame.image))
         except Exception as exc:
             report_unexpected(f"making the thumbnail of shot {shot_ids[0]}", exc)
+            return
+        # Readers of the journal (the window's timeline) read again on an event: say so now
+        # rather than leave the thumbnail to their next poll.
+        self._sink(Event(events.THUMBNAIL_READY, {"shot_ids": shot_ids}))
 
     def _spool_warning(self, message: str) -> None:
         fields = {"message": message, "pending_bytes": self._spool.pending_bytes}

@@ -97,6 +97,8 @@ def test_users_n_gives_n_distinct_uids_and_sids_per_round(
     # the round's one thumbnail, made after the shots were handed on, reached every shot
     thumbs = journal_rows(data_dir, "SELECT shot_id, jpeg FROM thumbnails ORDER BY shot_id")
     assert [t["shot_id"] for t in thumbs] == sorted(e["shot_id"] for e in shots)
+    [ready] = event_log.named(events.THUMBNAIL_READY)  # readers are told to read again
+    assert sorted(ready["shot_ids"]) == [t["shot_id"] for t in thumbs]
     for thumb in thumbs:
         image = cv2.imdecode(np.frombuffer(thumb["jpeg"], np.uint8), cv2.IMREAD_COLOR)
         assert image.shape == (108, THUMB_WIDTH, 3)  # 320x180 scaled to 192 wide
