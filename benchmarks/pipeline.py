@@ -264,7 +264,7 @@ def _rows(source: PacedSource, recorder: Recorder, floor: BareShots, n: int) -> 
     between = _stage(recorder, source)
     latency = between("frame", events.CALLBACK_RECEIVED)
     stages = {
-        "capture (encode, thumbnail, spool, journal)": between("frame", events.SHOT_CAPTURED),
+        "capture (frame age, encode, spool, journal)": between("frame", events.SHOT_CAPTURED),
         "store (queue, local write + fsync, journal)": between(
             events.SHOT_CAPTURED, events.UPLOAD_SUCCEEDED
         ),

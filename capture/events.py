@@ -31,6 +31,7 @@ CALLBACK_REJECTED = "callback_rejected"
 WEBHOOK_LISTENING = "webhook_listening"
 SOURCE_STATE = "source_state"
 SPOOL_WARNING = "spool_warning"
+THUMBNAIL_READY = "thumbnail_ready"
 WARNING = "warning"
 
 _log = logging.getLogger(__name__)

@@ -190,6 +190,15 @@ class IncomingCallback:
 
 
 @dataclass(frozen=True)
+class PendingNotification:
+    """A notification about to be sent: journaled (state 'sending') before the first attempt."""
+
+    request_id: str
+    payload_json: str
+    callback_url: str
+
+
+@dataclass(frozen=True)
 class CallbackRecord:
     id: int
     shot_id: int | None
@@ -311,12 +320,45 @@ class Journal:
                 (error, self._next_seq(cur), shot_id),
             )
 
-    def upload_succeeded(self, shot_id: int, location: str, ms: float) -> None:
+    def add_thumbnail(self, shot_ids: Sequence[int], jpeg: bytes) -> None:
+        """The timeline thumbnail of shots already journaled (one frame may make several
+        users' shots). Each shot's seq moves on, so a reader that has already seen the shot
+        sees it again, now with its thumbnail."""
+        if not shot_ids:
+            return
         with self._tx() as cur:
+            for shot_id in shot_ids:
+                cur.execute(
+                    "INSERT OR REPLACE INTO thumbnails(shot_id, jpeg) VALUES (?, ?)",
+                    (shot_id, jpeg),
+                )
+                cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
+
+    def upload_succeeded(
+        self,
+        shot_id: int,
+        location: str,
+        ms: float,
+        notification: PendingNotification | None = None,
+    ) -> None:
+        """The shot is in storage; with `notification`, its notification is journaled as
+        being sent in the same transaction (one commit instead of two on the shot's way)."""
+        uploaded = (location, iso(utc_now()), ms)
+        with self._tx() as cur:
+            if notification is None:
+                cur.execute(
+                    "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
+                    " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
+                    (*uploaded, self._next_seq(cur), shot_id),
+                )
+                return
+            n, seq = notification, self._next_seq(cur)
             cur.execute(
                 "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
-                " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
-                (location, iso(utc_now()), ms, self._next_seq(cur), shot_id),
+                " upload_location = ?, uploaded_at = ?, upload_ms = ?, request_id = ?,"
+                " payload_json = ?, callback_url = ?, notify_state = 'sending', seq = ?"
+                " WHERE id = ?",
+                (*uploaded, n.request_id, n.payload_json, n.callback_url, seq, shot_id),
             )
 
     def upload_lost(self, shot_id: int, why: str) -> None:
@@ -337,12 +379,9 @@ class Journal:
     def notification_created(
         self, shot_id: int, request_id: str, payload_json: str, callback_url: str
     ) -> None:
+        pending = PendingNotification(request_id, payload_json, callback_url)
         with self._tx() as cur:
-            cur.execute(
-                "UPDATE shots SET request_id = ?, payload_json = ?, callback_url = ?,"
-                " notify_state = 'sending', seq = ? WHERE id = ?",
-                (request_id, payload_json, callback_url, self._next_seq(cur), shot_id),
-            )
+            _notification_created(cur, shot_id, pending, self._next_seq(cur))
 
     def add_attempt(
         self,
@@ -436,20 +475,110 @@ class Journal:
         return self.add_callbacks([incoming])[0]
 
     def add_callbacks(self, callbacks: Sequence[IncomingCallback]) -> list[CallbackRecord]:
-        """Record several received callbacks in one transaction (a group commit), in order."""
+        """Record several received callbacks in one transaction (a group commit), in order.
+
+        For two or more, statements per batch rather than per callback: one query finds the
+        shots and earlier deliveries of every requestId, one `executemany` inserts the rows
+        (ids given here: this is the only writer inside its transaction), one updates the
+        shots' seq."""
         if not callbacks:
             return []
         received_at = iso(utc_now())
+        if len(callbacks) == 1:  # a lone callback: fewer statements this way
+            with self._tx() as cur:
+                seq = self._next_seq(cur)
+                return [_insert_callback(cur, callbacks[0], received_at, seq)]
+        wanted = list({c.request_id for c in callbacks if c.request_id})
         with self._tx() as cur:
-            last = cur.execute(
+            last_seq = cur.execute(
                 "UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value",
                 (len(callbacks),),
             ).fetchone()[0]
-            first_seq = int(last) - len(callbacks) + 1
-            return [
-                _insert_callback(cur, callback, received_at, first_seq + i)
-                for i, callback in enumerate(callbacks)
-            ]
+            first_seq = int(last_seq) - len(callbacks) + 1
+            first_id = int(cur.execute("SELECT COALESCE(MAX(id), 0) FROM callbacks").fetchone()[0])
+            shots, deliveries = _correlate(cur, wanted)
+            rows: list[tuple[object, ...]] = []
+            records: list[CallbackRecord] = []
+            touched: dict[int, int] = {}  # shot id -> the seq of its latest callback
+            for i, callback in enumerate(callbacks):
+                request_id, seq = callback.request_id, first_seq + i
+                shot_id, delivery = None, 1
+                if request_id:
+                    shot_id = shots.get(request_id)
+                    delivery = deliveries[request_id] = deliveries.get(request_id, 0) + 1
+                if shot_id is None and callback.object_key:
+                    shot_id = _shot_by_key(cur, callback.object_key)
+                rows.append(_callback_row(first_id + 1 + i, callback, received_at, shot_id))
+                rows[-1] += (delivery, seq)
+                records.append(CallbackRecord(first_id + 1 + i, shot_id, delivery))
+                if shot_id is not None:
+                    touched[shot_id] = seq
+            cur.executemany(
+                "INSERT INTO callbacks(id, received_at, remote, request_id, object_key, shot_id,"
+                " answered, checksum_ok, verdict, code, raw_body, body_size, delivery, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            cur.executemany(
+                "UPDATE shots SET seq = ? WHERE id = ?",
+                [(seq, shot_id) for shot_id, seq in touched.items()],
+            )
+        return records
+
+
+def _notification_created(
+    cur: sqlite3.Cursor, shot_id: int, notification: PendingNotification, seq: int
+) -> None:
+    cur.execute(
+        "UPDATE shots SET request_id = ?, payload_json = ?, callback_url = ?,"
+        " notify_state = 'sending', seq = ? WHERE id = ?",
+        (
+            notification.request_id,
+            notification.payload_json,
+            notification.callback_url,
+            seq,
+            shot_id,
+        ),
+    )
+
+
+def _correlate(
+    cur: sqlite3.Cursor, request_ids: list[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """For these requestIds: the shot each names, and how many callbacks each already has."""
+    if not request_ids:
+        return {}, {}
+    marks = ", ".join("?" * len(request_ids))
+    shots = cur.execute(
+        f"SELECT request_id, MIN(id) FROM shots WHERE request_id IN ({marks}) GROUP BY request_id",
+        request_ids,
+    ).fetchall()
+    counts = cur.execute(
+        f"SELECT request_id, COUNT(*) FROM callbacks WHERE request_id IN ({marks})"
+        " GROUP BY request_id",
+        request_ids,
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in shots}, {r[0]: int(r[1]) for r in counts}
+
+
+def _callback_row(
+    callback_id: int, callback: IncomingCallback, received_at: str, shot_id: int | None
+) -> tuple[object, ...]:
+    checksum_ok = callback.checksum_ok
+    return (
+        callback_id,
+        received_at,
+        callback.remote,
+        callback.request_id,
+        callback.object_key,
+        shot_id,
+        callback.answered,
+        None if checksum_ok is None else int(checksum_ok),
+        callback.verdict,
+        callback.code,
+        callback.raw_body[:RAW_BODY_KEEP].decode("utf-8", errors="replace"),
+        len(callback.raw_body),
+    )
 
 
 def _last_activity(cur: sqlite3.Cursor, session_id: int) -> str:

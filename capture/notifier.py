@@ -46,17 +46,21 @@ class Notifier:
         self._on_finished = on_finished
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[NotifyJob] | None = None
         self._early: list[NotifyJob] = []
+        self._session: aiohttp.ClientSession | None = None  # the loop's own, while it runs
+        self._tasks: set[asyncio.Task[None]] = set()  # deliveries under way (loop only)
 
     def submit(self, job: NotifyJob) -> None:
-        """Queue a job from any thread; jobs submitted before the loop runs wait for it."""
+        """Queue a job from any thread; jobs submitted before the loop runs wait for it.
+
+        The loop is woken at once (`call_soon_threadsafe`) and starts the delivery's task in
+        the same turn: no queue between the caller and the task."""
         with self._lock:
-            if self._loop is None or self._queue is None:
+            if self._loop is None:
                 self._early.append(job)
                 return
-            loop, queue = self._loop, self._queue
-        loop.call_soon_threadsafe(queue.put_nowait, job)
+            loop = self._loop
+        loop.call_soon_threadsafe(self._start, job)
 
     def run(self, stop: StopToken) -> None:
         asyncio.run(self._main(stop))
@@ -64,33 +68,32 @@ class Notifier:
     async def _main(self, stop: StopToken) -> None:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(report_loop_error)
-        queue: asyncio.Queue[NotifyJob] = asyncio.Queue()
         stopped = stop.asyncio_event()
-        with self._lock:
-            self._loop, self._queue = loop, queue
-            for job in self._early:
-                queue.put_nowait(job)
-            self._early.clear()
-        tasks: set[asyncio.Task[None]] = set()
         async with client_session() as session:
-            while not stopped.is_set():
-                getter = asyncio.ensure_future(queue.get())
-                waiter = asyncio.ensure_future(stopped.wait())
-                done, _ = await asyncio.wait({getter, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-                if getter in done:
-                    task = asyncio.create_task(self._deliver_reporting(session, getter.result()))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                else:
-                    getter.cancel()
-            if tasks:
-                _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_S)
+            self._session = session
+            with self._lock:
+                self._loop = loop
+                early, self._early = self._early, []
+            for job in early:
+                self._start(job)
+            await stopped.wait()
+            with self._lock:
+                self._loop = None  # later jobs stay journaled as 'sending' for the next run
+            if self._tasks:
+                _, pending = await asyncio.wait(self._tasks, timeout=STOP_GRACE_S)
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
-        with self._lock:
-            self._loop = self._queue = None
+            self._session = None
+
+    def _start(self, job: NotifyJob) -> None:
+        """On the loop: start delivering `job` in its own task."""
+        session = self._session
+        if session is None or self._loop is None:
+            return  # stopping: the job stays journaled as 'sending' and resumes next run
+        task = asyncio.get_running_loop().create_task(self._deliver_reporting(session, job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _deliver_reporting(self, session: aiohttp.ClientSession, job: NotifyJob) -> None:
         """Deliver; an unexpected error is reported and the notification counted as failed."""

@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 from capture import events
 from capture.config import Settings
 from capture.encoder import encode_jpeg, thumbnail_jpeg
+from capture.errors import report_unexpected
 from capture.events import Event, EventSink
 from capture.frames import Frame, FrameSlot
-from capture.journal import Journal, NewShot, OpenShot
+from capture.journal import Journal, NewShot, OpenShot, PendingNotification
 from capture.naming import new_request_id, new_sid, object_key, utc_digits
 from capture.notifier import Notifier, NotifyJob
 from capture.payload import CODE_COMPLETE, CODE_INCOMPLETE, MSG_COMPLETE, Notification
@@ -35,6 +36,7 @@ from capture.storage import Storage
 from capture.uploads import Uploader, UploadItem, UploadQueue
 
 DEFAULT_UPLOAD_WORKERS = 4
+THUMB_WAIT_S = 0.25  # a round's thumbnail waits at most this long for the session to settle
 
 
 @dataclass
@@ -143,6 +145,8 @@ class Session:
         self._stopped = False
         self._open_lock = threading.Lock()
         self._open: dict[int, ShotMeta] = {}
+        self._thumbnail_due: tuple[list[int], Frame] | None = None  # shots taken, frame
+        self._journaled: dict[int, NotifyJob] = {}  # uploaded, notification journaled, not sent
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -166,6 +170,7 @@ class Session:
                 self._sink,
                 self._uploaded,
                 on_lost=self._lost,
+                journal_success=self._journal_uploaded,
             )
             self._workers.append(self._spawn(f"upload-{n + 1}", uploader))
         self._capture_worker = self._spawn("shots", _CaptureLoop(self))
@@ -259,7 +264,7 @@ class Session:
     def _shoot(self, tick: int, frame: Frame, late_ms: float | None = None) -> None:
         capture = self.settings.capture
         jpeg = encode_jpeg(frame.image, capture.jpeg_quality)
-        thumb = thumbnail_jpeg(frame.image)
+        shot_ids: list[int] = []
         for publisher in self.publishers:
             key = self._key(publisher, frame.wall)
             try:
@@ -288,9 +293,9 @@ class Session:
                     height=frame.height,
                     size=len(jpeg),
                     spool_path=str(path),
-                    thumbnail=thumb,
                 )
             )
+            shot_ids.append(shot_id)
             self._remember(shot_id, publisher.sid, publisher.uid, utc_digits(frame.wall))
             self.progress.update(shots=1, open_uploads=1)
             self._sink(
@@ -310,6 +315,30 @@ class Session:
                 )
             )
             self.uploads.put(UploadItem(shot_id, key, str(path), len(jpeg), jpeg))
+        if shot_ids:
+            self._thumbnail_due = (shot_ids, frame)
+
+    def make_thumbnail(self, before: float) -> None:
+        """The timeline thumbnail of the round just taken, kept off the shots' way to their
+        callbacks: made once the session has settled (its uploads and notifications done,
+        usually a few ms) or after THUMB_WAIT_S, not waiting past `before` (monotonic, well
+        before the next slot). Its journal row moves the shots' seq on, so the timeline shows
+        it even after it has shown the shots. A failure costs the thumbnail, never a shot."""
+        due, self._thumbnail_due = self._thumbnail_due, None
+        if due is None:
+            return
+        wait = min(THUMB_WAIT_S, before - time.monotonic())
+        if wait > 0:
+            self.progress.wait_for(lambda p: p.settled, wait)
+        shot_ids, frame = due
+        try:
+            self._journal.add_thumbnail(shot_ids, thumbnail_jpeg(frame.image))
+        except Exception as exc:
+            report_unexpected(f"making the thumbnail of shot {shot_ids[0]}", exc)
+            return
+        # Readers of the journal (the window's timeline) read again on an event: say so now
+        # rather than leave the thumbnail to their next poll.
+        self._sink(Event(events.THUMBNAIL_READY, {"shot_ids": shot_ids}))
 
     def _spool_warning(self, message: str) -> None:
         fields = {"message": message, "pending_bytes": self._spool.pending_bytes}
@@ -369,13 +398,30 @@ class Session:
         with self._open_lock:
             self._open[shot_id] = meta
 
+    def _journal_uploaded(self, item: UploadItem, location: str, ms: float) -> None:
+        """On an upload worker: journal the upload and its notification in one commit."""
+        with self._open_lock:
+            meta = self._open[item.shot_id]
+        job, pending = self._notification(
+            item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE
+        )
+        self._journal.upload_succeeded(item.shot_id, location, ms, pending)
+        with self._open_lock:
+            self._journaled[item.shot_id] = job
+
     def _uploaded(self, item: UploadItem) -> None:
         with self._open_lock:
             meta = self._open.pop(item.shot_id)
-        # One update, so `drain` never sees a moment with nothing open between the upload and
-        # its notification (and stops before the notification is sent).
+            job = self._journaled.pop(item.shot_id, None)
+        if job is None:  # journaled without its notification
+            self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
+        else:
+            self._notifier.submit(job)
+        # After the hand-off (waking the threads that wait on progress is not on the shot's
+        # way), in one update, so `drain` never sees a moment with nothing open between the
+        # upload and its notification. Should the delivery finish first, open_notifies dips
+        # below 0 while this upload still counts as open: never settled too early.
         self.progress.update(uploaded=1, open_uploads=-1, open_notifies=1)
-        self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
 
     def _lost(self, item: UploadItem, why: str) -> None:
         """A shot that can never be uploaded: journaled and notified as 206, saying why."""
@@ -412,6 +458,22 @@ class Session:
         request_id: str | None = None,
     ) -> None:
         """Journal and send a notification; the caller has counted it in `open_notifies`."""
+        job, pending = self._notification(shot_id, key, meta, code, msg, request_id)
+        self._journal.notification_created(
+            shot_id, pending.request_id, pending.payload_json, pending.callback_url
+        )
+        self._notifier.submit(job)
+
+    def _notification(
+        self,
+        shot_id: int,
+        key: str,
+        meta: ShotMeta,
+        code: int,
+        msg: str,
+        request_id: str | None = None,
+    ) -> tuple[NotifyJob, PendingNotification]:
+        """A notification's job for the notifier and its journal record."""
         notification = Notification(
             request_id=request_id or new_request_id(meta.sid, datetime.now(UTC)),
             channel=self.settings.capture.channel,
@@ -423,12 +485,9 @@ class Session:
             msg=msg,
         )
         body = notification.encode(self.callback_url)
-        self._journal.notification_created(
-            shot_id, notification.request_id, body.decode("utf-8"), self.callback_url
-        )
-        self._notifier.submit(
-            NotifyJob(shot_id, notification.request_id, key, code, self.callback_url, body)
-        )
+        request = notification.request_id
+        job = NotifyJob(shot_id, request, key, code, self.callback_url, body)
+        return job, PendingNotification(request, body.decode("utf-8"), self.callback_url)
 
     def _notified(self, _job: NotifyJob, delivered: bool) -> None:
         if delivered:
@@ -520,5 +579,6 @@ class _CaptureLoop:
                 session.take(tick.index, tick.due)
                 rounds += 1
                 session.progress.update(rounds=1)
+                session.make_thumbnail(before=tick.due + interval / 2)
         finally:
             session.progress.finish_capture()

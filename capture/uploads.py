@@ -213,7 +213,11 @@ class Uploader:
         on_uploaded: Callable[[UploadItem], None],
         *,
         on_lost: Callable[[UploadItem, str], None] | None = None,
+        journal_success: Callable[[UploadItem, str, float], None] | None = None,
     ) -> None:
+        """`journal_success(item, location, ms)`, when given, journals a stored shot instead of
+        `journal.upload_succeeded` (the session adds the notification in the same commit)."""
+        self._journal_success = journal_success
         self._queue = queue
         self._storage = storage
         self._journal = journal
@@ -261,7 +265,10 @@ class Uploader:
             self._failed(item, exc)
             return
         ms = (time.perf_counter() - started) * 1000
-        self._journal.upload_succeeded(item.shot_id, location, ms)
+        if self._journal_success is not None:
+            self._journal_success(item, location, ms)
+        else:
+            self._journal.upload_succeeded(item.shot_id, location, ms)
         item.uploaded = True
         self._spool.uploaded(item.size)
         if self._queue.succeeded():

@@ -119,6 +119,35 @@ def test_later_batches_continue_the_delivery_count_and_seq(journal: CountingJour
     assert (rows[0]["checksum_ok"], rows[1]["checksum_ok"]) == (None, 1)
 
 
+def test_batches_after_single_callbacks_continue_ids_deliveries_and_seq(
+    journal: CountingJournal,
+) -> None:
+    shot_a, request_a, _ = sent_shot(journal)
+    shot_b, request_b, _ = sent_shot(journal, 1)
+    lone = journal.add_callbacks([incoming(request_a, None)])
+    batch = journal.add_callbacks([incoming(request_b, None), incoming(request_a, None)])
+    again = journal.add_callbacks([incoming(request_a, None), incoming(request_b, None)])
+    records = lone + batch + again
+    assert [(r.shot_id, r.delivery) for r in records] == [
+        (shot_a, 1),
+        (shot_b, 1),
+        (shot_a, 2),
+        (shot_a, 3),
+        (shot_b, 2),
+    ]
+    rows = callback_rows(journal.path)
+    assert [row["id"] for row in rows] == [r.id for r in records]
+    assert [row["shot_id"] for row in rows] == [r.shot_id for r in records]
+    seqs = [row["seq"] for row in rows]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    conn = sqlite3.connect(journal.path)
+    try:
+        shot_seqs = dict(conn.execute("SELECT id, seq FROM shots").fetchall())
+    finally:
+        conn.close()
+    assert (shot_seqs[shot_a], shot_seqs[shot_b]) == (seqs[3], seqs[4])  # its latest callback
+
+
 def test_callbacks_arriving_together_share_transactions(journal: CountingJournal) -> None:
     shots = [sent_shot(journal, tick) for tick in range(20)]
 

@@ -7,8 +7,12 @@ import json
 import os
 from typing import Any
 
+import cv2
+import numpy as np
+
 from capture import events
 from capture.config import CaptureSettings, Settings
+from capture.encoder import THUMB_WIDTH
 from capture.engine import Engine
 from capture.journal import connect
 from capture.naming import parse_object_key
@@ -76,7 +80,8 @@ def test_users_n_gives_n_distinct_uids_and_sids_per_round(
     with_pattern(engine)
     session = run_session(engine, count=1, uid=1000, users=3)
     assert session.succeeded
-    keys = [parse_object_key(e["object"]) for e in event_log.named(events.SHOT_CAPTURED)]
+    shots = event_log.named(events.SHOT_CAPTURED)
+    keys = [parse_object_key(e["object"]) for e in shots]
     assert sorted(k.uid for k in keys) == [1000, 1001, 1002]
     assert len({k.sid for k in keys}) == 3
     assert len({k.utc for k in keys}) == 1  # one frame, one instant, for the whole round
@@ -89,6 +94,14 @@ def test_users_n_gives_n_distinct_uids_and_sids_per_round(
     assert request_sids == {k.sid for k in keys}  # each requestId starts with its user's sid
     rows = journal_rows(data_dir, "SELECT uid, sid FROM shots ORDER BY uid")
     assert [(r["uid"], r["sid"]) for r in rows] == sorted((k.uid, k.sid) for k in keys)
+    # the round's one thumbnail, made after the shots were handed on, reached every shot
+    thumbs = journal_rows(data_dir, "SELECT shot_id, jpeg FROM thumbnails ORDER BY shot_id")
+    assert [t["shot_id"] for t in thumbs] == sorted(e["shot_id"] for e in shots)
+    [ready] = event_log.named(events.THUMBNAIL_READY)  # readers are told to read again
+    assert sorted(ready["shot_ids"]) == [t["shot_id"] for t in thumbs]
+    for thumb in thumbs:
+        image = cv2.imdecode(np.frombuffer(thumb["jpeg"], np.uint8), cv2.IMREAD_COLOR)
+        assert image.shape == (108, THUMB_WIDTH, 3)  # 320x180 scaled to 192 wide
 
 
 def test_count_stops_after_n_rounds(engine: Engine, event_log: EventLog, data_dir: DataDir) -> None:

@@ -274,3 +274,27 @@ def test_thumbnails_are_read_on_request(journal: Journal, reader: TimelineReader
 def test_the_reader_cannot_write(journal: Journal, reader: TimelineReader) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         reader._conn.execute("DELETE FROM shots")
+
+
+def test_a_thumbnail_journaled_after_its_shot_reaches_a_reader_that_saw_the_shot(
+    journal: Journal, reader: TimelineReader
+) -> None:
+    session = journal.start_session(source="test", storage="local", callback_url="", settings={})
+    shots = [
+        journal.add_shot(
+            NewShot(session, 1, SID, uid, "demo", f"k{uid}.jpg", "20250101000001000", 200, "ok")
+        )
+        for uid in (1001, 1002)
+    ]
+    journal.upload_succeeded(shots[0], "/x", 1.0)
+    notify(journal, shots[0], "r1")
+    callback(journal, "r1")
+    journal.notify_finished(shots[0], delivered=True)
+    seen = reader.rows_since(0)
+    assert [(r.id, r.has_thumbnail) for r in seen.rows] == [(shots[1], False), (shots[0], False)]
+    journal.add_thumbnail(shots, THUMB)  # one frame's thumbnail for the round's two users
+    late = reader.rows_since(seen.seq)
+    assert [(r.id, r.has_thumbnail) for r in late.rows] == [(shots[0], True), (shots[1], True)]
+    assert late.rows[0].status is Status.VERIFIED  # the rest of the row is unchanged
+    assert reader.thumbnail(shots[0]) == reader.thumbnail(shots[1]) == THUMB
+    assert reader.rows_since(late.seq).rows == []

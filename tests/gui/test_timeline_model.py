@@ -3,6 +3,7 @@ bounded thumbnails."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QSize, Qt
@@ -174,4 +175,25 @@ def test_a_delivered_thumbnail_repaints_its_row(qtbot: QtBot) -> None:
     image.fill(0)
     with qtbot.waitSignal(model.dataChanged):
         model.thumbnail_ready(1, image)
+    assert model.data(index, Qt.ItemDataRole.DecorationRole) is not None
+
+
+def test_a_thumbnail_journaled_after_its_row_is_asked_for_and_shown(qtbot: QtBot) -> None:
+    model = TimelineModel()
+    first = row(1)
+    model.apply([replace(first, has_thumbnail=False)])
+    index = model.index(0, Column.THUMB)
+    wanted: list[int] = []
+    model.thumbnail_wanted.connect(wanted.append)
+    assert model.data(index, Qt.ItemDataRole.DecorationRole) is None
+    assert wanted == []  # nothing to ask for yet
+    with qtbot.waitSignal(model.dataChanged):
+        model.apply([replace(first, seq=5)])  # the same shot again, now with its thumbnail
+    assert model.rowCount() == 1
+    with qtbot.waitSignal(model.thumbnail_wanted) as asked:
+        assert model.data(index, Qt.ItemDataRole.DecorationRole) is None
+    assert asked.args == [1]
+    image = QImage(QSize(192, 108), QImage.Format.Format_RGB888)
+    image.fill(0)
+    model.thumbnail_ready(1, image)
     assert model.data(index, Qt.ItemDataRole.DecorationRole) is not None
