@@ -1,7 +1,8 @@
 """Headless mode: the engine on plain threads, events as JSON lines, progress on stderr.
 
 Exit status: 0 when every shot was stored and notified; 1 when an upload or notification
-finally failed, an interval had no shot, shots were left unfinished in the spool, or an
+finally failed, an interval had no shot, shots were left unfinished in the spool (for example
+stopped by a signal while an upload hung: it is abandoned and resumes on the next start), or an
 unexpected error happened (shown on stderr and written to the data folder's shothook.log);
 2 on bad arguments or configuration.
 """
@@ -143,6 +144,8 @@ def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: Te
             why = f"uploads paused: {pause.message}. {pause.advice}"
         elif trouble:
             why = f"storage unreachable: {trouble}"
+        elif stop.is_set():
+            why = f"stopped by a signal after waiting {SIGNAL_DRAIN_S:g} s for them"
         else:
             why = "time ran out"
         print(

@@ -46,13 +46,19 @@ class StopToken:
         self.on_set(lambda: loop.call_soon_threadsafe(event.set))
         return event
 
-    def on_set(self, callback: Callable[[], object]) -> None:
-        """Call `callback` (from the setting thread) when set; at once if already set."""
+    def on_set(self, callback: Callable[[], object]) -> Callable[[], None]:
+        """Call `callback` (from the setting thread) when set; at once if already set. Returns
+        a function that forgets `callback` (for waits shorter than the token's life)."""
         with self._lock:
             if not self._event.is_set():
                 self._callbacks.append(callback)
-                return
+                return lambda: self._forget(callback)
         callback()
+        return lambda: None
+
+    def _forget(self, callback: Callable[[], object]) -> None:
+        with self._lock:
+            self._callbacks = [c for c in self._callbacks if c is not callback]
 
 
 class Runnable(Protocol):

@@ -21,6 +21,7 @@ from pathlib import Path
 from capture import events
 from capture.errors import StorageError, describe, report_unexpected
 from capture.events import Event, EventSink
+from capture.helper import Abandoned, Helper
 from capture.journal import Journal
 from capture.runtime import StopToken
 from capture.spool import Spool
@@ -29,6 +30,7 @@ from capture.storage import Storage
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
 PAUSE_PROBE_S = 30.0  # while paused, try one upload this often in case it was fixed
+STOP_GRACE_S = 0.5  # on stop, an upload under way gets this long to finish, then is abandoned
 
 
 @dataclass(order=True)
@@ -192,7 +194,14 @@ def backoff(tries: int) -> float:
 
 
 class Uploader:
-    """Runnable: takes items off the queue and puts them in storage; several may share a queue."""
+    """Runnable: takes items off the queue and puts them in storage; several may share a queue.
+
+    The put runs on a helper thread (capture/helper.py) so that stopping never waits on the
+    storage: an upload still under way STOP_GRACE_S after the stop is abandoned. The shot
+    then stays pending in the journal and the spool, and the next session uploads it again.
+    If the abandoned put does get through later, that second upload writes the same bytes
+    under the same key again: the object is the same (a versioned bucket keeps two versions).
+    """
 
     def __init__(
         self,
@@ -214,18 +223,23 @@ class Uploader:
         self._on_lost = on_lost
 
     def run(self, stop: StopToken) -> None:
-        while not stop.is_set():
-            item = self._queue.get(stop)
-            if item is None:
-                continue
-            try:
-                self._upload(item)
-            except Exception as exc:  # a bug must not cost the shot: report it, keep the shot
-                report_unexpected(f"uploading shot {item.shot_id}", exc)
-                if not item.uploaded:
-                    self._failed(item, StorageError(f"unexpected error: {describe(exc)}"))
+        stop.on_set(self._queue.wake_all)  # a worker waiting for an item returns at once
+        helper = Helper(threading.current_thread().name)
+        try:
+            while not stop.is_set():
+                item = self._queue.get(stop)
+                if item is None:
+                    continue
+                try:
+                    self._upload(item, helper, stop)
+                except Exception as exc:  # a bug must not cost the shot: report it, keep it
+                    report_unexpected(f"uploading shot {item.shot_id}", exc)
+                    if not item.uploaded:
+                        self._failed(item, StorageError(f"unexpected error: {describe(exc)}"))
+        finally:
+            helper.close()
 
-    def _upload(self, item: UploadItem) -> None:
+    def _upload(self, item: UploadItem, helper: Helper, stop: StopToken) -> None:
         item.tries += 1
         try:
             data = item.read()
@@ -234,7 +248,15 @@ class Uploader:
             return
         started = time.perf_counter()
         try:
-            location = self._storage.put(item.object_key, data)
+            location = helper.call(
+                lambda: self._storage.put(item.object_key, data),
+                stop,
+                f"the upload of shot {item.shot_id} ({item.object_key})",
+                grace=STOP_GRACE_S,
+            )
+        except Abandoned as stopped:
+            self._abandoned(item, time.perf_counter() - started if stopped.started else None)
+            return
         except StorageError as exc:
             self._failed(item, exc)
             return
@@ -286,6 +308,26 @@ class Uploader:
                     {"reason": exc.message, "advice": exc.advice, "code": exc.code},
                 )
             )
+
+    def _abandoned(self, item: UploadItem, seconds: float | None) -> None:
+        """Stopped while the storage had not answered (`seconds` after the put began; None if
+        it never began): the shot stays pending (journal, spool) and the next session uploads
+        it. Nothing is journaled: it is not a failure."""
+        item.data = None
+        self._queue.release(item)
+        if seconds is None:
+            return
+        message = (
+            f"stopped while shot {item.shot_id} was uploading to {self._storage.label}"
+            f" (no answer after {seconds:.1f} s): the upload was abandoned; the shot stays in"
+            " the spool and is uploaded on the next start"
+        )
+        self._sink(
+            Event(
+                events.WARNING,
+                {"message": message, "shot_id": item.shot_id, "object": item.object_key},
+            )
+        )
 
     def _lost(self, item: UploadItem, why: str) -> None:
         """The shot's file is gone: it can never be uploaded. Say so; never retry forever."""

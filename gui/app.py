@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap
@@ -155,17 +155,29 @@ def run_window(args: argparse.Namespace) -> int:
     app.controller.closed.connect(closed)
     code = qt_app.exec()
     if leftover:
-        # A thread that would not stop (a blocked network call; already logged): everything is
-        # journaled, so leave without waiting for it rather than hang or abort in Qt's thread
-        # destructor. Unfinished uploads resume on the next start.
-        logging.shutdown()
-        os._exit(code)
+        _leave_without(leftover)
     return code
 
 
 def _first_frame(window: QWidget) -> None:
     print(f"first frame painted at {time.time():.6f}", flush=True)
     QTimer.singleShot(0, window.close)
+
+
+def _leave_without(names: list[str]) -> NoReturn:
+    """Last resort, for a thread that did not stop when the window closed. None should: every
+    loop stops cooperatively, and blocking network calls (uploads, storage checks) run on
+    helper threads that closing abandons. So this means a bug, and it says so (log, stderr,
+    exit 1). Returning would hang on the thread or let Python destroy a running QThread, which
+    Qt answers with an abort; everything is journaled, so leave at once instead (unfinished
+    uploads and notifications resume on the next start)."""
+    logging.getLogger("shothook").error(  # the log file, and stderr
+        "threads still running at exit: %s; leaving without them (exit %d)",
+        ", ".join(names),
+        EXIT_FAILED,
+    )
+    logging.shutdown()
+    os._exit(EXIT_FAILED)
 
 
 def _no_display() -> bool:

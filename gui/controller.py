@@ -21,7 +21,8 @@ from capture.config import Settings, StorageKind
 from capture.engine import Engine
 from capture.errors import ShotHookError, describe
 from capture.events import Fanout
-from capture.runtime import Spawn, Worker
+from capture.helper import Helper
+from capture.runtime import Spawn, StopToken, Worker
 from capture.settings_store import SettingsStore
 from capture.sources import (
     CameraSource,
@@ -90,6 +91,7 @@ class AppController(QObject):
         self.spawn = spawn
         self.reporter = reporter
         self._closing = False
+        self._closing_token = StopToken()  # set on close: blocking calls stop being waited on
         self._finished = False
         self._close_started = 0.0
         self._workers: list[Worker] = []
@@ -318,10 +320,15 @@ class AppController(QObject):
         panel.show_check_running(label)
 
         def check() -> tuple[str, list[Any]]:
+            # On a helper thread: closing the window must not wait for an endpoint that never
+            # answers (boto3 waits 10 s x 3 attempts per step); an abandoned check just ends.
             storage = make_storage(settings.storage, data_dir)
+            helper = Helper("probe")
             try:
-                return storage.label, storage.check()
+                steps = helper.call(storage.check, self._closing_token, "the storage check")
+                return storage.label, steps
             finally:
+                helper.close()
                 storage.close()
 
         self.probe.submit(
@@ -394,6 +401,7 @@ class AppController(QObject):
         if self._closing:
             return
         self._closing = True
+        self._closing_token.set()
         self._close_started = time.monotonic()
         self.window.set_state(RunState.CLOSING)
         self._status_timer.stop()

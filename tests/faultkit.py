@@ -22,6 +22,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -238,6 +239,116 @@ class TcpProxy(LoopbackServer):
                     if not data:
                         return
                     peers[sock].sendall(data)
+
+
+# -- a server that never answers ---------------------------------------------------------------
+
+
+class SilentServer(LoopbackServer):
+    """Accepts every connection and reads each request's head, then never answers (until
+    stopped), as a wedged S3 endpoint or webhook does: the client waits for its read timeout.
+    `requests` keeps each request line; `wait_for_request` blocks until one has arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[str] = []
+        self._arrived = threading.Condition()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def handle(self, conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head and self.wait_readable(conn):
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            head += chunk
+        if b"\r\n\r\n" in head:
+            with self._arrived:
+                self.requests.append(head.split(b"\r\n", 1)[0].decode("latin-1"))
+                self._arrived.notify_all()
+        self.stopping.wait()  # the body, if any, stays unread; no answer ever comes
+
+    def has_request(self, method: str) -> bool:
+        with self._arrived:
+            return any(r.startswith(method + " ") for r in self.requests)
+
+    def wait_for_request(self, method: str, timeout: float) -> str:
+        """The first request line starting with `method`, waiting for it; fails if late."""
+        with self._arrived:
+            found = self._arrived.wait_for(
+                lambda: [r for r in self.requests if r.startswith(method + " ")], timeout
+            )
+        assert found, f"no {method} request reached the silent server in {timeout:g} s"
+        return found[0]
+
+
+@pytest.fixture(name="silent")
+def silent_fixture() -> Iterator[SilentServer]:
+    """A SilentServer; when the test ends it stops (resetting what it holds open), and the
+    helper threads still waiting on it (abandoned uploads) must then end."""
+    with SilentServer() as server:
+        yield server
+    assert join_abandoned_calls(WAIT_S) == []
+
+
+def join_abandoned_calls(timeout: float) -> list[str]:
+    """Wait for helper threads still finishing abandoned calls (capture/helper.py names them
+    after their loop, ending in "-helper"), when no session runs (a running uploader keeps
+    its idle helper); return the names of any still running."""
+    deadline = time.monotonic() + timeout
+    helpers = [t for t in threading.enumerate() if t.name.endswith("-helper")]
+    for thread in helpers:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [t.name for t in helpers if t.is_alive()]
+
+
+class HoldingProxy(TcpProxy):
+    """A TcpProxy that passes requests on at once but holds every answer back until
+    `release()`: the server has done the work (moto stored the object) while the client is
+    still waiting. `holding` is set once an answer is held."""
+
+    def __init__(self, target_port: int) -> None:
+        super().__init__(target_port)
+        self.holding = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def handle(self, conn: socket.socket) -> None:
+        upstream = self.track(socket.create_connection(("127.0.0.1", self.target_port)))
+        try:
+            self._pump_holding(conn, upstream)
+        finally:
+            if not self.stopping.is_set():
+                self.forget(upstream)
+                upstream.close()
+
+    def _pump_holding(self, client: socket.socket, upstream: socket.socket) -> None:
+        held = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(client, selectors.EVENT_READ)
+            sel.register(upstream, selectors.EVENT_READ)
+            while not self.stopping.is_set():
+                if held and self._released.is_set():
+                    client.sendall(held)
+                    held = b""
+                for key, _ in sel.select(POLL_S):
+                    sock: socket.socket = key.fileobj  # type: ignore[assignment]
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    if sock is client:
+                        upstream.sendall(data)
+                    elif self._released.is_set():
+                        client.sendall(held + data)
+                        held = b""
+                    else:
+                        held += data
+                        self.holding.set()
 
 
 # -- an MJPEG camera over HTTP -------------------------------------------------------------------
