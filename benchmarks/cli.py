@@ -21,11 +21,13 @@ from benchmarks.harness import (
     QUICK,
     SCALES,
     Bench,
+    BenchError,
     Context,
     Row,
     Scale,
     checked,
     markdown,
+    missing,
     table,
 )
 from benchmarks.registry import BENCHES
@@ -87,6 +89,8 @@ def _run_all(
         workdir.mkdir()
         began = time.perf_counter()
         try:
+            if why := missing(bench.needs):
+                raise BenchError(f"cannot run here: {why}")
             rows += checked(bench, bench.run(Context(scale, workdir, err)))
         except Exception as exc:
             traceback.print_exc(file=err)

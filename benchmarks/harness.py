@@ -8,6 +8,7 @@ ours / floor: for a time, lower is better (goal such as "<= 1.5"); for a rate, h
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import statistics
@@ -30,11 +31,44 @@ class Scale:
     webhook_requests: int  # callbacks per timed webhook run
     reps: int  # timed runs of ours and of the floor, alternated (median reported)
     sweep: bool  # also try other upload worker counts (is the default the limit?)
+    preview_seconds: float  # the window's preview, measured while uploads stall
+    memory_shots: int  # shots through the window for its memory row (the floor is at 100)
+    startup_reps: int  # timed start-ups of main.py and of the floor, alternated
 
 
-FULL = Scale("full", shots=30, s3_puts=480, webhook_requests=10_000, reps=3, sweep=True)
-QUICK = Scale("quick", shots=10, s3_puts=160, webhook_requests=3_000, reps=1, sweep=False)
-TINY = Scale("tiny", shots=2, s3_puts=16, webhook_requests=200, reps=1, sweep=False)
+FULL = Scale(
+    "full",
+    shots=30,
+    s3_puts=480,
+    webhook_requests=10_000,
+    reps=3,
+    sweep=True,
+    preview_seconds=10.0,
+    memory_shots=5_000,
+    startup_reps=5,
+)
+QUICK = Scale(
+    "quick",
+    shots=10,
+    s3_puts=160,
+    webhook_requests=3_000,
+    reps=1,
+    sweep=False,
+    preview_seconds=3.0,
+    memory_shots=250,
+    startup_reps=1,
+)
+TINY = Scale(
+    "tiny",
+    shots=2,
+    s3_puts=16,
+    webhook_requests=200,
+    reps=1,
+    sweep=False,
+    preview_seconds=1.0,
+    memory_shots=150,
+    startup_reps=1,
+)
 SCALES = {s.name: s for s in (FULL, QUICK, TINY)}
 
 
@@ -75,14 +109,25 @@ class Context:
 
 @dataclass(frozen=True)
 class Bench:
-    """A group of rows measured together. `needs` names what must be there to run it
-    ("engine" for capture/ alone; the window's rows will need "gui")."""
+    """A group of rows measured together. `needs` names what must be there to run it:
+    "engine" for capture/ alone, "gui" for the window's rows (PySide6, run by the bench in a
+    child process on Qt's offscreen platform; see `missing`)."""
 
     name: str
     title: str
     rows: tuple[str, ...]
     run: Callable[[Context], list[Row]]
     needs: str = "engine"
+
+
+def missing(needs: str) -> str:
+    """Why a bench needing `needs` cannot run here ("" when it can). Checked without importing
+    Qt, so this process stays Qt-free."""
+    if needs == "gui" and importlib.util.find_spec("PySide6") is None:
+        return "PySide6 is not installed (uv sync installs it)"
+    if needs not in ("engine", "gui"):
+        return f"unknown need {needs!r}"
+    return ""
 
 
 class BenchError(Exception):

@@ -7,6 +7,7 @@ import argparse
 from dataclasses import replace
 from typing import NoReturn
 
+from capture.answers import AnswerMode
 from capture.config import (
     AddressingStyle,
     CallbackSettings,
@@ -26,7 +27,6 @@ from capture.config import (
 )
 from capture.errors import ConfigError
 from capture.spool import DEFAULT_CAP_BYTES
-from capture.webhook import AnswerMode
 
 SPOOL_CAP_MAX_MB = 1_000_000
 RULE_SPOOL_CAP = f"a number of megabytes above 0, at most {SPOOL_CAP_MAX_MB}"

@@ -8,6 +8,9 @@ they do with events.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from capture.answers import AnswerMode
 from capture.config import Settings
 from capture.errors import ShotHookError
 from capture.events import EventSink
@@ -15,12 +18,14 @@ from capture.frames import FrameSlot
 from capture.journal import Journal
 from capture.paths import DataDir, DataDirLock
 from capture.runtime import Spawn, Worker, spawn_thread
-from capture.session import DEFAULT_UPLOAD_WORKERS, Session
 from capture.sources import FrameSource
 from capture.sources.runner import SourceRunner, SourceState
 from capture.spool import DEFAULT_CAP_BYTES, Spool
 from capture.storage import make_storage
-from capture.webhook import AnswerMode, WebhookServer
+
+if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aiohttp (start-up)
+    from capture.session import Session
+    from capture.webhook import WebhookServer
 
 SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
 
@@ -96,6 +101,8 @@ class Engine:
         timeout: float = 5.0,
     ) -> WebhookServer:
         """Start listening; returns once bound. Raises ShotHookError if it cannot listen."""
+        from capture.webhook import WebhookServer
+
         if self.webhook is not None:
             raise ShotHookError("the webhook is already running")
         server = WebhookServer(
@@ -135,13 +142,17 @@ class Engine:
         settings: Settings,
         *,
         count: int | None = None,
-        upload_workers: int = DEFAULT_UPLOAD_WORKERS,
+        upload_workers: int | None = None,
     ) -> Session:
-        """Validate, then start capturing. Raises ConfigError/ShotHookError before anything runs."""
+        """Validate, then start capturing. Raises ConfigError/ShotHookError before anything runs.
+        `upload_workers`: the session's default (DEFAULT_UPLOAD_WORKERS) when None."""
+        from capture.session import DEFAULT_UPLOAD_WORKERS, Session
+
         if self.session is not None:
             raise ShotHookError("a capture session is already running")
         settings.validated()
-        storage = make_storage(settings.storage, self.data_dir.storage, pool=upload_workers * 2)
+        workers = DEFAULT_UPLOAD_WORKERS if upload_workers is None else upload_workers
+        storage = make_storage(settings.storage, self.data_dir.storage, pool=workers * 2)
         session = Session(
             settings,
             callback_url=self.callback_url(settings),
@@ -154,7 +165,7 @@ class Engine:
             sink=self.sink,
             spawn=self.spawn,
             count=count,
-            upload_workers=upload_workers,
+            upload_workers=workers,
         )
         session.start()
         self.session = session

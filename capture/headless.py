@@ -21,6 +21,7 @@ from logging.handlers import RotatingFileHandler
 from typing import IO, Any, TextIO
 
 from capture import events
+from capture.answers import AnswerMode
 from capture.cli import (
     answer_mode_from_args,
     parse_count,
@@ -42,7 +43,6 @@ from capture.events import Event, Fanout, JsonLinesWriter
 from capture.paths import DataDir
 from capture.sources import FrameSource, make_source, open_auto
 from capture.storage import make_storage
-from capture.webhook import AnswerMode
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 FIRST_FRAME_TIMEOUT_S = 15.0

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -129,6 +131,49 @@ class KeyringSecrets:
             self.persistent = False
             self.where = self._fallback.where
             self._fallback.set(account, secret)
+
+
+class DeferredSecrets:
+    """The SecretStore `make` returns, made on first use rather than at once: finding the OS
+    keyring (importing `keyring`, probing its backends) took 0.15 to 0.2 s, which the window
+    spends on a worker after its first frame instead of before it. Thread-safe."""
+
+    def __init__(self, make: Callable[[], SecretStore]) -> None:
+        self._make = make
+        self._lock = threading.Lock()
+        self._store: SecretStore | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._store is not None
+
+    def resolve(self) -> SecretStore:
+        with self._lock:
+            if self._store is None:
+                self._store = self._make()
+            return self._store
+
+    @property
+    def persistent(self) -> bool:
+        return self.resolve().persistent
+
+    @persistent.setter
+    def persistent(self, value: bool) -> None:
+        self.resolve().persistent = value
+
+    @property
+    def where(self) -> str:
+        return self.resolve().where
+
+    @where.setter
+    def where(self, value: str) -> None:
+        self.resolve().where = value
+
+    def get(self, account: str) -> str:
+        return self.resolve().get(account)
+
+    def set(self, account: str, secret: str) -> None:
+        self.resolve().set(account, secret)
 
 
 def default_secret_store() -> SecretStore:

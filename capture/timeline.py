@@ -58,7 +58,7 @@ class Status(StrEnum):
         return StatusGroup.FAILED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
 class Attempt:
     attempt: int
     at: str
@@ -69,7 +69,7 @@ class Attempt:
     body_excerpt: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
 class Callback:
     id: int
     received_at: str
@@ -83,7 +83,7 @@ class Callback:
     code: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
 class TimelineRow:
     kind: RowKind
     id: int  # the shot's id, or the callback's for a foreign callback

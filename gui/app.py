@@ -7,12 +7,13 @@ import logging
 import os
 import signal
 import sys
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QSplashScreen, QWidget
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from capture.cli import settings_from_args
 from capture.config import Settings
@@ -29,6 +30,10 @@ if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from gui.main_window import MainWindow
 
 EXIT_CONFIG = 2
+FIRST_FRAME_ENV = "SHOTHOOK_EXIT_AFTER_FIRST_FRAME"
+"""Set (to anything but empty) in the environment: when the preview paints its first frame, the
+window prints `first frame painted at <Unix time, seconds>` on stdout and closes as its close
+button would. The start-up benchmark times `main.py` with it."""
 EXIT_FAILED = EXIT_NO_DISPLAY = 1
 
 
@@ -57,7 +62,7 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     Raises ConfigError when a flag breaks a rule."""
     from capture.engine import Engine
     from capture.events import Fanout
-    from capture.settings_store import SettingsStore, default_secret_store
+    from capture.settings_store import DeferredSecrets, SettingsStore, default_secret_store
     from gui import gc_guard
     from gui.bridge import EventBridge
     from gui.controller import AppController, Startup
@@ -68,7 +73,7 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     from gui.workers import make_spawn
 
     data_dir = DataDir.resolve(args.data_dir).create()
-    store = SettingsStore(data_dir.settings, secrets or default_secret_store())
+    store = SettingsStore(data_dir.settings, secrets or DeferredSecrets(default_secret_store))
     loaded = store.load(with_secret=False)
     settings = initial_settings(args, loaded.settings)
     qt_app = application()
@@ -136,8 +141,10 @@ def run_window(args: argparse.Namespace) -> int:
             signal.signal(sig, signal.SIG_DFL)  # nothing to close cooperatively yet
         startup_dialog(exc)
         return EXIT_FAILED
-    splash.finish(app.window)
+    splash.close()
     app.reporter.install()
+    if os.environ.get(FIRST_FRAME_ENV):
+        app.window.preview.first_frame_painted.connect(lambda: _first_frame(app.window))
     quit_requested.target = app.window
     leftover: list[str] = []
 
@@ -150,6 +157,11 @@ def run_window(args: argparse.Namespace) -> int:
     if leftover:
         _leave_without(leftover)
     return code
+
+
+def _first_frame(window: QWidget) -> None:
+    print(f"first frame painted at {time.time():.6f}", flush=True)
+    QTimer.singleShot(0, window.close)
 
 
 def _leave_without(names: list[str]) -> NoReturn:
@@ -174,8 +186,9 @@ def _no_display() -> bool:
     return not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
-def _splash() -> QSplashScreen:
-    """Shown while the engine loads (numpy, OpenCV, aiohttp take a second or two)."""
+def _splash() -> QLabel:
+    """Shown while the engine loads. A frameless top-level label rather than QSplashScreen,
+    whose show() alone blocked for a second (PySide6 6.11, offscreen and under Xvfb alike)."""
     picture = QPixmap(360, 120)
     picture.fill(QColor("#ffffff"))
     painter = QPainter(picture)
@@ -188,12 +201,19 @@ def _splash() -> QSplashScreen:
     painter.setFont(title)
     painter.setPen(QColor("#1f2430"))
     painter.drawText(96, 64, APP_NAME)
+    painter.setFont(QFont())
+    painter.setPen(QColor("#6b7280"))
+    corner = Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight
+    painter.drawText(picture.rect().adjusted(0, 0, -10, -8), corner, "Starting…")
     painter.end()
-    splash = QSplashScreen(picture)
+    splash = QLabel()
+    splash.setWindowFlags(Qt.WindowType.SplashScreen | Qt.WindowType.FramelessWindowHint)
+    splash.setPixmap(picture)
+    splash.resize(picture.size())
+    screen = QGuiApplication.primaryScreen()
+    if screen is not None:
+        splash.move(screen.availableGeometry().center() - splash.rect().center())
     splash.show()
-    splash.showMessage(
-        "Starting…", Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight, QColor("#6b7280")
-    )
     QCoreApplication.processEvents()
     return splash
 

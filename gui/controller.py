@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
@@ -53,6 +53,8 @@ ENGINE_CLOSE_TIMEOUT_S = 4.0
 CLOSE_DEADLINE_MS = 9000
 JOIN_TIMEOUT_S = 2.0
 FIRST_FRAME_WAIT_S = 5.0
+DETAIL_IMAGE = QSize(960, 540)  # the largest picture the detail pane gets (2x its own size)
+AFTER_FIRST_FRAME_MS = 1000  # the longest the webhook and secret wait for a first frame
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class AppController(QObject):
         self._detail_reader: TimelineReader | None = None
         self.last_dialog: QMessageBox | None = None
         self._detail_token = 0
+        self._startup: Startup | None = None  # until the webhook and secret are under way
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save)
         self._status_timer = QTimer(self, interval=STATUS_POLL_MS)
@@ -137,8 +140,6 @@ class AppController(QObject):
         w = self.window
         settings = startup.settings
         w.form.set_settings(settings)
-        secrets = self.store.secrets
-        w.form.storage.set_secret_note(secrets.where, secrets.persistent)
         w.data_status.setText(f"Data: {self.engine.data_dir.root}")
         if startup.warnings:
             w.banners.put(
@@ -154,27 +155,48 @@ class AppController(QObject):
         self.preview_feed = PreviewFeed(w.preview, self.engine.slot, self.spawn)
         self._workers.append(self.preview_feed.worker)
         self._status_timer.start()
+        self._open_first_source(settings.capture.source)  # first: the preview waits on it
+        self.find_cameras()
+        # The webhook and the secret key (aiohttp, the keyring: 0.3 to 0.5 s of imports and
+        # probing) wait for the first frame, or AFTER_FIRST_FRAME_MS without one, so they do not
+        # compete with the source and the preview for the interpreter (docs/benchmarks.md).
+        self._startup = startup
+        w.preview.first_frame_painted.connect(self._start_the_rest)
+        QTimer.singleShot(AFTER_FIRST_FRAME_MS, self, self._start_the_rest)
+
+    def _start_the_rest(self) -> None:
+        """Once: start the embedded webhook and load the secret key (both on `control`)."""
+        startup = self._startup
+        if startup is None or self._closing:
+            return
+        self._startup = None
+        w, settings = self.window, startup.settings
         cb = settings.callback
         self.control.submit(
             lambda: self.engine.start_webhook(
                 cb.webhook_host, cb.webhook_port, public_url=cb.public_url
             ),
+            # the answer mode chosen meanwhile, if any (the tab may change before it listens)
+            on_done=lambda _server: self._set_answer_mode(w.form.webhook.answer_mode()),
             on_error=lambda exc: problem_banner(w.banners, "webhook", exc, "Embedded webhook"),
         )
-        self._set_answer_mode(w.form.webhook.answer_mode())
-        self._open_first_source(settings.capture.source)
-        self.find_cameras()
         self.control.submit(
             lambda: self._secret_for(settings),
             on_done=lambda secret: self._secret_loaded(secret, startup.autostart),
         )
 
-    def _secret_for(self, settings: Settings) -> str:
+    def _secret_for(self, settings: Settings) -> tuple[str, str, bool]:
+        """On `control`: the secret key, and where secrets are kept (the keyring is found
+        here, not at start-up)."""
+        secrets = self.store.secrets
+        where, persistent = secrets.where, secrets.persistent
         if settings.storage.secret_key:
-            return settings.storage.secret_key.reveal()
-        return self.store.with_secret(settings).storage.secret_key.reveal()
+            return settings.storage.secret_key.reveal(), where, persistent
+        return self.store.with_secret(settings).storage.secret_key.reveal(), where, persistent
 
-    def _secret_loaded(self, secret: str, autostart: bool) -> None:
+    def _secret_loaded(self, loaded: tuple[str, str, bool], autostart: bool) -> None:
+        secret, where, persistent = loaded
+        self.window.form.storage.set_secret_note(where, persistent)
         self.window.form.storage.set_secret(secret)
         if autostart:
             self.start()
@@ -248,6 +270,7 @@ class AppController(QObject):
         if w.form.problems() or w.state is not RunState.IDLE or self._closing:
             return
         w.banners.remove("start")
+        self._start_the_rest()  # the webhook before the session, if no frame came yet
         w.set_state(RunState.STARTING)
         self._save()
         self.control.submit(
@@ -355,6 +378,14 @@ class AppController(QObject):
                 self._detail_reader = TimelineReader(self.engine.data_dir.journal)
             detail = self._detail_reader.detail(row)
             image = QImage(detail.image_path) if detail.image_path else QImage()
+            if image.width() > DETAIL_IMAGE.width() or image.height() > DETAIL_IMAGE.height():
+                # Scaled here, on `io`: from a 1080p shot the pane's own scaling took 6 to 14 ms
+                # of the GUI thread, once a shot while the timeline follows the newest row.
+                image = image.scaled(
+                    DETAIL_IMAGE,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
             return detail, image
 
         def loaded(result: tuple[Any, QImage]) -> None:

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from capture import events
+from capture.answers import AnswerMode
 from capture.config import is_loopback
 from capture.events import Event
 from capture.headless import Progress
-from capture.webhook import AnswerMode
 from gui.banners import Kind
 from gui.main_window import MainWindow
 

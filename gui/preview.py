@@ -9,13 +9,23 @@ previous one, so frames are dropped, never queued: the preview always shows the 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QVariantAnimation, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QResizeEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from capture.frames import FrameSlot, Image
@@ -25,6 +35,9 @@ from gui.resources import pixmap
 
 WAIT_S = 0.2  # how long the feeder waits before re-checking its stop token
 FLASH_MS = 450
+FRAME_GAP_S = 0.05  # frames closer than this repaint the flash; else its animation does
+OVERLAY_HEIGHT = 36  # the strip at the bottom holding the state and source pills
+_BACKGROUND = QColor("#0f1115")
 
 STATE_COLOURS = {
     SourceState.LIVE: "#22c55e",
@@ -96,6 +109,7 @@ class PreviewWidget(QWidget):
     """Paints the newest packet, centred; the overlay; a flash and marker for each shot."""
 
     resized = Signal(int, int)  # device pixels available for the picture
+    first_frame_painted = Signal()  # once, when a source's picture is first on screen
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +119,8 @@ class PreviewWidget(QWidget):
         self._image: QImage | None = None
         self.frame_index = -1
         self.frames_shown = 0
+        self.frames_painted = 0  # distinct frames painted (a frame repainted counts once)
+        self._painted_index = -1
         self.source_size = (0, 0)
         self.state = SourceState.NO_SOURCE
         self.reason = ""
@@ -113,6 +129,9 @@ class PreviewWidget(QWidget):
         self.shots = 0
         self._flash = 0.0
         self._marker = ""
+        self._last_packet = 0.0  # time.monotonic() of the last frame shown
+        self._overlay: tuple[object, QPixmap] | None = None  # (what it shows, the pixmap)
+        self._marker_cache: tuple[str, QPixmap] | None = None
         self._anim = QVariantAnimation(self)
         self._anim.setDuration(FLASH_MS * 3)
         self._anim.setStartValue(1.0)
@@ -124,8 +143,10 @@ class PreviewWidget(QWidget):
     def show_packet(self, packet: Packet) -> None:
         h, w = packet.image.shape[:2]
         self._image = QImage(packet.image.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        self._image.setDevicePixelRatio(self.devicePixelRatioF())  # it was fitted in pixels
         self.frame_index = packet.index
         self.frames_shown += 1
+        self._last_packet = time.monotonic()
         self.source_size = (packet.source_width, packet.source_height)
         self.update()
 
@@ -151,9 +172,15 @@ class PreviewWidget(QWidget):
 
     def _set_flash(self, value: object) -> None:
         self._flash = float(value)  # type: ignore[arg-type]
-        self.update()
+        if time.monotonic() - self._last_packet > FRAME_GAP_S:
+            self.update()  # no frames coming: the animation repaints; else the next frame does
 
     # -- painting ----------------------------------------------------------------------------
+    #
+    # Every call from Python into Qt may wait for the interpreter lock while other threads run
+    # (the source, the preview's scaler, a shot's encoder): on a busy 2-core machine a paint of
+    # ~40 calls took 3 to 25 ms. So a frame's paint makes a handful of calls: the picture, blitted
+    # at its own size, and the overlay and shot marker as pixmaps redrawn only when they change.
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         ratio = self.devicePixelRatioF()
@@ -162,29 +189,82 @@ class PreviewWidget(QWidget):
 
     def paintEvent(self, _event: object) -> None:
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.fillRect(self.rect(), QColor("#0f1115"))
+        painter.fillRect(self.rect(), _BACKGROUND)
         target = self._picture_rect()
         if self._image is not None and target is not None:
-            painter.drawImage(target, self._image)
+            self._paint_picture(painter, target, self._image)
+            self._count_painted()
             if self._flash > 0:
                 alpha = int(200 * max(0.0, self._flash * 3 - 2))  # a quick white flash first
-                painter.fillRect(target, QColor(255, 255, 255, alpha))
+                if alpha:
+                    painter.fillRect(target, QColor(255, 255, 255, alpha))
         else:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._paint_placeholder(painter)
-        self._paint_overlay(painter)
+        overlay = self._overlay_pixmap()
+        painter.drawPixmap(0, self.height() - OVERLAY_HEIGHT, overlay)
         if self._flash > 0 and self._marker:
-            self._paint_marker(painter)
+            painter.setOpacity(min(1.0, self._flash * 1.5))
+            marker = self._marker_pixmap()
+            x = (self.width() - marker.width() / marker.devicePixelRatio()) / 2
+            painter.drawPixmap(int(x), 14, marker)
         painter.end()
+
+    def _paint_picture(self, painter: QPainter, target: QRectF, image: QImage) -> None:
+        ratio = self.devicePixelRatioF()
+        if abs(target.width() * ratio - image.width()) < 1:  # fitted to this size: a blit
+            image.setDevicePixelRatio(ratio)
+            painter.drawImage(QPointF(round(target.x()), round(target.y())), image)
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # until the next frame
+        painter.drawImage(target, image)
+
+    def _count_painted(self) -> None:
+        if self.frame_index == self._painted_index:
+            return
+        self._painted_index = self.frame_index
+        self.frames_painted += 1
+        if self.frames_painted == 1:
+            self.first_frame_painted.emit()
 
     def _picture_rect(self) -> QRectF | None:
         if self._image is None:
             return None
-        w, h = self._image.width(), self._image.height()
+        ratio = self._image.devicePixelRatio()
+        w, h = self._image.width() / ratio, self._image.height() / ratio
         scale = min(self.width() / w, self.height() / h)
         dw, dh = w * scale, h * scale
         return QRectF((self.width() - dw) / 2, (self.height() - dh) / 2, dw, dh)
+
+    def _overlay_pixmap(self) -> QPixmap:
+        key = (self.overlay_text(), self._source_text(), self.state, self.width(), self.label)
+        if self._overlay is None or self._overlay[0] != key:
+            picture = self._transparent(self.width(), OVERLAY_HEIGHT)
+            painter = QPainter(picture)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_overlay(painter, 0)
+            painter.end()
+            self._overlay = (key, picture)
+        return self._overlay[1]
+
+    def _marker_pixmap(self) -> QPixmap:
+        if self._marker_cache is None or self._marker_cache[0] != self._marker:
+            font = self._marker_font()
+            width = QFontMetrics(font).horizontalAdvance(self._marker) + 46
+            picture = self._transparent(width, 32)
+            painter = QPainter(picture)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self._paint_marker(painter, QRectF(0, 0, width, 32), font)
+            painter.end()
+            self._marker_cache = (self._marker, picture)
+        return self._marker_cache[1]
+
+    def _transparent(self, width: int, height: int) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        picture = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(Qt.GlobalColor.transparent)
+        return picture
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         painter.drawPixmap(
@@ -210,14 +290,20 @@ class PreviewWidget(QWidget):
             parts.append(f"{self.fps:.1f} fps")
         return "   ".join(parts)
 
-    def _paint_overlay(self, painter: QPainter) -> None:
+    def _source_text(self) -> str:
+        if not self.reason or self._image is None:
+            return self.label
+        return f"{self.label} · {self.reason}"
+
+    def _paint_overlay(self, painter: QPainter, top: float) -> None:
+        """The state pill (bottom left) and the source pill (bottom right), from `top`."""
         font = QFont(self.font())
         font.setPointSizeF(9)
         font.setBold(True)
         painter.setFont(font)
         text = self.overlay_text()
         metrics = painter.fontMetrics()
-        pill = QRectF(12, self.height() - 36, metrics.horizontalAdvance(text) + 34, 24)
+        pill = QRectF(12, top, metrics.horizontalAdvance(text) + 34, 24)
         _pill(painter, pill, QColor(15, 17, 21, 190))
         painter.setBrush(QColor(STATE_COLOURS[self.state]))
         painter.setPen(Qt.PenStyle.NoPen)
@@ -226,33 +312,27 @@ class PreviewWidget(QWidget):
         painter.drawText(pill.adjusted(24, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, text)
         font.setBold(False)
         painter.setFont(font)
-        label = (
-            self.label
-            if not self.reason or self._image is None
-            else f"{self.label} · {self.reason}"
-        )
+        label = self._source_text()
         width = painter.fontMetrics().horizontalAdvance(label) + 20
-        source = QRectF(self.width() - width - 12, self.height() - 36, width, 24)
+        source = QRectF(self.width() - width - 12, top, width, 24)
         _pill(painter, source, QColor(15, 17, 21, 160))
         painter.setPen(QColor("#d1d5db"))
         painter.drawText(source, Qt.AlignmentFlag.AlignCenter, label)
 
-    def _paint_marker(self, painter: QPainter) -> None:
-        opacity = min(1.0, self._flash * 1.5)
-        painter.setOpacity(opacity)
+    def _marker_font(self) -> QFont:
         font = QFont(self.font())
         font.setPointSizeF(10)
         font.setBold(True)
+        return font
+
+    def _paint_marker(self, painter: QPainter, rect: QRectF, font: QFont) -> None:
         painter.setFont(font)
-        width = painter.fontMetrics().horizontalAdvance(self._marker) + 46
-        rect = QRectF((self.width() - width) / 2, 14, width, 32)
         _pill(painter, rect, QColor(37, 99, 235, 230))
         painter.drawPixmap(
             int(rect.left() + 10), int(rect.top() + 7), pixmap("camera", 18, "#ffffff")
         )
         painter.setPen(QColor("#ffffff"))
         painter.drawText(rect.adjusted(36, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, self._marker)
-        painter.setOpacity(1.0)
 
 
 def _pill(painter: QPainter, rect: QRectF, colour: QColor) -> None:

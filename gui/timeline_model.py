@@ -13,18 +13,20 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QRectF,
     QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap
 
 from capture.timeline import RowKind, StatusGroup, TimelineRow
 from gui.resources import STATUS_LABELS, status_colour, status_icon
 
 THUMB_SIZE = QSize(88, 50)
 THUMB_CACHE = 400
+THUMB_RADIUS = 4
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -55,6 +57,21 @@ def _sort_key(row: TimelineRow) -> tuple[float, int, int]:
     return (row.when.timestamp(), 0 if row.kind is RowKind.SHOT else 1, row.id)
 
 
+def rounded(image: QImage) -> QPixmap:
+    """`image` with rounded corners (transparent outside), drawn once here so that painting a
+    row is a plain drawPixmap rather than a clip path per cell."""
+    picture = QPixmap(image.size())
+    picture.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(picture)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(picture.rect()), THUMB_RADIUS, THUMB_RADIUS)
+    painter.setClipPath(path)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    return picture
+
+
 class ThumbnailCache:
     """Most recently used thumbnails as pixmaps, at most `limit` of them."""
 
@@ -69,12 +86,13 @@ class ThumbnailCache:
         return pixmap
 
     def put(self, shot_id: int, image: QImage) -> None:
-        scaled = image.scaled(
-            THUMB_SIZE,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
+        self._items[shot_id] = rounded(
+            image.scaled(
+                THUMB_SIZE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
         )
-        self._items[shot_id] = QPixmap.fromImage(scaled)
         self._items.move_to_end(shot_id)
         while len(self._items) > self.limit:
             self._items.popitem(last=False)
@@ -168,7 +186,9 @@ class TimelineModel(QAbstractTableModel):
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # The view asks for a dozen roles per cell on every repaint: answer the ones never used
+        # before building anything (this runs on the GUI thread, ~1,200 calls a repaint).
+        if role not in _ROLES or not index.isValid():
             return None
         row = self.row_at(index.row())
         column = Column(index.column())
@@ -198,6 +218,18 @@ class TimelineModel(QAbstractTableModel):
                 self.thumbnail_wanted.emit(row.id)
             return pixmap
         return None
+
+
+_ROLES = frozenset(
+    {
+        ROW_ROLE,
+        SUBTITLE_ROLE,
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+    }
+)
 
 
 class TimelineFilter(QSortFilterProxyModel):

@@ -12,7 +12,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPaintEvent, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -231,6 +231,9 @@ class TimelinePanel(QWidget):
 
 
 Index = QModelIndex | QPersistentModelIndex
+_PLACEHOLDER = QColor("#eef0f3")
+_TITLE = QColor("#111827")
+_SUBTITLE = QColor("#6b7280")
 
 
 class _CellDelegate(QStyledItemDelegate):
@@ -268,15 +271,13 @@ class ThumbnailDelegate(_CellDelegate):
         size = pixmap.size() if has_image else THUMB_SIZE
         x = rect.x() + (rect.width() - size.width()) // 2
         y = rect.y() + (rect.height() - size.height()) // 2
-        target = QRect(x, y, size.width(), size.height())
+        if has_image:  # already rounded by the cache: one call
+            painter.drawPixmap(x, y, pixmap)
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        path = QPainterPath()
-        path.addRoundedRect(target, 4, 4)
-        painter.setClipPath(path)
-        if has_image:
-            painter.drawPixmap(target, pixmap)
-        else:
-            painter.fillRect(target, QColor("#eef0f3"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_PLACEHOLDER)
+        painter.drawRoundedRect(QRect(x, y, size.width(), size.height()), 4, 4)
 
 
 class TwoLineDelegate(_CellDelegate):
@@ -289,13 +290,13 @@ class TwoLineDelegate(_CellDelegate):
         rect: QRect = option.rect.adjusted(6, 8, -6, -8)
         half = rect.height() // 2
         align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        painter.setPen(QColor("#111827"))
+        painter.setPen(_TITLE)
         title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         painter.drawText(QRect(rect.x(), rect.y(), rect.width(), half), align, title)
         font = QFont(option.font)
         font.setPointSizeF(font.pointSizeF() * 0.88)
         painter.setFont(font)
-        painter.setPen(QColor("#6b7280"))
+        painter.setPen(_SUBTITLE)
         subtitle = str(index.data(SUBTITLE_ROLE) or "")
         metrics = painter.fontMetrics()
         elided = metrics.elidedText(subtitle, Qt.TextElideMode.ElideMiddle, rect.width())

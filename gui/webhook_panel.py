@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capture.answers import AnswerKind, AnswerMode
 from capture.config import (
     CallbackSettings,
     check_host,
@@ -25,7 +26,6 @@ from capture.config import (
     is_loopback,
 )
 from capture.errors import ConfigError
-from capture.webhook import AnswerKind, AnswerMode
 from gui.fields import FormSection, hint, parse, section_title
 from gui.resources import icon
 

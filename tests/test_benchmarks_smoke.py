@@ -1,4 +1,5 @@
-"""The benchmark harness runs end to end (`--tiny`) and prints a ratio line for every row.
+"""The benchmark harness runs end to end (`--tiny`) and prints a ratio line for every row,
+the window's rows (`needs="gui"`, run in child processes on Qt's offscreen platform) included.
 
 No timing is asserted: the figures are printed for people to read; this only checks that each
 measurement still runs and reports itself.
@@ -24,7 +25,7 @@ def test_every_row_prints_its_ratio(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=110,
+        timeout=240,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -48,4 +49,30 @@ def test_the_quick_and_full_runs_measure_more_than_the_smoke_test() -> None:
         assert bigger.shots > TINY.shots
         assert bigger.s3_puts > TINY.s3_puts
         assert bigger.webhook_requests > TINY.webhook_requests
+        assert bigger.preview_seconds > TINY.preview_seconds
+        assert bigger.memory_shots > TINY.memory_shots
     assert FULL.shots >= 30  # the schedule goal is stated over 30 shots
+    assert FULL.memory_shots >= 5_000  # the memory goal is stated over 5,000 shots
+    assert TINY.memory_shots > 100  # the memory floor is taken after the first 100
+
+
+def test_the_window_rows_need_the_gui_and_the_harness_knows_that_need() -> None:
+    from benchmarks.harness import missing
+
+    needs = {bench.name: bench.needs for bench in BENCHES}
+    assert needs["preview"] == needs["memory"] == needs["startup"] == "gui"
+    assert missing("engine") == ""
+    assert missing("gui") == ""  # PySide6 is a dependency
+    assert "unknown" in missing("a printer")
+
+
+def test_the_benchmark_process_stays_free_of_qt() -> None:
+    """The window runs in child processes; the harness itself never imports Qt."""
+    code = (
+        "import sys, benchmarks.cli\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

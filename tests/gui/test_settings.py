@@ -159,7 +159,8 @@ def test_with_a_keyring_the_secret_key_is_kept_there_and_never_in_the_file(
 ) -> None:
     keyring = MemoryKeyring()
     first = make_app(secrets=KeyringSecrets(keyring, "test keyring"))
-    assert "saved in the system keyring" in first.window.form.storage.secret_note.text()
+    note = first.window.form.storage.secret_note
+    qtbot.waitUntil(lambda: "saved in the system keyring" in note.text())
     fill_s3(first)
     assert close_app(first) == []
     assert SECRET not in (data_path / "settings.json").read_text(encoding="utf-8")
@@ -173,8 +174,8 @@ def test_without_a_keyring_the_secret_key_lasts_only_this_session_and_says_so(
     qtbot: QtBot, make_app: AppFactory, close_app: CloseApp, data_path: Path
 ) -> None:
     first = make_app(secrets=SessionSecrets())
-    note = first.window.form.storage.secret_note.text()
-    assert "this session only" in note
+    note = first.window.form.storage.secret_note
+    qtbot.waitUntil(lambda: "this session only" in note.text())
     fill_s3(first)
     assert close_app(first) == []
     assert SECRET not in (data_path / "settings.json").read_text(encoding="utf-8")

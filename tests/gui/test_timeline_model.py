@@ -197,3 +197,16 @@ def test_a_thumbnail_journaled_after_its_row_is_asked_for_and_shown(qtbot: QtBot
     image.fill(0)
     model.thumbnail_ready(1, image)
     assert model.data(index, Qt.ItemDataRole.DecorationRole) is not None
+
+
+def test_cached_thumbnails_come_with_their_corners_rounded(qtbot: QtBot) -> None:
+    """The view draws them as they are (no clip path per cell), so the cache rounds them."""
+    cache = ThumbnailCache(limit=3)
+    image = QImage(QSize(192, 108), QImage.Format.Format_RGB888)
+    image.fill(0)
+    cache.put(1, image)
+    picture = cache.get(1)
+    assert picture is not None
+    pixels = picture.toImage()
+    assert pixels.pixelColor(0, 0).alpha() == 0  # outside the rounded corner
+    assert pixels.pixelColor(picture.width() // 2, picture.height() // 2).alpha() == 255
