@@ -49,12 +49,12 @@ FULL = Scale(
 )
 QUICK = Scale(
     "quick",
-    shots=10,
+    shots=8,
     s3_puts=160,
     webhook_requests=3_000,
     reps=1,
     sweep=False,
-    preview_seconds=3.0,
+    preview_seconds=2.5,
     memory_shots=250,
     startup_reps=1,
 )
