@@ -68,7 +68,6 @@ class _Rows(QObject):
     """Signals from the journal readers (emitted on workers, received in the GUI thread)."""
 
     rows = Signal(object, object)  # list[TimelineRow], Counters | None
-    thumbnail = Signal(int, QImage)
 
 
 class AppController(QObject):
@@ -101,9 +100,9 @@ class AppController(QObject):
         self.probe = TaskQueue("probe", spawn, unexpected)
         self._signals = _Rows()
         self._signals.rows.connect(self._rows_arrived)
-        self._signals.thumbnail.connect(window.timeline.model.thumbnail_ready)
         self.feed = TimelineFeed(engine.data_dir.journal, self._signals.rows.emit)
-        self.thumbs = ThumbnailLoader(engine.data_dir.journal, self._signals.thumbnail.emit)
+        self.thumbs = ThumbnailLoader(engine.data_dir.journal)
+        self.thumbs.serve(window.timeline.model)
         sink.add(lambda _event: self.feed.poke())
         sink.add(log_event)
         self.events = EventPresenter(window, self._poll_source, self._set_answer_mode)
@@ -131,7 +130,6 @@ class AppController(QObject):
         w.form.storage.test_requested.connect(self.test_storage)
         w.form.webhook.mode_changed.connect(self._set_answer_mode)
         w.form.webhook.public_url_changed.connect(self._set_public_url)
-        w.timeline.model.thumbnail_wanted.connect(self.thumbs.request)
         w.timeline.selected.connect(self.show_detail)
 
     # -- start-up ------------------------------------------------------------------------------

@@ -7,15 +7,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
+from capture.errors import report_unexpected
 from capture.runtime import StopToken
 from capture.timeline import Counters, TimelineReader, TimelineRow
+from gui.timeline_model import TimelineModel
 
 POLL_S = 1.0
 BATCH = 500
@@ -54,22 +58,39 @@ class TimelineFeed:
             reader.close()
 
 
-class ThumbnailLoader:
-    """Runnable: `request(shot_id)` from the GUI; `deliver(shot_id, image)` when decoded."""
+class ThumbnailSignals(QObject):
+    loaded = Signal(int, QImage)  # shot id, its thumbnail (null: none to show this time)
+    dropped = Signal(int)  # shot id whose request left the full backlog unserved
 
-    def __init__(self, journal: Path, deliver: Callable[[int, QImage], None]) -> None:
+
+class ThumbnailLoader:
+    """Runnable: `request(shot_id)` from the GUI; `signals.loaded(shot_id, image)` when decoded
+    (a null image when there is none or it could not be read), `signals.dropped(shot_id)` for a
+    request pushed out of the full backlog (the oldest goes). Either way the model must forget
+    that it asked, or that row would never ask again: `serve` wires both to the model."""
+
+    def __init__(self, journal: Path) -> None:
         self._journal = journal
-        self._deliver = deliver
+        self.signals = ThumbnailSignals()
         self._cond = threading.Condition()
         self._wanted: OrderedDict[int, None] = OrderedDict()
 
+    def serve(self, model: TimelineModel) -> None:
+        model.thumbnail_wanted.connect(self.request)
+        self.signals.loaded.connect(model.thumbnail_ready)
+        # Queued: `request` runs inside the model's data(), while the view paints.
+        self.signals.dropped.connect(model.thumbnail_dropped, Qt.ConnectionType.QueuedConnection)
+
     def request(self, shot_id: int) -> None:
+        dropped: list[int] = []
         with self._cond:
             self._wanted.pop(shot_id, None)
             self._wanted[shot_id] = None  # newest last: served first
             while len(self._wanted) > BACKLOG:
-                self._wanted.popitem(last=False)
+                dropped.append(self._wanted.popitem(last=False)[0])
             self._cond.notify()
+        for stale in dropped:
+            self.signals.dropped.emit(stale)
 
     def run(self, stop: StopToken) -> None:
         stop.on_set(self._wake)
@@ -82,12 +103,20 @@ class ThumbnailLoader:
                     if stop.is_set():
                         break
                     shot_id, _ = self._wanted.popitem(last=True)
-                data = reader.thumbnail(shot_id)
-                image = QImage.fromData(data) if data else QImage()
-                self._deliver(shot_id, image)
+                self.signals.loaded.emit(shot_id, _load(reader, shot_id))
         finally:
             reader.close()
 
     def _wake(self) -> None:
         with self._cond:
             self._cond.notify_all()
+
+
+def _load(reader: TimelineReader, shot_id: int) -> QImage:
+    """The shot's thumbnail, or a null image (none yet, or unreadable: asked again later)."""
+    try:
+        data = reader.thumbnail(shot_id)
+    except sqlite3.Error as exc:  # one failed read must not end the loader
+        report_unexpected(f"reading the thumbnail of shot {shot_id}", exc)
+        return QImage()
+    return QImage.fromData(data) if data else QImage()

@@ -153,10 +153,22 @@ class TimelineModel(QAbstractTableModel):
         self.endInsertRows()
 
     def thumbnail_ready(self, shot_id: int, image: QImage) -> None:
+        """The loader's answer; a null image (none yet, or unreadable) is asked for again the
+        next time the row is painted (a thumbnail journaled later repaints it)."""
         self._asked.discard(shot_id)
         if image.isNull():
             return
         self.cache.put(shot_id, image)
+        self._repaint_thumbnail(shot_id)
+
+    def thumbnail_dropped(self, shot_id: int) -> None:
+        """The loader dropped the request unserved (its backlog was full): forget it was asked,
+        and repaint the cell, so that a row still in view asks again (one out of view asks
+        when it is painted again)."""
+        self._asked.discard(shot_id)
+        self._repaint_thumbnail(shot_id)
+
+    def _repaint_thumbnail(self, shot_id: int) -> None:
         at = self._pos.get((RowKind.SHOT, shot_id))
         if at is not None:
             index = self.index(self._view_row(at), Column.THUMB)
