@@ -132,7 +132,35 @@ def run_preview(ctx: Context) -> list[Row]:
         f"painted {result['painted']} of {result['produced']} frames in"
         f" {result['seconds']:.1f} s; worst GUI stall {result['worst_ms']:.1f} ms"
     )
+    for line in stall_lines(result.get("stalls", [])):
+        ctx.log(line)
     return preview_rows(result, server.received)
+
+
+def stall_lines(stalls: list[dict[str, Any]], longest: int = 3) -> list[str]:
+    """The heartbeat's stalls over 20 ms, split by the GUI thread's scheduler statistics: in
+    all, then the longest few with the other threads that ran on a CPU meanwhile."""
+    if not stalls:
+        return []
+    total = {k: sum(s[k] for s in stalls) for k in ("span_ms", "gui_run_ms", "gui_wait_cpu_ms")}
+    blocked = sum(s["gui_blocked_ms"] for s in stalls)
+    lines = [
+        f"{len(stalls)} stalls over 20 ms, {total['span_ms']:.0f} ms in all: the GUI thread on a"
+        f" CPU {total['gui_run_ms']:.0f} ms, runnable but waiting for a CPU"
+        f" {total['gui_wait_cpu_ms']:.0f} ms, blocked (lock, GIL, sleep) {blocked:.0f} ms"
+    ]
+    for s in stalls[:longest]:
+        others = ", ".join(f"{name} {ms:g}" for name, ms in s["others"])
+        painted = "; ".join(
+            f"{name} {', '.join(f'{t:g}' for t in ts)}" for name, ts in s["paints"].items() if ts
+        )
+        lines.append(
+            f"stall {s['span_ms']:.1f} ms: GUI on CPU {s['gui_run_ms']:.1f}, waiting for a CPU"
+            f" {s['gui_wait_cpu_ms']:.1f}, blocked {s['gui_blocked_ms']:.1f}; other threads on"
+            f" a CPU {s['others_run_ms']:.1f} ms ({others or 'none over 1 ms'}); paints in it,"
+            f" ms: {painted or 'none'}"
+        )
+    return lines
 
 
 def preview_rows(r: dict[str, Any], puts: int) -> list[Row]:
@@ -176,6 +204,10 @@ def preview_rows(r: dict[str, Any], puts: int) -> list[Row]:
                 f"{name} {p['count']} paints, median {p['median']:.1f}, worst {p['max']:.1f},"
                 f" {p['total'] / r['seconds'] / 10:.1f}% of the time"
                 for name, p in r["paints"].items()
+            )
+            + "".join(
+                f"; {name} {p['count']} calls, median {p['median']:.1f}, worst {p['max']:.1f}"
+                for name, p in r.get("calls", {}).items()
             )
             + f"; garbage collections {r['gc']['count']}, the longest {r['gc']['worst_ms']:.1f}"
             f" ms (generation {r['gc']['generation']}); load average {r['load']:.2f} meanwhile",

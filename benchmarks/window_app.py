@@ -29,8 +29,6 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
-from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QWidget
 
 from capture.cli import parse_args
 from capture.events import Event, Fanout
@@ -38,6 +36,9 @@ from capture.runtime import StopToken
 from capture.settings_store import SessionSecrets
 from capture.sources import SyntheticSource
 from gui.app import App, application, build
+from gui.controller import AppController
+from gui.detail_pane import DetailPane
+from gui.engine_events import EventPresenter
 from gui.main_window import RunState
 from gui.preview import PreviewWidget
 from gui.timeline_view import _Table as TimelineTable
@@ -58,20 +59,77 @@ def rss_bytes() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-class Heartbeat:
-    """A precise 5 ms timer on the GUI thread; its lateness is how long the thread was busy."""
+class ThreadClocks:
+    """Every thread's scheduler statistics (Linux `/proc/self/task/TID/schedstat`: ns on a CPU,
+    ns runnable but waiting for one), kept open and re-read at each heartbeat, so a long stall
+    can be split into the GUI thread's own work, its wait for a CPU, and the rest (blocked: the
+    interpreter lock, a mutex, or sleeping), with the threads that ran meanwhile."""
 
     def __init__(self) -> None:
+        self._fds: dict[int, int] = {}
+        self.available = Path("/proc/self/task").is_dir()
+
+    def read(self) -> dict[int, tuple[int, int]]:
+        if not self.available:
+            return {}
+        tids = {int(t) for t in os.listdir("/proc/self/task")}
+        for gone in set(self._fds) - tids:
+            os.close(self._fds.pop(gone))
+        out: dict[int, tuple[int, int]] = {}
+        for tid in tids:
+            try:
+                fd = self._fds.get(tid)
+                if fd is None:
+                    fd = self._fds[tid] = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+                run, wait, _ = os.pread(fd, 128, 0).split()
+            except (OSError, ValueError):
+                continue
+            out[tid] = (int(run), int(wait))
+        return out
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds.clear()
+
+
+def thread_names() -> dict[int, str]:
+    """Native thread id -> name: Python's names where it knows the thread, else the kernel's."""
+    names: dict[int, str] = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            names[int(tid)] = Path(f"/proc/self/task/{tid}/comm").read_text().strip()
+        except OSError:
+            continue
+    for t in threading.enumerate():
+        if t.native_id is not None:
+            names[t.native_id] = t.name
+    return names
+
+
+class Heartbeat:
+    """A precise 5 ms timer on the GUI thread; its lateness is how long the thread was busy.
+    With `clocks`, each beat later than 20 ms is explained from the threads' scheduler
+    statistics (`stalls`: the GUI thread's ms on a CPU, waiting for a CPU, blocked, and the
+    other threads' ms on a CPU during the same interval)."""
+
+    def __init__(self, clocks: ThreadClocks | None = None) -> None:
         self.worst_ms = 0.0
         self.over_20ms = 0
         self.beats = 0
         self._last = 0.0
+        self._clocks = clocks
+        self._snap: dict[int, tuple[int, int]] = {}
+        self._main = threading.get_native_id()
+        self.stalls: list[dict[str, Any]] = []
         self._timer = QTimer(interval=HEARTBEAT_MS)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self._beat)
 
     def start(self) -> None:
         self.worst_ms, self.over_20ms, self.beats = 0.0, 0, 0
+        self.stalls = []
+        self._snap = self._clocks.read() if self._clocks else {}
         self._last = time.perf_counter()
         self._timer.start()
 
@@ -84,25 +142,72 @@ class Heartbeat:
         self._last = now
         self.beats += 1
         self.worst_ms = max(self.worst_ms, late)
+        snap = self._clocks.read() if self._clocks else {}
         if late > 20:
             self.over_20ms += 1
+            if snap:
+                stall = self._explain(late + HEARTBEAT_MS, self._snap, snap)
+                stall["began"], stall["ended"] = now - (late + HEARTBEAT_MS) / 1000, now
+                self.stalls.append(stall)
+        self._snap = snap
+
+    def _explain(
+        self, span_ms: float, before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]]
+    ) -> dict[str, Any]:
+        ms = {
+            tid: ((run - before[tid][0]) / 1e6, (wait - before[tid][1]) / 1e6)
+            for tid, (run, wait) in after.items()
+            if tid in before
+        }
+        run, wait = ms.pop(self._main, (0.0, 0.0))
+        others = sorted(((r, tid) for tid, (r, _w) in ms.items() if r >= 1.0), reverse=True)
+        return {
+            "span_ms": span_ms,
+            "gui_run_ms": run,
+            "gui_wait_cpu_ms": wait,
+            "gui_blocked_ms": max(0.0, span_ms - run - wait),
+            "others_run_ms": sum(r for r, _ in others),
+            "others": [[tid, round(r, 1)] for r, tid in others[:6]],
+        }
+
+    def stall_report(self, paints: dict[str, PaintTimes] | None = None) -> list[dict[str, Any]]:
+        """The stalls, longest first, with thread ids turned into names and, with `paints`,
+        the paints that began during each."""
+        names = thread_names()
+        out = sorted(self.stalls, key=lambda s: -s["span_ms"])
+        for s in out:
+            s["others"] = [[names.get(tid, str(tid)), r] for tid, r in s["others"]]
+            began, ended = s.pop("began"), s.pop("ended")
+            s["paints"] = {
+                name: [round(t, 1) for t in p.within(began, ended)]
+                for name, p in (paints or {}).items()
+            }
+        return out
 
 
 class PaintTimes:
-    """How long each paint of a widget class took on the GUI thread (wraps its paintEvent)."""
+    """How long each call of a method took on the GUI thread (wraps it): by default a widget
+    class's paintEvent."""
 
-    def __init__(self, cls: type[QWidget]) -> None:
+    def __init__(self, cls: type[Any], method: str = "paintEvent") -> None:
         self.times: list[float] = []
+        self.began: list[float] = []  # perf_counter() at each call's start, with `times`
         self.on = False
-        original = cls.paintEvent
+        original = getattr(cls, method)
 
-        def timed(widget: QWidget, event: QPaintEvent) -> None:
+        def timed(obj: object, *args: object) -> object:
             began = time.perf_counter()
-            original(widget, event)
+            out = original(obj, *args)
             if self.on:
                 self.times.append((time.perf_counter() - began) * 1000)
+                self.began.append(began)
+            return out
 
-        cls.paintEvent = timed  # type: ignore[method-assign]
+        setattr(cls, method, timed)
+
+    def within(self, start: float, end: float) -> list[float]:
+        """The paints (ms) that began between `start` and `end` (perf_counter)."""
+        return [t for b, t in zip(self.began, self.times, strict=True) if start <= b < end]
 
     def summary(self) -> dict[str, float]:
         ordered = sorted(self.times) or [0.0]
@@ -185,12 +290,20 @@ def report(result: dict[str, Any]) -> None:
 
 def preview(opts: argparse.Namespace) -> dict[str, Any]:
     application()
-    beat = Heartbeat()
+    clocks = ThreadClocks()
+    beat = Heartbeat(clocks)
     beat.start()
     spin(opts.bare_seconds)  # the floor: the same heartbeat with no window yet
     beat.stop()
-    bare = {"worst_ms": beat.worst_ms, "beats": beat.beats}
+    bare = {"worst_ms": beat.worst_ms, "beats": beat.beats, "stalls": beat.stall_report()}
     paints = {"preview": PaintTimes(PreviewWidget), "timeline": PaintTimes(TimelineTable)}
+    calls = {
+        "detail": PaintTimes(DetailPane, "show_detail"),
+        "rows": PaintTimes(AppController, "_rows_arrived"),
+        "event": PaintTimes(EventPresenter, "show"),
+        "flash": PaintTimes(PreviewWidget, "flash"),
+        "packet": PaintTimes(PreviewWidget, "show_packet"),
+    }
     collections = GcPauses()
     flags = ["--source", "synthetic", "--interval", "1", "--autostart"]
     flags += ["--s3-endpoint", opts.s3_endpoint, "--bucket", opts.bucket]
@@ -212,12 +325,12 @@ def preview(opts: argparse.Namespace) -> dict[str, Any]:
     produced0, painted0, shots0, stored0 = slot.published, shown.frames_painted, *counts.now()
     began = time.perf_counter()
     beat.start()
-    for p in paints.values():
+    for p in [*paints.values(), *calls.values()]:
         p.on = True
     collections.on = True
     spin(opts.seconds)
     collections.on = False
-    for p in paints.values():
+    for p in [*paints.values(), *calls.values()]:
         p.on = False
     beat.stop()
     seconds = time.perf_counter() - began
@@ -235,11 +348,14 @@ def preview(opts: argparse.Namespace) -> dict[str, Any]:
         "over_20ms": beat.over_20ms,
         "beats": beat.beats,
         "bare": bare,
+        "stalls": beat.stall_report({**paints, **calls}),
+        "calls": {name: p.summary() for name, p in calls.items()},
         "paints": {name: p.summary() for name, p in paints.items()},
         "gc": collections.summary(),
         "load": os.getloadavg()[0],
     }
     report(result)
+    clocks.close()
     result["stuck"] = close(app)
     return result
 

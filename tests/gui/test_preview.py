@@ -63,3 +63,32 @@ def test_the_overlay_says_resolution_fps_and_state(qtbot: QtBot) -> None:
     widget.flash("Shot taken")
     assert widget.shots == 1
     widget.grab()  # paints overlay, flash and marker without error
+
+
+def test_downscaling_keeps_colours_and_averages_fine_detail() -> None:
+    # A 1-pixel checkerboard of black and white, the worst case for skipping pixels: any
+    # sampling that drops pixels shows black or white; averaging shows mid-grey everywhere.
+    image = np.zeros((1081, 1921, 3), np.uint8)  # odd sizes: the last row/column is dropped
+    image[::2, ::2] = 255
+    image[1::2, 1::2] = 255
+    scaled = fit(image, 746, 304)
+    assert scaled.shape == (304, 540, 3)
+    assert scaled.flags["C_CONTIGUOUS"]
+    assert scaled.min() >= 120 and scaled.max() <= 135
+
+
+def test_halving_averages_each_two_by_two_block() -> None:
+    from gui.preview import halve
+
+    image = np.array([[[0], [4], [9]], [[8], [12], [9]], [[9], [9], [9]]], np.uint8)
+    image = np.repeat(image, 3, axis=2)  # BGR, the same in each channel
+    assert halve(image)[..., 0].tolist() == [[6]]
+
+
+def test_upscaling_and_exact_sizes_keep_the_picture() -> None:
+    image = np.zeros((90, 160, 3), np.uint8)
+    image[..., 0] = 200  # blue in BGR
+    bigger = fit(image, 640, 640)
+    assert bigger.shape == (360, 640, 3)
+    assert tuple(bigger[100, 100]) == (0, 0, 200)
+    assert fit(image, 160, 90).shape == (90, 160, 3)
