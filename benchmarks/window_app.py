@@ -417,6 +417,7 @@ class ShotDriver:
             last = frame.index
             progress.wait_for(lambda p: p.open_uploads + p.open_notifies < MAX_OPEN, WAIT_S)
             session.take(tick)
+            session.make_thumbnail(before=time.monotonic())  # as the capture loop does, at once
             tick += 1
             if pending and progress.shots >= pending[0]:
                 pending.pop(0)
