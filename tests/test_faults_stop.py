@@ -168,6 +168,14 @@ def test_stop_while_a_notification_hangs_ends_every_loop_and_it_is_sent_again(
     assert row["notify_state"] == "delivered"
 
 
+def silent_s3_flags(data: Path, silent: SilentServer) -> list[str]:
+    """Flags for a run on the test pattern, 1 s apart, storing to the endpoint that never
+    answers."""
+    flags = ["--source", "synthetic", "--interval", "1", "--data-dir", str(data)]
+    flags += ["--webhook-port", "0", "--s3-endpoint", silent.endpoint]
+    return [*flags, "--bucket", "shots", "--region", "us-east-1"]
+
+
 # -- headless: a signal while the upload hangs ---------------------------------------------------
 
 
@@ -175,22 +183,7 @@ def test_headless_sigterm_while_an_upload_hangs_exits_1_promptly_saying_what_sta
     tmp_path: Path, silent: SilentServer
 ) -> None:
     data = tmp_path / "data"
-    args = [
-        "--source",
-        "synthetic",
-        "--interval",
-        "1",
-        "--data-dir",
-        str(data),
-        "--webhook-port",
-        "0",
-        "--s3-endpoint",
-        silent.endpoint,
-        "--bucket",
-        "shots",
-        "--region",
-        "us-east-1",
-    ]
+    args = silent_s3_flags(data, silent)
     with headless_process(args, env=clean_aws_env()) as process:
         silent.wait_for_request("PUT", WAIT_S)
         process.send_signal(signal.SIGTERM)
@@ -226,20 +219,7 @@ def test_window_sigterm_while_an_upload_hangs_closes_every_thread_and_exits_0(
         sys.executable,
         str(ROOT / "main.py"),
         "--autostart",
-        "--source",
-        "synthetic",
-        "--interval",
-        "1",
-        "--data-dir",
-        str(data),
-        "--webhook-port",
-        "0",
-        "--s3-endpoint",
-        silent.endpoint,
-        "--bucket",
-        "shots",
-        "--region",
-        "us-east-1",
+        *silent_s3_flags(data, silent),
     ]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
