@@ -514,9 +514,7 @@ class Journal:
                 if shot_id is not None:
                     touched[shot_id] = seq
             cur.executemany(
-                "INSERT INTO callbacks(id, received_at, remote, request_id, object_key, shot_id,"
-                " answered, checksum_ok, verdict, code, raw_body, body_size, delivery, seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                INSERT_CALLBACK,
                 rows,
             )
             cur.executemany(
@@ -561,8 +559,15 @@ def _correlate(
     return {r[0]: int(r[1]) for r in shots}, {r[0]: int(r[1]) for r in counts}
 
 
+INSERT_CALLBACK = (
+    "INSERT INTO callbacks(id, received_at, remote, request_id, object_key, shot_id,"
+    " answered, checksum_ok, verdict, code, raw_body, body_size, delivery, seq)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)  # the values: `_callback_row` + (delivery, seq); an id of None lets SQLite choose it
+
+
 def _callback_row(
-    callback_id: int, callback: IncomingCallback, received_at: str, shot_id: int | None
+    callback_id: int | None, callback: IncomingCallback, received_at: str, shot_id: int | None
 ) -> tuple[object, ...]:
     checksum_ok = callback.checksum_ok
     return (
@@ -612,27 +617,8 @@ def _insert_callback(
         shot_id, delivery = row[0], int(row[1]) + 1
     if shot_id is None and callback.object_key:
         shot_id = _shot_by_key(cur, callback.object_key)
-    checksum_ok = callback.checksum_ok
-    cur.execute(
-        "INSERT INTO callbacks(received_at, remote, request_id, object_key, shot_id,"
-        " delivery, answered, checksum_ok, verdict, code, raw_body, body_size, seq)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            received_at,
-            callback.remote,
-            request_id,
-            callback.object_key,
-            shot_id,
-            delivery,
-            callback.answered,
-            None if checksum_ok is None else int(checksum_ok),
-            callback.verdict,
-            callback.code,
-            callback.raw_body[:RAW_BODY_KEEP].decode("utf-8", errors="replace"),
-            len(callback.raw_body),
-            seq,
-        ),
-    )
+    values = (*_callback_row(None, callback, received_at, shot_id), delivery, seq)
+    cur.execute(INSERT_CALLBACK, values)
     callback_id = int(cur.lastrowid or 0)
     if shot_id is not None:
         cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, shot_id))
