@@ -343,23 +343,15 @@ class Journal:
     ) -> None:
         """The shot is in storage; with `notification`, its notification is journaled as
         being sent in the same transaction (one commit instead of two on the shot's way)."""
-        uploaded = (location, iso(utc_now()), ms)
         with self._tx() as cur:
-            if notification is None:
-                cur.execute(
-                    "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
-                    " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
-                    (*uploaded, self._next_seq(cur), shot_id),
-                )
-                return
-            n, seq = notification, self._next_seq(cur)
+            seq = self._next_seq(cur)
             cur.execute(
                 "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
-                " upload_location = ?, uploaded_at = ?, upload_ms = ?, request_id = ?,"
-                " payload_json = ?, callback_url = ?, notify_state = 'sending', seq = ?"
-                " WHERE id = ?",
-                (*uploaded, n.request_id, n.payload_json, n.callback_url, seq, shot_id),
+                " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
+                (location, iso(utc_now()), ms, seq, shot_id),
             )
+            if notification is not None:
+                _notification_created(cur, shot_id, notification, seq)
 
     def upload_lost(self, shot_id: int, why: str) -> None:
         """The shot can never be uploaded (its spool file is gone): it becomes a 206 shot."""
@@ -508,15 +500,12 @@ class Journal:
                     delivery = deliveries[request_id] = deliveries.get(request_id, 0) + 1
                 if shot_id is None and callback.object_key:
                     shot_id = _shot_by_key(cur, callback.object_key)
-                rows.append(_callback_row(first_id + 1 + i, callback, received_at, shot_id))
-                rows[-1] += (delivery, seq)
+                row = _callback_row(first_id + 1 + i, callback, received_at, shot_id)
+                rows.append((*row, delivery, seq))
                 records.append(CallbackRecord(first_id + 1 + i, shot_id, delivery))
                 if shot_id is not None:
                     touched[shot_id] = seq
-            cur.executemany(
-                INSERT_CALLBACK,
-                rows,
-            )
+            cur.executemany(INSERT_CALLBACK, rows)
             cur.executemany(
                 "UPDATE shots SET seq = ? WHERE id = ?",
                 [(seq, shot_id) for shot_id, seq in touched.items()],
