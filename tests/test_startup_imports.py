@@ -4,11 +4,8 @@ the top of a module on the way to the first frame would silently put them back."
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
+from importkit import loaded_from
 
-ROOT = Path(__file__).resolve().parent.parent
 BEFORE_FIRST_FRAME = (
     "main",
     "capture.cli",
@@ -23,15 +20,7 @@ LATER = ("aiohttp", "boto3", "botocore", "keyring")
 
 
 def test_the_modules_before_the_first_frame_load_no_server_s3_or_keyring() -> None:
-    code = (
-        "import importlib, sys\n"
-        f"for name in {BEFORE_FIRST_FRAME!r}: importlib.import_module(name)\n"
-        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({LATER!r})))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
+    assert loaded_from(LATER, importing=BEFORE_FIRST_FRAME) == []
 
 
 def test_the_webhook_still_offers_the_answer_modes_it_always_did() -> None:
