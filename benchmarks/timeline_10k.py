@@ -1,4 +1,4 @@
-"""How the timeline copes with 10,000 shots: journal read, model feed, filter switch.
+"""How the timeline copes with 10,000 shots: journal reads, model feed, filter switch.
 
     uv run benchmarks/timeline_10k.py
 
@@ -21,8 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtWidgets import QApplication
 
 from capture.journal import Journal, NewShot
-from capture.timeline import StatusGroup, TimelineReader
-from gui.timeline_model import TimelineModel
+from capture.timeline import StatusGroup, TimelineReader, TimelineRow
+from gui.timeline_feed import FIRST_BATCH
+from gui.timeline_model import MAX_ROWS, TimelineModel
 from gui.timeline_view import TimelinePanel
 
 ROWS = 10_000
@@ -66,8 +67,47 @@ def timed(label: str, floor: float, action: object) -> float:
     return took
 
 
+def models(
+    app: QApplication, floor: float, window: list[TimelineRow], batches: list[list[TimelineRow]]
+) -> None:
+    def feed(model: TimelineModel, chunks: list[list[TimelineRow]]) -> None:
+        for rows in chunks:
+            model.apply(rows)
+            app.processEvents()
+
+    # Every row of the history through a model (it keeps the newest MAX_ROWS).
+    history = TimelineModel()
+    history_panel = TimelinePanel(history)
+    history_panel.resize(1000, 700)
+    history_panel.show()
+    timed("model: all 20 batches, repaint each", floor, lambda: feed(history, batches))
+    history_panel.close()
+    # As the window starts: the newest rows only, in batches, each on the GUI thread.
+    model = TimelineModel()
+    panel = TimelinePanel(model)
+    panel.resize(1000, 700)
+    panel.show()
+    chunks = [window[at : at + FIRST_BATCH] for at in range(0, len(window), FIRST_BATCH)]
+    label = f"model: the window in {len(chunks)} batches"
+    took = timed(label, floor, lambda: feed(model, chunks))
+    print(f"  {took / len(chunks) * 1000:.1f} ms of the GUI thread per batch of {FIRST_BATCH}")
+
+    def show_failed() -> None:
+        panel.set_filter(StatusGroup.FAILED)
+        app.processEvents()
+
+    def show_all() -> None:
+        panel.set_filter(None)
+        app.processEvents()
+
+    timed("filter: failed only", floor, show_failed)
+    print(f"rows shown after the filter: {panel.proxy.rowCount():,} of {model.rowCount():,}")
+    timed("filter: all", floor, show_all)
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory() as folder:
         journal = Journal(Path(folder) / "journal.sqlite3")
         fill(journal)
@@ -77,42 +117,27 @@ def main() -> None:
         floor = time.perf_counter() - started
         print(f"floor: bare SELECT of {ROWS:,} shots          {floor * 1000:8.1f} ms")
         reader = TimelineReader(journal.path)
-        batches: list[list[object]] = []
+        batches: list[list[TimelineRow]] = []
 
         def read_all() -> None:
             seq = 0
             while True:
                 batch = reader.rows_since(seq)
-                batches.append(batch.rows)  # type: ignore[arg-type]
+                batches.append(batch.rows)
                 seq = batch.seq
                 if not batch.more:
                     break
 
         timed("rows_since: all rows in batches of 500", floor, read_all)
+        window: list[TimelineRow] = []
+        timed(
+            f"newest(): the window's {MAX_ROWS:,} rows",
+            floor,
+            lambda: window.extend(reader.newest(MAX_ROWS).rows),
+        )
         timed("counters()", floor, reader.counters)
-        model = TimelineModel()
-        panel = TimelinePanel(model)
-        panel.resize(1000, 700)
-        panel.show()
 
-        def feed() -> None:
-            for rows in batches:
-                model.apply(rows)  # type: ignore[arg-type]
-                app.processEvents()
-
-        timed("model: feed 20 batches, repaint each", floor, feed)
-
-        def show_failed() -> None:
-            panel.set_filter(StatusGroup.FAILED)
-            app.processEvents()
-
-        def show_all() -> None:
-            panel.set_filter(None)
-            app.processEvents()
-
-        timed("filter: failed only", floor, show_failed)
-        print(f"rows shown after the filter: {panel.proxy.rowCount():,} of {model.rowCount():,}")
-        timed("filter: all", floor, show_all)
+        models(app, floor, window, batches)
         reader.close()
         journal.close()
         conn.close()

@@ -95,10 +95,11 @@ def run_window(
         raise BenchError(f"the {mode} window did not exit") from None
     drain.join(5)
     ended = time.perf_counter()
-    ctx.log(
-        f"the {mode} window: {reported - began:.1f} s to its result, then"
-        f" {ended - reported:.1f} s to close"
-    )
+    if result is not None:
+        ctx.log(
+            f"the {mode} window: {reported - began:.1f} s to its result, then"
+            f" {ended - reported:.1f} s to close"
+        )
     if code != 0 or result is None:
         tail = "".join(e for e in errors if "propagateSizeHints" not in e)[-2000:]
         raise BenchError(f"the {mode} window exited {code} without a result:\n{tail}")
@@ -234,7 +235,9 @@ def memory_row(r: dict[str, Any]) -> Row:
     first, last = r["samples"][0], r["samples"][-1]
     growth = (last["rss"] - first["rss"]) / MB
     trail = "; ".join(
-        f"{s['shots']}: {s['rss'] / MB:.1f} MB, {s['rows']} rows, {s['thumbnails']} thumbnails"
+        f"{s['shots']}: {s['rss'] / MB:.1f} MB, {s['rows']} rows"
+        + (f" (+{s['left_out']} in the journal only)" if s.get("left_out") else "")
+        + f", {s['thumbnails']} thumbnails"
         for s in r["samples"]
     )
     summary = r["summary"]

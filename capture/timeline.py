@@ -131,6 +131,7 @@ class Counters:
     callbacks: int = 0  # received by the embedded webhook, matched or not
     failures: int = 0  # rows whose status is in the FAILED group
     pending: int = 0
+    rows: int = 0  # the timeline's rows: every shot and every callback matching none
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,28 @@ class TimelineReader:
         more = len(changed) == limit
         return Batch(rows, int(changed[-1]["seq"]) if more else max(head, seq), more)
 
+    def newest(self, limit: int) -> Batch:
+        """The newest `limit` rows (by capture time, as the timeline orders them), oldest
+        first, and the seq to go on from with `rows_since`: where a window that keeps only
+        the newest rows starts, without reading the whole history. Shots are captured in id
+        order, so the newest shots are the highest ids (the same for foreign callbacks)."""
+        with self._lock, _snapshot(self._conn) as conn:
+            head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+            shot_ids = [
+                int(r[0])
+                for r in conn.execute("SELECT id FROM shots ORDER BY id DESC LIMIT ?", (limit,))
+            ]
+            foreign_ids = [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT id FROM callbacks WHERE shot_id IS NULL ORDER BY id DESC LIMIT ?",
+                    (limit,),
+                )
+            ]
+            rows = _shot_rows(conn, shot_ids) + _foreign_rows(conn, foreign_ids)
+        rows.sort(key=lambda row: (row.when, row.kind is RowKind.CALLBACK, row.id))
+        return Batch(rows[-limit:] if limit else [], head, False)
+
     def thumbnail(self, shot_id: int) -> bytes | None:
         with self._lock:
             row = self._conn.execute(
@@ -211,10 +234,13 @@ class TimelineReader:
                 " COALESCE(SUM(notify_state = 'delivered'), 0),"
                 f" COALESCE(SUM({_FAILED_SHOT}), 0),"
                 f" COALESCE(SUM(NOT {_FAILED_SHOT} AND (upload_state = 'pending'"
-                " OR notify_state IN ('waiting', 'sending'))), 0)"
+                " OR notify_state IN ('waiting', 'sending'))), 0),"
+                " COUNT(*)"
                 " FROM shots s"
             ).fetchone()
-            callbacks = conn.execute("SELECT COUNT(*) FROM callbacks").fetchone()[0]
+            callbacks, foreign = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(shot_id IS NULL), 0) FROM callbacks"
+            ).fetchone()
         return Counters(
             shots=int(shots[0]),
             uploaded=int(shots[1]),
@@ -222,6 +248,7 @@ class TimelineReader:
             callbacks=int(callbacks),
             failures=int(shots[3]),
             pending=int(shots[4]),
+            rows=int(shots[5]) + int(foreign),
         )
 
     def detail(self, row: TimelineRow) -> Detail:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from capture.cli import settings_from_args
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the engine and the window load after the splash is up
 
 EXIT_CONFIG = 2
 FIRST_FRAME_ENV = "SHOTHOOK_EXIT_AFTER_FIRST_FRAME"
+PIXMAP_CACHE_KB = 2048
 """Set (to anything but empty) in the environment: when the preview paints its first frame, the
 window prints `first frame painted at <Unix time, seconds>` on stdout and closes as its close
 button would. The start-up benchmark times `main.py` with it."""
@@ -78,6 +79,10 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     settings = initial_settings(args, loaded.settings)
     qt_app = application()
     qt_app.setStyleSheet(stylesheet())
+    # Qt's pixmap cache (10 MB by default) keeps a reference to each thumbnail the timeline's
+    # cells have drawn (the default delegate draws them through a QIcon), so they would outlive
+    # the thumbnail cache's bound; the style's own pixmaps and the icons need far less.
+    QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
     qt_app.setWindowIcon(app_icon())
     collector = gc_guard.install(qt_app)
     reporter = ErrorReporter()

@@ -1,7 +1,8 @@
 """Workers that read the journal for the timeline, so the GUI thread never does.
 
-- `TimelineFeed` delivers changed rows (`rows_since(seq)`, in batches) and the counters each
-  time it is poked (any engine event) or once a second, whichever comes first.
+- `TimelineFeed` delivers the newest rows the window keeps, then changed rows
+  (`rows_since(seq)`, in batches) and the counters each time it is poked (any engine event)
+  or once a second, whichever comes first.
 - `ThumbnailLoader` decodes thumbnails on request, newest request first, a bounded backlog.
 """
 
@@ -19,21 +20,27 @@ from PySide6.QtGui import QImage
 from capture.errors import report_unexpected
 from capture.runtime import StopToken
 from capture.timeline import Counters, TimelineReader, TimelineRow
-from gui.timeline_model import TimelineModel
+from gui.timeline_model import MAX_ROWS, TimelineModel
 
 POLL_S = 1.0
 BATCH = 500
+FIRST_BATCH = 200  # the window's first rows: about 15 ms of the GUI thread a batch
 BACKLOG = 256
 
 
 class TimelineFeed:
-    """Runnable: `deliver(rows, counters)` for every change in the journal."""
+    """Runnable: `deliver(rows, counters)` for the newest `window` rows, then for every change
+    in the journal (rows older than the window included: the model lets those go)."""
 
     def __init__(
-        self, journal: Path, deliver: Callable[[list[TimelineRow], Counters | None], None]
+        self,
+        journal: Path,
+        deliver: Callable[[list[TimelineRow], Counters | None], None],
+        window: int = MAX_ROWS,
     ) -> None:
         self._journal = journal
         self._deliver = deliver
+        self._window = window
         self._poke = threading.Event()
 
     def poke(self) -> None:
@@ -43,8 +50,13 @@ class TimelineFeed:
     def run(self, stop: StopToken) -> None:
         stop.on_set(self._poke.set)
         reader = TimelineReader(self._journal)
-        seq = 0
         try:
+            start = reader.newest(self._window)
+            seq = start.seq
+            for at in range(0, len(start.rows), FIRST_BATCH):  # oldest first: each on top
+                last = at + FIRST_BATCH >= len(start.rows)
+                rows = start.rows[at : at + FIRST_BATCH]
+                self._deliver(rows, reader.counters() if last else None)
             while not stop.is_set():
                 self._poke.clear()
                 batch = reader.rows_since(seq, BATCH)

@@ -1,37 +1,39 @@
 """The timeline as a Qt model: one row per shot (and per foreign callback), newest on top,
-fed incrementally with upserts; thumbnails decoded lazily and cached within a bound."""
+fed incrementally with upserts; thumbnails loaded for the rows in view and cached within a
+bound."""
 
 from __future__ import annotations
 
 import bisect
 from collections import OrderedDict
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from enum import IntEnum
+from functools import cache
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QRectF,
-    QSize,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
+from PySide6.QtCore import QRectF, QSize, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPixmap,
+    QStandardItemModel,
 )
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPixmap
 
 from capture.timeline import RowKind, StatusGroup, TimelineRow
 from gui.resources import STATUS_LABELS, status_colour, status_icon
 
 THUMB_SIZE = QSize(88, 50)
-THUMB_CACHE = 400
+THUMB_CACHE = 200  # about 18 screens of rows; 17 KB each
+MAX_ROWS = 2000  # the newest rows the window keeps; older ones stay in the journal
 THUMB_RADIUS = 4
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-ModelIndex = QModelIndex | QPersistentModelIndex
-
-
-SUBTITLE_ROLE = Qt.ItemDataRole.UserRole + 2
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+DECORATION = int(Qt.ItemDataRole.DecorationRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+GROUP_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the status cell's StatusGroup, for the filter
+PLACEHOLDER = QColor("#eef0f3")
 
 
 class Column(IntEnum):
@@ -85,7 +87,8 @@ class ThumbnailCache:
             self._items.move_to_end(shot_id)
         return pixmap
 
-    def put(self, shot_id: int, image: QImage) -> None:
+    def put(self, shot_id: int, image: QImage) -> list[int]:
+        """Keep `image` (scaled and rounded) for `shot_id`; returns the ids it pushed out."""
         self._items[shot_id] = rounded(
             image.scaled(
                 THUMB_SIZE,
@@ -94,23 +97,39 @@ class ThumbnailCache:
             )
         )
         self._items.move_to_end(shot_id)
+        evicted = []
         while len(self._items) > self.limit:
-            self._items.popitem(last=False)
+            evicted.append(self._items.popitem(last=False)[0])
+        return evicted
 
     def __len__(self) -> int:
         return len(self._items)
 
 
-class TimelineModel(QAbstractTableModel):
-    thumbnail_wanted = Signal(int)
+class TimelineModel(QStandardItemModel):
+    """The rows live in Qt's own item model, so that painting the table never calls into
+    Python: a call into Python from the GUI thread must win the interpreter lock, and while
+    an upload or the webhook runs Python, each such call can wait a whole switch interval
+    (5 ms); a repaint used to make hundreds (docs/benchmarks.md, the preview's section).
+    `apply` turns each journal row into the cells' values once; `_rows` keeps the rows
+    themselves for the detail pane and the tooltips. It holds the newest `limit` rows: a
+    cell costs about 300 bytes in Qt, so history beyond that stays in the journal (the
+    counters still count it, and the panel says how many rows it left out)."""
 
-    def __init__(self, cache: ThumbnailCache | None = None) -> None:
-        super().__init__()
-        self.cache = cache or ThumbnailCache()
+    thumbnail_wanted = Signal(int)  # a shot's thumbnail, for the loader
+    thumbnail_forgotten = Signal(int)  # the loader dropped it unserved: ask again if in view
+
+    def __init__(self, cache: ThumbnailCache | None = None, limit: int = MAX_ROWS) -> None:
+        super().__init__(0, len(Column))
+        self.cache = ThumbnailCache() if cache is None else cache  # an empty one is falsy
+        self.limit = limit
+        self.left_out = 0  # older rows let go to stay within `limit`
         self._rows: list[TimelineRow] = []  # oldest first; view row r is _rows[-1 - r]
         self._keys: list[tuple[float, int, int]] = []
-        self._pos: dict[tuple[RowKind, int], int] = {}
+        self._pos: dict[tuple[RowKind, int], int] = {}  # index in _rows + left_out
         self._asked: set[int] = set()
+        for column, title in HEADERS.items():
+            self.setHeaderData(column, Qt.Orientation.Horizontal, title)
 
     # -- feeding ------------------------------------------------------------------------------
 
@@ -118,13 +137,13 @@ class TimelineModel(QAbstractTableModel):
         """Insert new rows and update changed ones in place."""
         fresh: dict[tuple[RowKind, int], TimelineRow] = {}
         for row in rows:
-            at = self._pos.get(row.key)
+            at = self._at(row.key)
             if at is None:
-                fresh[row.key] = row
+                if not self._too_old(row):
+                    fresh[row.key] = row
                 continue
             self._rows[at] = row
-            view = self._view_row(at)
-            self.dataChanged.emit(self.index(view, 0), self.index(view, len(Column) - 1))
+            self._update(self._view_row(at), row)
         ordered = sorted(fresh.values(), key=_sort_key)
         newest = self._keys[-1] if self._keys else None
         if ordered and (newest is None or _sort_key(ordered[0]) >= newest):
@@ -132,47 +151,130 @@ class TimelineModel(QAbstractTableModel):
         else:
             for row in ordered:
                 self._insert(row)
+        self._trim()
+
+    def _too_old(self, row: TimelineRow) -> bool:
+        """A row older than every row kept, once the model is full (it was let go before)."""
+        return len(self._rows) >= self.limit and _sort_key(row) < self._keys[0]
+
+    def _trim(self) -> None:
+        excess = len(self._rows) - self.limit
+        if excess <= 0:
+            return
+        for row in self._rows[:excess]:
+            del self._pos[row.key]
+            if row.kind is RowKind.SHOT:
+                self._asked.discard(row.id)
+        del self._rows[:excess]
+        del self._keys[:excess]
+        self.left_out += excess  # the positions kept in _pos stay right
+        self.removeRows(self.limit, excess)  # its signal sees the model as it now is
+
+    def _at(self, key: tuple[RowKind, int]) -> int | None:
+        at = self._pos.get(key)
+        return None if at is None else at - self.left_out
 
     def _append(self, rows: list[TimelineRow]) -> None:
-        self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
+        self.insertRows(0, len(rows))
         for row in rows:
-            self._pos[row.key] = len(self._rows)
+            self._pos[row.key] = len(self._rows) + self.left_out
             self._rows.append(row)
             self._keys.append(_sort_key(row))
-        self.endInsertRows()
+        self._fill(0, list(reversed(rows)))
 
     def _insert(self, row: TimelineRow) -> None:
         key = _sort_key(row)
         at = bisect.bisect_right(self._keys, key)
         view = len(self._rows) - at
-        self.beginInsertRows(QModelIndex(), view, view)
         self._rows.insert(at, row)
         self._keys.insert(at, key)
         for i in range(at, len(self._rows)):
-            self._pos[self._rows[i].key] = i
-        self.endInsertRows()
+            self._pos[self._rows[i].key] = i + self.left_out
+        self.insertRow(view)
+        self._fill(view, [row])
+
+    def _update(self, view: int, row: TimelineRow) -> None:
+        self._fill(view, [row])
+
+    def _fill(self, first: int, rows: list[TimelineRow]) -> None:
+        """Set the cells of view rows first.. from `rows`, then say so once: a signal per
+        cell would reach the filter, the view and the panel 6 times a row (a start feeds
+        hundreds at a time). Through the model, so that Qt makes the items:
+        one made in Python keeps a Python wrapper alive as long as it lives (4 KB a row)."""
+        blocked = self.blockSignals(True)
+        try:
+            for view, row in enumerate(rows, first):
+                for column, values in enumerate(self._cells(row)):
+                    self.setItemData(self.index(view, column), values)
+        finally:
+            self.blockSignals(blocked)
+        last = first + len(rows) - 1
+        self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+
+    def restamp(self) -> None:
+        """Word every row's capture time again (after midnight, yesterday's rows get their
+        day)."""
+        if self._rows:
+            self._fill(0, self._rows[::-1])
+
+    def _cells(self, row: TimelineRow) -> list[dict[int, Any]]:
+        """Each column's values by role, as Qt's default delegate paints them."""
+        status: dict[int, Any] = {
+            DISPLAY: STATUS_LABELS[row.status],
+            DECORATION: status_icon(row.status),
+            FOREGROUND: status_colour(row.status),
+            GROUP_ROLE: row.status.group.value,
+        }
+        callback: dict[int, Any] = {DISPLAY: callback_text(row), FOREGROUND: _callback_colour(row)}
+        return [
+            {DECORATION: self._thumbnail(row)},
+            status,
+            {DISPLAY: shot_text(row)},
+            {DISPLAY: upload_text(row)},
+            {DISPLAY: attempts_text(row)},
+            callback,
+        ]
+
+    def _thumbnail(self, row: TimelineRow) -> QPixmap:
+        pixmap = self.cache.get(row.id) if row.kind is RowKind.SHOT else None
+        return placeholder() if pixmap is None else pixmap
+
+    # -- thumbnails ---------------------------------------------------------------------------
+
+    def want_thumbnails(self, view_rows: Iterable[int]) -> None:
+        """The rows in view: ask for the thumbnails they lack (each once until answered), and
+        keep those they show the most recently used in the cache."""
+        for view in view_rows:
+            row = self.row_at(view)
+            if row.kind is not RowKind.SHOT or not row.has_thumbnail:
+                continue
+            if self.cache.get(row.id) is None and row.id not in self._asked:
+                self._asked.add(row.id)
+                self.thumbnail_wanted.emit(row.id)
 
     def thumbnail_ready(self, shot_id: int, image: QImage) -> None:
-        """The loader's answer; a null image (none yet, or unreadable) is asked for again the
-        next time the row is painted (a thumbnail journaled later repaints it)."""
+        """The loader's answer; a null image (none yet, or unreadable) is asked for again when
+        the row is next in view (a thumbnail journaled later updates the row)."""
         self._asked.discard(shot_id)
         if image.isNull():
             return
-        self.cache.put(shot_id, image)
-        self._repaint_thumbnail(shot_id)
+        for evicted in self.cache.put(shot_id, image):
+            self._show_thumbnail(evicted)
+        self._show_thumbnail(shot_id)
 
     def thumbnail_dropped(self, shot_id: int) -> None:
         """The loader dropped the request unserved (its backlog was full): forget it was asked,
-        and repaint the cell, so that a row still in view asks again (one out of view asks
-        when it is painted again)."""
+        so that the row asks again the next time it is in view."""
         self._asked.discard(shot_id)
-        self._repaint_thumbnail(shot_id)
+        self.thumbnail_forgotten.emit(shot_id)
 
-    def _repaint_thumbnail(self, shot_id: int) -> None:
-        at = self._pos.get((RowKind.SHOT, shot_id))
+    def _show_thumbnail(self, shot_id: int) -> None:
+        """The cell shows what the cache holds now: the picture, or the placeholder once the
+        cache let it go (so that no cell keeps an evicted pixmap alive)."""
+        at = self._at((RowKind.SHOT, shot_id))
         if at is not None:
             index = self.index(self._view_row(at), Column.THUMB)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+            self.setData(index, self._thumbnail(self._rows[at]), DECORATION)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -180,113 +282,59 @@ class TimelineModel(QAbstractTableModel):
         return self._rows[-1 - view_row]
 
     def view_row_of(self, key: tuple[RowKind, int]) -> int | None:
-        at = self._pos.get(key)
+        at = self._at(key)
         return None if at is None else self._view_row(at)
 
     def _view_row(self, at: int) -> int:
         return len(self._rows) - 1 - at
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
-        return None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # The view asks for a dozen roles per cell on every repaint: answer the ones never used
-        # before building anything (this runs on the GUI thread, ~1,200 calls a repaint).
-        if role not in _ROLES or not index.isValid():
-            return None
-        row = self.row_at(index.row())
-        column = Column(index.column())
-        if role == ROW_ROLE:
-            return row
-        if role == SUBTITLE_ROLE:
-            return row.object_key if column is Column.SHOT else None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return _text(row, column)
-        if role == Qt.ItemDataRole.DecorationRole:
-            return self._decoration(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column is Column.STATUS:
-            return status_colour(row.status)
-        if role == Qt.ItemDataRole.ForegroundRole and column is Column.CALLBACK:
-            return _callback_colour(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(row, column)
-        return None
-
-    def _decoration(self, row: TimelineRow, column: Column) -> Any:
-        if column is Column.STATUS:
-            return status_icon(row.status)
-        if column is Column.THUMB and row.has_thumbnail:
-            pixmap = self.cache.get(row.id)
-            if pixmap is None and row.id not in self._asked:
-                self._asked.add(row.id)
-                self.thumbnail_wanted.emit(row.id)
-            return pixmap
-        return None
+    def tooltip(self, view_row: int, column: int) -> str:
+        return _tooltip(self.row_at(view_row), Column(column))
 
 
-_ROLES = frozenset(
-    {
-        ROW_ROLE,
-        SUBTITLE_ROLE,
-        Qt.ItemDataRole.DisplayRole,
-        Qt.ItemDataRole.DecorationRole,
-        Qt.ItemDataRole.ForegroundRole,
-        Qt.ItemDataRole.ToolTipRole,
-    }
-)
+@cache
+def placeholder() -> QPixmap:
+    """The grey rounded box a row shows until its thumbnail is loaded (one pixmap, shared)."""
+    image = QImage(THUMB_SIZE, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(PLACEHOLDER)
+    return rounded(image)
 
 
 class TimelineFilter(QSortFilterProxyModel):
-    """All rows, or only those whose status is in one group (failed / pending)."""
+    """All rows, or only those whose status is in one group (failed / pending): matched in
+    Qt's own code on the status cell's group role."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._group: StatusGroup | None = None
+        self.setFilterRole(GROUP_ROLE)
+        self.setFilterKeyColumn(Column.STATUS)
 
     def set_group(self, group: StatusGroup | None) -> None:
-        self.beginFilterChange()
-        self._group = group
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, _parent: ModelIndex) -> bool:
-        if self._group is None:
-            return True
-        model = self.sourceModel()
-        assert isinstance(model, TimelineModel)
-        return model.row_at(source_row).status.group is self._group
+        pattern = "" if group is None else f"^{group.value}$"
+        self.setFilterRegularExpression(pattern)
 
 
 # -- cell text --------------------------------------------------------------------------------
 
 
-def _text(row: TimelineRow, column: Column) -> str:
-    if column is Column.STATUS:
-        return STATUS_LABELS[row.status]
-    if column is Column.SHOT:
-        size = f"  ·  {human_size(row.size)}" if row.size else ""
-        return local_time(row.when) + size
-    if column is Column.UPLOAD:
-        return upload_text(row)
-    if column is Column.NOTIFY:
-        return attempts_text(row)
-    if column is Column.CALLBACK:
-        return callback_text(row)
-    return ""
+def shot_text(row: TimelineRow) -> str:
+    """The capture time and size, the object key under it."""
+    size = f"  ·  {human_size(row.size)}" if row.size else ""
+    return local_time(row.when) + size + (f"\n{row.object_key}" if row.object_key else "")
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def local_time(when: datetime) -> str:
+    """HH:MM:SS.mmm in local time, with the day before it when it is not today. Formatted by
+    hand: strftime costs 20 times more (it imports a module per call, which PySide hooks)."""
     local = when.astimezone()
-    stamp = local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
-    if local.date() != datetime.now().astimezone().date():
-        return local.strftime("%b %d ") + stamp
+    stamp = (
+        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 1000:03d}"
+    )
+    if local.date() != date.today():
+        return f"{MONTHS[local.month - 1]} {local.day:02d} {stamp}"
     return stamp
 
 

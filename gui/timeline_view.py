@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from PySide6.QtCore import (
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
-    QRect,
     QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPaintEvent, QPixmap
+from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QTableView,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -30,16 +33,11 @@ from PySide6.QtWidgets import (
 from capture.timeline import Counters, StatusGroup, TimelineRow
 from gui.fields import section_title
 from gui.resources import icon
-from gui.timeline_model import (
-    ROW_ROLE,
-    SUBTITLE_ROLE,
-    THUMB_SIZE,
-    Column,
-    TimelineFilter,
-    TimelineModel,
-)
+from gui.timeline_model import THUMB_SIZE, Column, TimelineFilter, TimelineModel
 
 ROW_HEIGHT = THUMB_SIZE.height() + 8
+EMPTY = "No shots yet. Press Start capture: each shot appears here, newest on top."
+FILTERED = "No rows match this filter."
 FILTERS: list[tuple[str, StatusGroup | None]] = [
     ("All", None),
     ("Failed", StatusGroup.FAILED),
@@ -63,12 +61,18 @@ class TimelinePanel(QWidget):
         self.model = model
         self.proxy = TimelineFilter()
         self.proxy.setSourceModel(model)
+        self.older = QLabel()  # under the table: the rows the journal holds beyond the model's
+        self.older.setProperty("role", "hint")
+        self.older.setWordWrap(True)
+        self.older.setContentsMargins(14, 4, 12, 6)
+        self.older.hide()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self._toolbar())
         self.table = self._table()
         column.addWidget(self.table, 1)
+        column.addWidget(self.older)
         self._selecting = False
         self._refresh = QTimer(self, singleShot=True, interval=150)
         self._refresh.timeout.connect(self._emit_selected)
@@ -76,6 +80,26 @@ class TimelinePanel(QWidget):
         self.proxy.rowsAboutToBeInserted.connect(self._remember_scroll)
         self.model.dataChanged.connect(self._data_changed)
         self._scroll_before = 0
+        # The rows in view ask for their thumbnails after anything that changes which rows
+        # those are (coalesced: once per turn of the event loop).
+        self._in_view = QTimer(self, singleShot=True, interval=0)
+        self._in_view.timeout.connect(self._want_thumbnails)
+        for signal in (
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.layoutChanged,
+            self.proxy.modelReset,
+            self.table.verticalScrollBar().rangeChanged,
+            self.model.thumbnail_forgotten,
+        ):
+            signal.connect(self._schedule_in_view)
+        # A scroll asks at once: each page scrolled past asks, newest request first served.
+        self.table.verticalScrollBar().valueChanged.connect(self._want_thumbnails)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
+            signal.connect(self._show_empty)
+        self._midnight = QTimer(self, singleShot=True, timerType=Qt.TimerType.VeryCoarseTimer)
+        self._midnight.timeout.connect(self._new_day)
+        self._midnight.start(until_midnight_ms())
 
     # -- building ------------------------------------------------------------------------------
 
@@ -122,8 +146,9 @@ class TimelinePanel(QWidget):
         return bar
 
     def _table(self) -> QTableView:
-        table = _Table()
+        table = QTableView()
         table.setModel(self.proxy)
+        table.setItemDelegate(TipDelegate(self.proxy, self.model, table))
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -133,8 +158,7 @@ class TimelinePanel(QWidget):
         table.setShowGrid(False)
         table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        table.setIconSize(QSize(18, 18))
-        table.setItemDelegateForColumn(Column.THUMB, ThumbnailDelegate(table))
+        table.setIconSize(QSize(18, 18))  # the status icons; a thumbnail keeps its own size
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
@@ -145,9 +169,13 @@ class TimelinePanel(QWidget):
         for col, width in WIDTHS.items():
             table.setColumnWidth(col, width)
         header.setSectionResizeMode(Column.SHOT, QHeaderView.ResizeMode.Stretch)
-        table.setItemDelegateForColumn(Column.SHOT, TwoLineDelegate(table))
         header.setMinimumSectionSize(40)
         table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.empty = QLabel(EMPTY)
+        self.empty.setProperty("role", "hint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        QVBoxLayout(table.viewport()).addWidget(self.empty)
         return table
 
     # -- state ---------------------------------------------------------------------------------
@@ -161,6 +189,7 @@ class TimelinePanel(QWidget):
             "failures": (counters.failures, "Failures", "bad" if counters.failures else ""),
             "pending": (counters.pending, "Pending", "wait" if counters.pending else ""),
         }
+        self._show_older(counters.rows)
         for name, (value, label, tone) in values.items():
             chip = self.counters[name]
             chip.setText(f"{label} <b>{value:,}</b>")
@@ -171,15 +200,54 @@ class TimelinePanel(QWidget):
 
     def set_filter(self, group: StatusGroup | None) -> None:
         self.proxy.set_group(group)
+        self._show_empty()
         index = [g for _, g in FILTERS].index(group)
         self.filter_group.button(index).setChecked(True)
         if self.follow.isChecked():
             self._select_top()
 
     def current_row(self) -> TimelineRow | None:
-        index = self.table.currentIndex()
-        row = index.data(ROW_ROLE) if index.isValid() else None
-        return row if isinstance(row, TimelineRow) else None
+        index = self.proxy.mapToSource(self.table.currentIndex())
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def rows_in_view(self) -> range:
+        """The filter's rows the table shows now, top to bottom."""
+        count = self.proxy.rowCount()
+        if count == 0:
+            return range(0)
+        top = self.table.rowAt(0)
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        return range(max(top, 0), (count - 1 if bottom < 0 else bottom) + 1)
+
+    def _schedule_in_view(self, *_args: object) -> None:
+        self._in_view.start()  # not start(msec): signals pass arguments that are not delays
+
+    def _want_thumbnails(self, *_args: object) -> None:
+        proxy = self.proxy
+        self.model.want_thumbnails(
+            proxy.mapToSource(proxy.index(row, Column.THUMB)).row() for row in self.rows_in_view()
+        )
+
+    def _new_day(self) -> None:
+        self.model.restamp()
+        self._midnight.start(until_midnight_ms())
+
+    def _show_older(self, journal_rows: int) -> None:
+        """Say when the journal holds more rows than the model keeps (the newest)."""
+        shown = self.model.rowCount()
+        older = journal_rows - shown
+        self.older.setVisible(older > 0)
+        if older > 0:
+            self.older.setText(
+                f"Showing the newest {shown:,} rows; {older:,} older ones are in the journal"
+                " (the counters include them)."
+            )
+
+    def _show_empty(self) -> None:
+        empty = self.proxy.rowCount() == 0
+        if empty:
+            self.empty.setText(FILTERED if self.model.rowCount() else EMPTY)
+        self.empty.setVisible(empty)
 
     def select_row(self, proxy_row: int) -> None:
         self.table.setCurrentIndex(self.proxy.index(proxy_row, Column.STATUS))
@@ -222,6 +290,7 @@ class TimelinePanel(QWidget):
     ) -> None:
         if roles == [Qt.ItemDataRole.DecorationRole]:
             return  # a thumbnail arrived: nothing the detail pane shows
+        self._in_view.start()  # a row updated (say, its thumbnail journaled) may ask now
         current = self.proxy.mapToSource(self.table.currentIndex())
         if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
             self._refresh.start()
@@ -231,91 +300,37 @@ class TimelinePanel(QWidget):
 
 
 Index = QModelIndex | QPersistentModelIndex
-_PLACEHOLDER = QColor("#eef0f3")
-_TITLE = QColor("#111827")
-_SUBTITLE = QColor("#6b7280")
 
 
-class _CellDelegate(QStyledItemDelegate):
-    """Lets the style paint the cell's background and selection (without the parts `strip`
-    removes), then `draw` paints the content."""
-
-    def strip(self, option: QStyleOptionViewItem) -> None:
-        raise NotImplementedError
-
-    def draw(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        raise NotImplementedError
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
-        super().initStyleOption(option, index)
-        self.strip(option)
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        super().paint(painter, option, index)
-        painter.save()
-        self.draw(painter, option, index)
-        painter.restore()
+def until_midnight_ms(now: datetime | None = None) -> int:
+    """Milliseconds from `now` (local) to one second past the next local midnight."""
+    now = now or datetime.now().astimezone()
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0, 0, 1), now.tzinfo)
+    return max(1000, int((tomorrow - now).total_seconds() * 1000))
 
 
-class ThumbnailDelegate(_CellDelegate):
-    """Paints the thumbnail at its own size, rounded, centred in the cell."""
+class TipDelegate(QStyledItemDelegate):
+    """Qt's own delegate paints every cell (no Python while painting); only a tooltip, asked
+    for when the pointer rests on a cell, is worded here from the row."""
 
-    def strip(self, option: QStyleOptionViewItem) -> None:
-        option.features &= ~QStyleOptionViewItem.ViewItemFeature.HasDecoration
-        option.icon = QIcon()
+    def __init__(self, proxy: TimelineFilter, model: TimelineModel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._proxy = proxy
+        self._model = model
 
-    def draw(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        rect: QRect = option.rect
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
-        has_image = isinstance(pixmap, QPixmap) and not pixmap.isNull()
-        size = pixmap.size() if has_image else THUMB_SIZE
-        x = rect.x() + (rect.width() - size.width()) // 2
-        y = rect.y() + (rect.height() - size.height()) // 2
-        if has_image:  # already rounded by the cache: one call
-            painter.drawPixmap(x, y, pixmap)
-            return
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_PLACEHOLDER)
-        painter.drawRoundedRect(QRect(x, y, size.width(), size.height()), 4, 4)
-
-
-class TwoLineDelegate(_CellDelegate):
-    """The cell's text on top, its subtitle (the object key) under it, smaller and muted."""
-
-    def strip(self, option: QStyleOptionViewItem) -> None:
-        option.text = ""
-
-    def draw(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        rect: QRect = option.rect.adjusted(6, 8, -6, -8)
-        half = rect.height() // 2
-        align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        painter.setPen(_TITLE)
-        title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        painter.drawText(QRect(rect.x(), rect.y(), rect.width(), half), align, title)
-        font = QFont(option.font)
-        font.setPointSizeF(font.pointSizeF() * 0.88)
-        painter.setFont(font)
-        painter.setPen(_SUBTITLE)
-        subtitle = str(index.data(SUBTITLE_ROLE) or "")
-        metrics = painter.fontMetrics()
-        elided = metrics.elidedText(subtitle, Qt.TextElideMode.ElideMiddle, rect.width())
-        painter.drawText(QRect(rect.x(), rect.y() + half, rect.width(), half), align, elided)
-
-
-class _Table(QTableView):
-    """A table that says what to do when it is empty."""
-
-    EMPTY = "No shots yet. Press Start capture: each shot appears here, newest on top."
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        if self.model() is not None and self.model().rowCount() == 0:
-            painter = QPainter(self.viewport())
-            painter.setPen(QColor("#6b7280"))
-            text = self.EMPTY
-            model = self.model()
-            if isinstance(model, TimelineFilter) and model.sourceModel().rowCount():
-                text = "No rows match this filter."
-            painter.drawText(self.viewport().rect(), int(Qt.AlignmentFlag.AlignCenter), text)
-            painter.end()
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        if event.type() != QEvent.Type.ToolTip or not index.isValid():
+            return super().helpEvent(event, view, option, index)
+        source = self._proxy.mapToSource(self._proxy.index(index.row(), index.column()))
+        text = self._model.tooltip(source.row(), source.column())
+        if text:
+            QToolTip.showText(event.globalPos(), text, view, option.rect)
+        else:
+            QToolTip.hideText()
+        return True

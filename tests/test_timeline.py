@@ -186,6 +186,27 @@ def test_an_interval_without_a_shot_is_a_failure(journal: Journal, reader: Timel
     assert not row.has_thumbnail
 
 
+def test_the_newest_rows_start_a_window_that_rows_since_goes_on_from(
+    journal: Journal, reader: TimelineReader
+) -> None:
+    ids = [add_shot(journal, n) for n in range(8)]  # captured 0 to 7 s past the minute
+    callback(journal, "someone-elses-request")  # received now: the newest row
+    start = reader.newest(4)
+    assert [(r.kind, r.id) for r in start.rows] == [
+        (RowKind.SHOT, ids[5]),
+        (RowKind.SHOT, ids[6]),
+        (RowKind.SHOT, ids[7]),
+        (RowKind.CALLBACK, 1),
+    ]
+    assert not start.more
+    assert reader.rows_since(start.seq).rows == []
+    later = add_shot(journal, 9)
+    journal.upload_succeeded(ids[0], "/x", 1.0)  # an old row changes: it comes too
+    assert [r.id for r in reader.rows_since(start.seq).rows] == [later, ids[0]]
+    assert reader.counters().rows == 10  # 9 shots and the callback matching none
+    assert reader.newest(0).rows == []
+
+
 def test_batches_cover_every_row_once(journal: Journal, reader: TimelineReader) -> None:
     ids = [add_shot(journal, n) for n in range(25)]
     callback(journal, "foreign")

@@ -23,7 +23,7 @@ from capture.naming import utc_digits
 from capture.runtime import Worker
 from capture.timeline import Counters, TimelineRow
 from gui.timeline_feed import BACKLOG, ThumbnailLoader, TimelineFeed
-from gui.timeline_model import ROW_ROLE, TimelineModel
+from gui.timeline_model import MAX_ROWS, TimelineModel
 from gui.timeline_view import TimelinePanel
 from gui.workers import make_spawn
 
@@ -40,14 +40,15 @@ def thumbnail() -> bytes:
     return encode_jpeg(picture, 70)
 
 
-def fill(path: Path, jpeg: bytes, shots: int = SHOTS) -> list[int]:
+def fill(path: Path, jpeg: bytes, shots: int = SHOTS, first: int = 0) -> list[int]:
+    """`shots` shots captured a second apart, from `first` seconds past T0; their ids."""
     journal = Journal(path)
     try:
         session = journal.start_session(
             source="test", storage="local", callback_url="", settings={}
         )
         ids = []
-        for n in range(shots):
+        for n in range(first, first + shots):
             when = utc_digits(T0 + timedelta(seconds=n))
             key = f"20250101/{SID}_demo__uid_s_1__uid_e_video_{when}.jpg"
             shot = NewShot(session, n, SID, 1, "demo", key, when, 200, "ok", thumbnail=jpeg)
@@ -64,26 +65,30 @@ class _Rows(QObject):
 class Timeline:
     """The window's timeline without the rest of the window: model, panel, feed and loader."""
 
-    def __init__(self, qtbot: QtBot, journal: Path) -> None:
+    def __init__(self, qtbot: QtBot, journal: Path, window: int = MAX_ROWS) -> None:
         self.path = journal
+        self.batches: list[int] = []  # the size of each delivery
         self.ids: list[int] = []
         self.asked: list[int] = []
         self.crashes: list[tuple[str, BaseException]] = []
         self.spawn = make_spawn(lambda name, exc: self.crashes.append((name, exc)))
-        self.model = TimelineModel()
+        self.model = TimelineModel(limit=window)
         self.panel = TimelinePanel(self.model)
         qtbot.addWidget(self.panel)
         self.panel.resize(900, 600)
         self.signals = _Rows()
         self.signals.rows.connect(self._rows)
-        self.feed = TimelineFeed(journal, self.signals.rows.emit)
+        self.feed = TimelineFeed(journal, self.signals.rows.emit, window)
         self.loader = ThumbnailLoader(journal)
         self.loader.serve(self.model)
         self.model.thumbnail_wanted.connect(self.asked.append)
         self.workers: list[Worker] = []
 
-    def _rows(self, rows: list[TimelineRow], _counters: Counters | None) -> None:
+    def _rows(self, rows: list[TimelineRow], counters: Counters | None) -> None:
+        self.batches.append(len(rows))
         self.model.apply(rows)
+        if counters is not None:
+            self.panel.set_counters(counters)
 
     def start(self, name: str) -> None:
         worker = self.spawn(name, self.feed if name == "timeline" else self.loader)
@@ -105,7 +110,8 @@ class Timeline:
         top = table.rowAt(0)
         bottom = table.rowAt(table.viewport().height() - 1)
         bottom = proxy.rowCount() - 1 if bottom < 0 else bottom
-        return [proxy.index(r, 0).data(ROW_ROLE).id for r in range(top, bottom + 1)]
+        source = [proxy.mapToSource(proxy.index(r, 0)).row() for r in range(top, bottom + 1)]
+        return [self.model.row_at(r).id for r in source]
 
     def missing(self) -> list[int]:
         """Visible rows not showing their thumbnail."""
@@ -224,17 +230,42 @@ def rename(journal: Path, table: str, to: str) -> None:
 def test_a_failed_read_is_reported_and_asked_again_and_the_loader_carries_on(
     qtbot: QtBot, make_timeline: TimelineFactory
 ) -> None:
-    timeline = make_timeline(shots=1)
+    timeline = make_timeline(shots=60)
+    top_rows = timeline.visible_ids()
     reports: list[tuple[str, BaseException]] = []
     restore = install_excepthooks(lambda where, exc: reports.append((where, exc)))
     try:
         rename(timeline.path, "thumbnails", "thumbnails_away")  # the loader's reads fail
         with qtbot.waitSignal(timeline.loader.signals.loaded, timeout=WAIT_MS) as answer:
             timeline.start("thumbnails")
-        assert answer.args[0] == timeline.ids[0] and answer.args[1].isNull()
-        assert reports and all(isinstance(exc, sqlite3.OperationalError) for _, exc in reports)
+        assert answer.args[0] == top_rows[0] and answer.args[1].isNull()
+        qtbot.waitUntil(lambda: len(reports) >= len(top_rows), timeout=WAIT_MS)
+        assert all(isinstance(exc, sqlite3.OperationalError) for _, exc in reports)
+        assert timeline.missing() == top_rows
         rename(timeline.path, "thumbnails_away", "thumbnails")
-        timeline.panel.table.viewport().repaint()  # the row's next paint asks again
+        timeline.scroll_to(timeline.pages()[-1])  # the user scrolls away and back:
+        timeline.scroll_to(0)  # the rows in view ask again
         wait_shown(qtbot, timeline, "after the read works again")
     finally:
         restore()
+
+
+def test_the_feed_starts_with_the_newest_rows_of_a_long_history(
+    qtbot: QtBot, tmp_path: Path, thumbnail: bytes
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    ids = fill(path, thumbnail, 50)
+    timeline = Timeline(qtbot, path, window=20)
+    timeline.start("timeline")
+    try:
+        qtbot.waitUntil(lambda: timeline.model.rowCount() == 20, timeout=WAIT_MS)
+        assert timeline.batches[0] == 20  # the window at once, not the history from its start
+        assert [timeline.model.row_at(r).id for r in range(20)] == ids[::-1][:20]
+        qtbot.waitUntil(lambda: timeline.panel.older.isVisibleTo(timeline.panel))
+        assert "newest 20 rows; 30 older ones" in timeline.panel.older.text()
+        [newer] = fill(path, thumbnail, 1, first=1000)
+        qtbot.waitUntil(lambda: timeline.model.row_at(0).id == newer, timeout=WAIT_MS)
+        assert timeline.model.rowCount() == 20
+        assert "newest 20 rows; 31 older ones" in timeline.panel.older.text()
+    finally:
+        timeline.stop()
