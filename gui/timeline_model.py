@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QRectF, QSize, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QIcon,
     QImage,
     QPainter,
     QPainterPath,
@@ -22,10 +23,11 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 
-from capture.timeline import RowKind, StatusGroup, TimelineRow
+from capture.timeline import RowKind, Status, StatusGroup, TimelineRow
 from gui.resources import STATUS_LABELS, status_colour, status_icon
 
-THUMB_SIZE = QSize(88, 50)
+THUMB_SIZE = QSize(88, 50)  # also the view's icon size: a thumbnail is drawn at its size
+STATUS_ICON = QSize(18, 18)
 THUMB_CACHE = 200  # about 18 screens of rows; 17 KB each
 MAX_ROWS = 2000  # the newest rows the window keeps; older ones stay in the journal
 THUMB_RADIUS = 4
@@ -74,28 +76,42 @@ def rounded(image: QImage) -> QPixmap:
     return picture
 
 
+def as_icon(picture: QPixmap) -> QIcon:
+    """`picture` as the cell's decoration: the same pixmap when the row is selected (a plain
+    pixmap would be tinted with the selection colour by the style)."""
+    icon = QIcon(picture)
+    icon.addPixmap(picture, QIcon.Mode.Selected)
+    return icon
+
+
 class ThumbnailCache:
-    """Most recently used thumbnails as pixmaps, at most `limit` of them."""
+    """Most recently used thumbnails as pixmaps (and their icons), at most `limit` of them."""
 
     def __init__(self, limit: int = THUMB_CACHE) -> None:
         self.limit = limit
-        self._items: OrderedDict[int, QPixmap] = OrderedDict()
+        self._items: OrderedDict[int, tuple[QPixmap, QIcon]] = OrderedDict()
 
     def get(self, shot_id: int) -> QPixmap | None:
-        pixmap = self._items.get(shot_id)
-        if pixmap is not None:
-            self._items.move_to_end(shot_id)
-        return pixmap
+        found = self._items.get(shot_id)
+        if found is None:
+            return None
+        self._items.move_to_end(shot_id)
+        return found[0]
+
+    def icon(self, shot_id: int) -> QIcon | None:
+        found = self._items.get(shot_id)
+        return None if found is None else found[1]
 
     def put(self, shot_id: int, image: QImage) -> list[int]:
         """Keep `image` (scaled and rounded) for `shot_id`; returns the ids it pushed out."""
-        self._items[shot_id] = rounded(
+        picture = rounded(
             image.scaled(
                 THUMB_SIZE,
                 Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation,
             )
         )
+        self._items[shot_id] = (picture, as_icon(picture))
         self._items.move_to_end(shot_id)
         evicted = []
         while len(self._items) > self.limit:
@@ -221,7 +237,7 @@ class TimelineModel(QStandardItemModel):
         """Each column's values by role, as Qt's default delegate paints them."""
         status: dict[int, Any] = {
             DISPLAY: STATUS_LABELS[row.status],
-            DECORATION: status_icon(row.status),
+            DECORATION: status_pixmap(row.status),
             FOREGROUND: status_colour(row.status),
             GROUP_ROLE: row.status.group.value,
         }
@@ -235,9 +251,9 @@ class TimelineModel(QStandardItemModel):
             callback,
         ]
 
-    def _thumbnail(self, row: TimelineRow) -> QPixmap:
-        pixmap = self.cache.get(row.id) if row.kind is RowKind.SHOT else None
-        return placeholder() if pixmap is None else pixmap
+    def _thumbnail(self, row: TimelineRow) -> QIcon:
+        icon = self.cache.icon(row.id) if row.kind is RowKind.SHOT else None
+        return placeholder() if icon is None else icon
 
     # -- thumbnails ---------------------------------------------------------------------------
 
@@ -293,11 +309,17 @@ class TimelineModel(QStandardItemModel):
 
 
 @cache
-def placeholder() -> QPixmap:
-    """The grey rounded box a row shows until its thumbnail is loaded (one pixmap, shared)."""
+def placeholder() -> QIcon:
+    """The grey rounded box a row shows until its thumbnail is loaded (one icon, shared)."""
     image = QImage(THUMB_SIZE, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(PLACEHOLDER)
-    return rounded(image)
+    return as_icon(rounded(image))
+
+
+@cache
+def status_pixmap(status: Status) -> QPixmap:
+    """The status icon at its size in the table (the view's icon size is the thumbnails')."""
+    return status_icon(status).pixmap(STATUS_ICON)
 
 
 class TimelineFilter(QSortFilterProxyModel):

@@ -9,7 +9,6 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSize,
     Qt,
     QTimer,
     Signal,
@@ -158,7 +157,7 @@ class TimelinePanel(QWidget):
         table.setShowGrid(False)
         table.setWordWrap(False)
         table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        table.setIconSize(QSize(18, 18))  # the status icons; a thumbnail keeps its own size
+        table.setIconSize(THUMB_SIZE)  # the thumbnails (icons); the status pixmaps keep theirs
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)

@@ -11,13 +11,13 @@ from types import FrameType
 
 import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QIcon, QImage
 from pytestqt.qtbot import QtBot
 from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 from capture.timeline import Counters, RowKind, Status, StatusGroup, TimelineRow
 from gui import timeline_model
-from gui.timeline_model import Column, ThumbnailCache, TimelineModel, placeholder
+from gui.timeline_model import THUMB_SIZE, Column, ThumbnailCache, TimelineModel, placeholder
 from gui.timeline_view import TimelinePanel, until_midnight_ms
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -227,6 +227,20 @@ def test_a_row_in_view_asks_for_its_thumbnail_once_and_shows_it(qtbot: QtBot) ->
     model.thumbnail_ready(2, QImage())  # none yet: asked again when next in view
     model.want_thumbnails([0, 1])
     assert wanted == [1, 2, 2]
+
+
+def test_a_selected_row_shows_its_thumbnail_untinted(qtbot: QtBot) -> None:
+    model = TimelineModel()
+    model.apply([row(1)])
+    image = picture()
+    image.fill(QColor("#c07030"))
+    model.thumbnail_ready(1, image)
+    shown = model.data(model.index(0, Column.THUMB), Qt.ItemDataRole.DecorationRole)
+    assert isinstance(shown, QIcon)
+    normal = shown.pixmap(THUMB_SIZE, QIcon.Mode.Normal).toImage()
+    selected = shown.pixmap(THUMB_SIZE, QIcon.Mode.Selected).toImage()
+    assert normal.pixelColor(40, 25) == QColor("#c07030")
+    assert selected == normal  # the style would blend a plain pixmap with the highlight
 
 
 def test_a_thumbnail_the_cache_lets_go_leaves_its_cell_too(qtbot: QtBot) -> None:
