@@ -10,6 +10,8 @@ is nearly done is not dropped for nothing). When the token wins, the call is *ab
 caller gets `Abandoned` at once and must treat the call as not done; the helper thread finishes
 it in the background, ignores (logs) its outcome and ends. Only hand over calls that are safe
 to make again, such as putting the same bytes under the same key.
+
+`DaemonExecutor` does the same for an asyncio loop's own blocking calls (host name lookups).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar, cast
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Generic, TypeVar, cast
 
 from capture.errors import describe
 from capture.runtime import StopToken
@@ -126,3 +129,36 @@ class Helper:
         if self._jobs is not None:
             self._jobs.put(None)
         self._thread = self._jobs = None
+
+
+class DaemonExecutor(ThreadPoolExecutor):
+    """An asyncio loop's default executor that lets the loop stop while a call blocks in C:
+    asyncio resolves host names on its default executor (`getaddrinfo`), and `asyncio.run`
+    waits, without a timeout, for that executor's threads before it returns, so a DNS server
+    that never answers would hold the loop's thread until the resolver gives up. Here each call
+    runs on its own daemon thread, and shutting down does not wait for calls under way: their
+    results are dropped (the awaiting task has been cancelled by then). Only for calls that
+    are safe to leave running, such as lookups."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(max_workers=1, thread_name_prefix=name)
+        self._name = name
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # the awaiting side gets it, if it still waits
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+        threading.Thread(target=run, name=self._name, daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to wait for: each call's thread ends with its call."""

@@ -17,6 +17,7 @@ import aiohttp
 from capture import events
 from capture.errors import report_loop_error, report_unexpected
 from capture.events import Event, EventSink
+from capture.helper import DaemonExecutor
 from capture.journal import Journal
 from capture.runtime import StopToken
 from capture.sender import AttemptResult, client_session, deliver
@@ -68,6 +69,7 @@ class Notifier:
     async def _main(self, stop: StopToken) -> None:
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(report_loop_error)
+        loop.set_default_executor(DaemonExecutor("notify-dns"))  # a hung lookup cannot hold stop
         stopped = stop.asyncio_event()
         async with client_session() as session:
             self._session = session

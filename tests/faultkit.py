@@ -772,6 +772,13 @@ class Harness:
     def send(self, url: str, checksum_url: str | None = None) -> Sent:
         """Notify `url` about a new shot; wait until the delivery is over (all attempts).
         `checksum_url` computes the checksum for another address (so it will not verify)."""
+        job = self.submit(url, checksum_url)
+        with self._cond:
+            assert self._cond.wait_for(lambda: job.shot_id in self._done, WAIT_S)
+            return Sent(job, self._done[job.shot_id])
+
+    def submit(self, url: str, checksum_url: str | None = None) -> NotifyJob:
+        """Notify `url` about a new shot, journaled as the session does; do not wait."""
         sid, now = new_sid(), datetime.now(UTC)
         key = object_key("", sid, "faults", 7, now)
         shot_id = self.journal.add_shot(
@@ -782,9 +789,7 @@ class Harness:
         self.journal.notification_created(shot_id, note.request_id, body.decode(), url)
         job = NotifyJob(shot_id, note.request_id, key, 200, url, body)
         self.notifier.submit(job)
-        with self._cond:
-            assert self._cond.wait_for(lambda: shot_id in self._done, WAIT_S)
-            return Sent(job, self._done[shot_id])
+        return job
 
     def attempts(self, shot_id: int) -> list[tuple[int, str, int | None, str]]:
         rows = query(

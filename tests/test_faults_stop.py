@@ -1,7 +1,7 @@
 """Stopping while the storage never answers: an S3 endpoint that accepts the connection, reads
 the PUT and stays silent (boto3 would wait 10 s x 3 attempts). Stopping must not wait for it:
 every loop ends at once, the shot stays pending in the journal and the spool, and the next
-session uploads it, once.
+session uploads it, once. The same for a webhook host name whose DNS lookup never ends.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from conftest import MotoServer
 from faultkit import (  # noqa: F401 - silent and versioned are fixtures
     ROOT,
     EventLog,
+    Harness,
     HoldingProxy,
     LineReader,
     SilentServer,
@@ -39,11 +42,13 @@ from capture import events
 from capture.config import CallbackSettings, CaptureSettings, Settings, StorageSettings
 from capture.engine import Engine
 from capture.helper import Abandoned, Helper
+from capture.notifier import STOP_GRACE_S
 from capture.paths import DataDir
-from capture.runtime import StopToken
+from capture.runtime import StopToken, ThreadWorker
 
 WAIT_S = 30.0
 STOP_BOUND_S = 5.0  # stopping must end every loop within this (a hung put alone takes ~30 s)
+HUNG_HOST = "dns-never-answers.test"
 
 
 def start_with_a_frame(engine: Engine) -> None:
@@ -288,3 +293,40 @@ def test_an_abandoned_upload_that_lands_later_is_put_again_same_key_same_bytes(
     assert uploads.count(shot["shot_id"]) == 1
     notified = [f["shot_id"] for f in log.named(events.NOTIFY_SUCCEEDED)]
     assert notified.count(shot["shot_id"]) == 1
+
+
+def test_stop_while_a_webhook_host_name_lookup_hangs_ends_the_notifier_promptly(
+    data_dir: DataDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asyncio looks host names up on its default executor, and asyncio.run waits for that
+    executor's threads without a timeout: a DNS server that never answers held the notifier's
+    stop until the resolver gave up."""
+    entered, release = threading.Event(), threading.Event()
+    real = socket.getaddrinfo
+
+    def lookup(host: object, *args: object, **kwargs: object) -> object:
+        if host != HUNG_HOST:
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        entered.set()
+        release.wait(60)
+        raise socket.gaierror(socket.EAI_AGAIN, "the test let the lookup go")
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    harness = Harness(data_dir)
+    worker = ThreadWorker("notify", harness.notifier)
+    worker.start()
+    try:
+        job = harness.submit(f"http://{HUNG_HOST}/callback")
+        assert entered.wait(WAIT_S), "the sender never looked the host up"
+        began = time.monotonic()
+        worker.request_stop()
+        ended = worker.join(STOP_GRACE_S + 3.0)
+        took = time.monotonic() - began
+        assert ended, f"the notifier still runs {took:.1f} s after stop"
+        assert took < STOP_GRACE_S + 1.0
+        state = query(data_dir, "SELECT notify_state FROM shots WHERE id = ?", job.shot_id)
+        assert [tuple(r) for r in state] == [("sending",)]  # sent again on the next start
+    finally:
+        release.set()
+        worker.join(5.0)
+        harness.journal.close()
