@@ -238,8 +238,8 @@ class TimelinePanel(QWidget):
         self.older.setVisible(older > 0)
         if older > 0:
             self.older.setText(
-                f"Showing the newest {shown:,} rows; {older:,} older ones are in the journal"
-                " (the counters include them)."
+                f"Showing the newest {shown:,} rows (the filters look at these); {older:,}"
+                " older ones are in the journal, and the counters include them."
             )
 
     def _show_empty(self) -> None:

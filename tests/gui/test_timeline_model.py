@@ -174,7 +174,10 @@ def test_ten_thousand_rows_fed_in_batches_keep_the_newest_and_ask_only_for_visib
     assert keys(model)[-1] == 8_001
     panel.set_counters(Counters(rows=10_000))  # the journal's count, from the feed
     assert panel.older.isVisibleTo(panel)
-    assert "newest 2,000 rows; 8,000 older ones are in the journal" in panel.older.text()
+    assert (
+        "newest 2,000 rows (the filters look at these); 8,000 older ones are in the journal"
+        in panel.older.text()
+    )
     qtbot.waitUntil(lambda: len(wanted) > 0)
     assert len(wanted) < 50  # only rows on screen, not all 10,000
     assert set(wanted) <= set(range(9_950, 10_001))
@@ -338,7 +341,9 @@ def test_the_note_on_older_rows_shows_only_when_the_journal_holds_more(qtbot: Qt
     model.apply([row(4)])
     panel.set_counters(Counters(rows=4))
     assert panel.older.isVisibleTo(panel)
-    assert panel.older.text().startswith("Showing the newest 3 rows; 1 older one")
+    assert panel.older.text().startswith(
+        "Showing the newest 3 rows (the filters look at these); 1 older one"
+    )
 
 
 def test_capture_times_get_their_day_once_it_is_not_today(

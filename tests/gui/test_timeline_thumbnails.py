@@ -262,10 +262,16 @@ def test_the_feed_starts_with_the_newest_rows_of_a_long_history(
         assert timeline.batches[0] == 20  # the window at once, not the history from its start
         assert [timeline.model.row_at(r).id for r in range(20)] == ids[::-1][:20]
         qtbot.waitUntil(lambda: timeline.panel.older.isVisibleTo(timeline.panel))
-        assert "newest 20 rows; 30 older ones" in timeline.panel.older.text()
+        assert (
+            "newest 20 rows (the filters look at these); 30 older ones"
+            in timeline.panel.older.text()
+        )
         [newer] = fill(path, thumbnail, 1, first=1000)
         qtbot.waitUntil(lambda: timeline.model.row_at(0).id == newer, timeout=WAIT_MS)
         assert timeline.model.rowCount() == 20
-        assert "newest 20 rows; 31 older ones" in timeline.panel.older.text()
+        assert (
+            "newest 20 rows (the filters look at these); 31 older ones"
+            in timeline.panel.older.text()
+        )
     finally:
         timeline.stop()
