@@ -165,6 +165,16 @@ _FAILED_SHOT = (
     " WHERE c.shot_id = s.id AND c.checksum_ok = 0))"
 )
 
+_PENDING_SHOT = (
+    f"(NOT {_FAILED_SHOT} AND (s.upload_state = 'pending'"
+    " OR s.notify_state IN ('waiting', 'sending')))"
+)
+_GROUP_SHOTS = {  # shots whose rows may be in a group (the rows' own status decides)
+    StatusGroup.FAILED: f"WHERE {_FAILED_SHOT}",
+    StatusGroup.PENDING: f"WHERE {_PENDING_SHOT}",
+    StatusGroup.FOREIGN: "WHERE 0",
+}
+
 
 class TimelineReader:
     """Read-only view of the journal for the timeline. Safe to share between threads."""
@@ -197,25 +207,31 @@ class TimelineReader:
         more = len(changed) == limit
         return Batch(rows, int(changed[-1]["seq"]) if more else max(head, seq), more)
 
-    def newest(self, limit: int) -> Batch:
+    def newest(self, limit: int, group: StatusGroup | None = None) -> Batch:
         """The newest `limit` rows (by capture time, as the timeline orders them), oldest
-        first, and the seq to go on from with `rows_since`: where a window that keeps only
-        the newest rows starts, without reading the whole history. Shots are captured in id
-        order, so the newest shots are the highest ids (the same for foreign callbacks)."""
+        first, or the newest whose status is in `group`; and the seq to go on from with
+        `rows_since`: where a window that keeps only the newest rows starts, without reading
+        the whole history. Shots are captured in id order, so the newest shots are the
+        highest ids (the same for foreign callbacks)."""
+        where = _GROUP_SHOTS.get(group, "") if group is not None else ""
         with self._lock, _snapshot(self._conn) as conn:
             head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
             shot_ids = [
                 int(r[0])
-                for r in conn.execute("SELECT id FROM shots ORDER BY id DESC LIMIT ?", (limit,))
+                for r in conn.execute(
+                    f"SELECT id FROM shots s {where} ORDER BY id DESC LIMIT ?", (limit,)
+                )
             ]
             foreign_ids = [
                 int(r[0])
                 for r in conn.execute(
                     "SELECT id FROM callbacks WHERE shot_id IS NULL ORDER BY id DESC LIMIT ?",
-                    (limit,),
+                    (limit if group in (None, StatusGroup.FOREIGN) else 0,),
                 )
             ]
             rows = _shot_rows(conn, shot_ids) + _foreign_rows(conn, foreign_ids)
+        if group is not None:
+            rows = [row for row in rows if row.status.group is group]
         rows.sort(key=lambda row: (row.when, row.kind is RowKind.CALLBACK, row.id))
         return Batch(rows[-limit:] if limit else [], head, False)
 
@@ -233,8 +249,7 @@ class TimelineReader:
                 " COALESCE(SUM(upload_state = 'uploaded'), 0),"
                 " COALESCE(SUM(notify_state = 'delivered'), 0),"
                 f" COALESCE(SUM({_FAILED_SHOT}), 0),"
-                f" COALESCE(SUM(NOT {_FAILED_SHOT} AND (upload_state = 'pending'"
-                " OR notify_state IN ('waiting', 'sending'))), 0),"
+                f" COALESCE(SUM({_PENDING_SHOT}), 0),"
                 " COUNT(*)"
                 " FROM shots s"
             ).fetchone()

@@ -67,7 +67,7 @@ class Startup:
 class _Rows(QObject):
     """Signals from the journal readers (emitted on workers, received in the GUI thread)."""
 
-    rows = Signal(object, object)  # list[TimelineRow], Counters | None
+    rows = Signal(object, object, bool)  # list[TimelineRow], Counters | None, fresh
 
 
 class AppController(QObject):
@@ -104,6 +104,7 @@ class AppController(QObject):
         self.thumbs = ThumbnailLoader(engine.data_dir.journal)
         self.thumbs.serve(window.timeline.model)
         sink.add(lambda _event: self.feed.poke())
+        window.timeline.filter_changed.connect(self.feed.set_group)
         sink.add(log_event)
         self.events = EventPresenter(window, self._poll_source, self._set_answer_mode)
         bridge.happened.connect(self.events.show)
@@ -359,7 +360,11 @@ class AppController(QObject):
 
     # -- timeline and detail -------------------------------------------------------------------
 
-    def _rows_arrived(self, rows: list[TimelineRow], counters: Counters | None) -> None:
+    def _rows_arrived(
+        self, rows: list[TimelineRow], counters: Counters | None, fresh: bool
+    ) -> None:
+        if fresh:  # the window starts over (at start, or the filter changed)
+            self.window.timeline.model.restart()
         self.window.timeline.model.apply(rows)
         if counters is not None:
             self.window.timeline.set_counters(counters)

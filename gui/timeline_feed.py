@@ -1,8 +1,8 @@
 """Workers that read the journal for the timeline, so the GUI thread never does.
 
-- `TimelineFeed` delivers the newest rows the window keeps, then changed rows
-  (`rows_since(seq)`, in batches) and the counters each time it is poked (any engine event)
-  or once a second, whichever comes first.
+- `TimelineFeed` delivers the newest rows the window keeps (of all, or of the status group
+  the filter shows), then changed rows (`rows_since(seq)`, in batches) and the counters each
+  time it is poked (any engine event) or once a second, whichever comes first.
 - `ThumbnailLoader` decodes thumbnails on request, newest request first, a bounded backlog.
 """
 
@@ -19,7 +19,7 @@ from PySide6.QtGui import QImage
 
 from capture.errors import report_unexpected
 from capture.runtime import StopToken
-from capture.timeline import Counters, TimelineReader, TimelineRow
+from capture.timeline import Counters, StatusGroup, TimelineReader, TimelineRow
 from gui.timeline_model import MAX_ROWS, TimelineModel
 
 POLL_S = 1.0
@@ -28,46 +28,64 @@ FIRST_BATCH = 200  # the window's first rows: about 15 ms of the GUI thread a ba
 BACKLOG = 256
 
 
-class TimelineFeed:
-    """Runnable: `deliver(rows, counters)` for the newest `window` rows, then for every change
-    in the journal (rows older than the window included: the model lets those go)."""
+Deliver = Callable[[list[TimelineRow], Counters | None, bool], None]
 
-    def __init__(
-        self,
-        journal: Path,
-        deliver: Callable[[list[TimelineRow], Counters | None], None],
-        window: int = MAX_ROWS,
-    ) -> None:
+
+class TimelineFeed:
+    """Runnable: `deliver(rows, counters, fresh)` for the newest `window` rows (`fresh` on the
+    first batch: the window starts over), then for every change in the journal (rows older
+    than the window included: the model lets those go). `set_group` starts the window over
+    with the newest rows of a status group, read from the whole journal."""
+
+    def __init__(self, journal: Path, deliver: Deliver, window: int = MAX_ROWS) -> None:
         self._journal = journal
         self._deliver = deliver
         self._window = window
         self._poke = threading.Event()
+        self._lock = threading.Lock()
+        self._group: StatusGroup | None = None
+        self._restart = True
 
     def poke(self) -> None:
         """Something changed (called from any thread): read now rather than at the next poll."""
         self._poke.set()
 
+    def set_group(self, group: StatusGroup | None) -> None:
+        """Start the window over with the newest rows in `group` (None: all rows)."""
+        with self._lock:
+            self._group, self._restart = group, True
+        self._poke.set()
+
     def run(self, stop: StopToken) -> None:
         stop.on_set(self._poke.set)
         reader = TimelineReader(self._journal)
+        seq = 0
         try:
-            start = reader.newest(self._window)
-            seq = start.seq
-            for at in range(0, len(start.rows), FIRST_BATCH):  # oldest first: each on top
-                last = at + FIRST_BATCH >= len(start.rows)
-                rows = start.rows[at : at + FIRST_BATCH]
-                self._deliver(rows, reader.counters() if last else None)
             while not stop.is_set():
                 self._poke.clear()
+                with self._lock:
+                    restart, group, self._restart = self._restart, self._group, False
+                if restart:
+                    seq = self._start(reader, group)
                 batch = reader.rows_since(seq, BATCH)
                 seq = batch.seq
                 if batch.rows:
-                    self._deliver(batch.rows, None if batch.more else reader.counters())
+                    self._deliver(batch.rows, None if batch.more else reader.counters(), False)
                 if batch.more:
                     continue
                 self._poke.wait(POLL_S)
         finally:
             reader.close()
+
+    def _start(self, reader: TimelineReader, group: StatusGroup | None) -> int:
+        """Deliver the window's rows, oldest first (each batch goes on top), the first batch
+        marked fresh (even an empty one: the model clears); returns the seq to go on from."""
+        start = reader.newest(self._window, group)
+        rows = start.rows
+        for at in range(0, max(len(rows), 1), FIRST_BATCH):
+            last = at + FIRST_BATCH >= len(rows)
+            self._deliver(rows[at : at + FIRST_BATCH], reader.counters() if last else None, at == 0)
+        return start.seq
 
 
 class ThumbnailSignals(QObject):

@@ -140,6 +140,7 @@ class TimelineModel(QStandardItemModel):
         self.cache = ThumbnailCache() if cache is None else cache  # an empty one is falsy
         self.limit = limit
         self.left_out = 0  # older rows let go to stay within `limit`
+        self.group: StatusGroup | None = None  # new rows outside it are not kept
         self._rows: list[TimelineRow] = []  # oldest first; view row r is _rows[-1 - r]
         self._keys: list[tuple[float, int, int]] = []
         self._pos: dict[tuple[RowKind, int], int] = {}  # index in _rows + left_out
@@ -155,7 +156,7 @@ class TimelineModel(QStandardItemModel):
         for row in rows:
             at = self._at(row.key)
             if at is None:
-                if not self._too_old(row):
+                if not self._too_old(row) and self._wanted(row):
                     fresh[row.key] = row
                 continue
             self._rows[at] = row
@@ -168,6 +169,20 @@ class TimelineModel(QStandardItemModel):
             for row in ordered:
                 self._insert(row)
         self._trim()
+
+    def restart(self) -> None:
+        """Forget every row: the window starts over with the rows that come next."""
+        self.removeRows(0, self.rowCount())
+        self._rows.clear()
+        self._keys.clear()
+        self._pos.clear()
+        self._asked.clear()
+        self.left_out = 0
+
+    def _wanted(self, row: TimelineRow) -> bool:
+        """A new row belongs in the window: any, or one in the group the filter shows (a row
+        already in it stays when it leaves the group; the filter hides it)."""
+        return self.group is None or row.status.group is self.group
 
     def _too_old(self, row: TimelineRow) -> bool:
         """A row older than every row kept, once the model is full (it was let go before)."""

@@ -53,6 +53,7 @@ WIDTHS = {
 
 class TimelinePanel(QWidget):
     selected = Signal(object)  # the TimelineRow shown in the detail pane, or None
+    filter_changed = Signal(object)  # the StatusGroup shown, or None: the feed reads it anew
 
     def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -188,7 +189,7 @@ class TimelinePanel(QWidget):
             "failures": (counters.failures, "Failures", "bad" if counters.failures else ""),
             "pending": (counters.pending, "Pending", "wait" if counters.pending else ""),
         }
-        self._show_older(counters.rows)
+        self._show_older(counters)
         for name, (value, label, tone) in values.items():
             chip = self.counters[name]
             chip.setText(f"{label} <b>{value:,}</b>")
@@ -198,8 +199,14 @@ class TimelinePanel(QWidget):
                 chip.style().polish(chip)
 
     def set_filter(self, group: StatusGroup | None) -> None:
+        """Show one status group (or all): at once among the rows kept, then from the whole
+        journal as the feed reads the group's newest rows again."""
+        changed = group is not self.model.group
+        self.model.group = group
         self.proxy.set_group(group)
         self._show_empty()
+        if changed:
+            self.filter_changed.emit(group)
         index = [g for _, g in FILTERS].index(group)
         self.filter_group.button(index).setChecked(True)
         if self.follow.isChecked():
@@ -231,15 +238,22 @@ class TimelinePanel(QWidget):
         self.model.restamp()
         self._midnight.start(until_midnight_ms())
 
-    def _show_older(self, journal_rows: int) -> None:
-        """Say when the journal holds more rows than the model keeps (the newest)."""
-        shown = self.model.rowCount()
-        older = journal_rows - shown
+    def _show_older(self, counters: Counters) -> None:
+        """Say when the journal holds more rows (of the group shown) than the model keeps."""
+        group = self.model.group
+        in_journal = {
+            None: counters.rows,
+            StatusGroup.FAILED: counters.failures,
+            StatusGroup.PENDING: counters.pending,
+        }.get(group, 0)
+        shown = self.proxy.rowCount()
+        older = in_journal - shown
         self.older.setVisible(older > 0)
         if older > 0:
+            kind = "rows" if group is None else f"{group.value} rows"
             self.older.setText(
-                f"Showing the newest {shown:,} rows (the filters look at these); {older:,}"
-                " older ones are in the journal, and the counters include them."
+                f"Showing the newest {shown:,} {kind}; {older:,} older ones are in the"
+                " journal, and the counters include them."
             )
 
     def _show_empty(self) -> None:

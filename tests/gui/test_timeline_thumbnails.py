@@ -21,7 +21,7 @@ from capture.errors import install_excepthooks
 from capture.journal import Journal, NewShot
 from capture.naming import utc_digits
 from capture.runtime import Worker
-from capture.timeline import Counters, TimelineRow
+from capture.timeline import Counters, StatusGroup, TimelineRow
 from gui.timeline_feed import BACKLOG, ThumbnailLoader, TimelineFeed
 from gui.timeline_model import MAX_ROWS, TimelineModel
 from gui.timeline_view import TimelinePanel
@@ -40,8 +40,9 @@ def thumbnail() -> bytes:
     return encode_jpeg(picture, 70)
 
 
-def fill(path: Path, jpeg: bytes, shots: int = SHOTS, first: int = 0) -> list[int]:
-    """`shots` shots captured a second apart, from `first` seconds past T0; their ids."""
+def fill(path: Path, jpeg: bytes, shots: int = SHOTS, first: int = 0, failed: int = 0) -> list[int]:
+    """`shots` shots captured a second apart, from `first` seconds past T0, the first `failed`
+    of them intervals without a shot (206: the failed group); their ids."""
     journal = Journal(path)
     try:
         session = journal.start_session(
@@ -51,7 +52,10 @@ def fill(path: Path, jpeg: bytes, shots: int = SHOTS, first: int = 0) -> list[in
         for n in range(first, first + shots):
             when = utc_digits(T0 + timedelta(seconds=n))
             key = f"20250101/{SID}_demo__uid_s_1__uid_e_video_{when}.jpg"
-            shot = NewShot(session, n, SID, 1, "demo", key, when, 200, "ok", thumbnail=jpeg)
+            if n - first < failed:
+                shot = NewShot(session, n, SID, 1, "demo", key, when, 206, "no frame yet")
+            else:
+                shot = NewShot(session, n, SID, 1, "demo", key, when, 200, "ok", thumbnail=jpeg)
             ids.append(journal.add_shot(shot))
         return ids
     finally:
@@ -59,7 +63,7 @@ def fill(path: Path, jpeg: bytes, shots: int = SHOTS, first: int = 0) -> list[in
 
 
 class _Rows(QObject):
-    rows = Signal(object, object)
+    rows = Signal(object, object, bool)
 
 
 class Timeline:
@@ -79,13 +83,16 @@ class Timeline:
         self.signals = _Rows()
         self.signals.rows.connect(self._rows)
         self.feed = TimelineFeed(journal, self.signals.rows.emit, window)
+        self.panel.filter_changed.connect(self.feed.set_group)
         self.loader = ThumbnailLoader(journal)
         self.loader.serve(self.model)
         self.model.thumbnail_wanted.connect(self.asked.append)
         self.workers: list[Worker] = []
 
-    def _rows(self, rows: list[TimelineRow], counters: Counters | None) -> None:
+    def _rows(self, rows: list[TimelineRow], counters: Counters | None, fresh: bool) -> None:
         self.batches.append(len(rows))
+        if fresh:
+            self.model.restart()
         self.model.apply(rows)
         if counters is not None:
             self.panel.set_counters(counters)
@@ -262,16 +269,44 @@ def test_the_feed_starts_with_the_newest_rows_of_a_long_history(
         assert timeline.batches[0] == 20  # the window at once, not the history from its start
         assert [timeline.model.row_at(r).id for r in range(20)] == ids[::-1][:20]
         qtbot.waitUntil(lambda: timeline.panel.older.isVisibleTo(timeline.panel))
-        assert (
-            "newest 20 rows (the filters look at these); 30 older ones"
-            in timeline.panel.older.text()
-        )
+        assert "newest 20 rows; 30 older ones" in timeline.panel.older.text()
         [newer] = fill(path, thumbnail, 1, first=1000)
         qtbot.waitUntil(lambda: timeline.model.row_at(0).id == newer, timeout=WAIT_MS)
         assert timeline.model.rowCount() == 20
-        assert (
-            "newest 20 rows (the filters look at these); 31 older ones"
-            in timeline.panel.older.text()
-        )
+        assert "newest 20 rows; 31 older ones" in timeline.panel.older.text()
+    finally:
+        timeline.stop()
+
+
+def test_a_filter_shows_the_newest_rows_of_its_group_from_the_whole_journal(
+    qtbot: QtBot, tmp_path: Path, thumbnail: bytes
+) -> None:
+    """30 old intervals without a shot, then 20 good shots: the window of 20 holds only good
+    ones, and Failed still finds the failures, read from the journal."""
+    path = tmp_path / "journal.sqlite3"
+    ids = fill(path, thumbnail, 50, failed=30)
+    timeline = Timeline(qtbot, path, window=20)
+    timeline.start("timeline")
+    model, panel = timeline.model, timeline.panel
+
+    def shown() -> list[int]:
+        proxy = panel.proxy
+        rows = [proxy.mapToSource(proxy.index(r, 0)).row() for r in range(proxy.rowCount())]
+        return [model.row_at(r).id for r in rows]
+
+    try:
+        qtbot.waitUntil(lambda: shown() == ids[::-1][:20], timeout=WAIT_MS)
+        assert not panel.older.isHidden() and "30 older ones" in panel.older.text()
+        panel.set_filter(StatusGroup.FAILED)
+        qtbot.waitUntil(lambda: shown() == ids[29:9:-1], timeout=WAIT_MS)  # 20 newest failed
+        qtbot.waitUntil(lambda: "newest 20 failed rows; 10 older" in panel.older.text())
+        assert all(model.row_at(r).status.group is StatusGroup.FAILED for r in range(20))
+        [failing] = fill(path, thumbnail, 1, first=1000, failed=1)  # a new one arrives
+        [good] = fill(path, thumbnail, 1, first=1001)  # and a good one, not kept meanwhile
+        qtbot.waitUntil(lambda: shown()[0] == failing, timeout=WAIT_MS)
+        assert good not in [model.row_at(r).id for r in range(model.rowCount())]
+        panel.set_filter(None)
+        qtbot.waitUntil(lambda: shown()[:2] == [good, failing], timeout=WAIT_MS)
+        assert len(shown()) == 20
     finally:
         timeline.stop()

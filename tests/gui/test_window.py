@@ -9,7 +9,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 from qtkit import close_app, data_path, make_app, no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
-from capture.timeline import RowKind, Status
+from capture.timeline import RowKind, Status, StatusGroup
 from capture.webhook import AnswerKind
 from gui.app import App
 from gui.main_window import RunState
@@ -176,6 +176,27 @@ def test_failed_notifications_show_as_failed_rows(
     qtbot.waitUntil(
         lambda: "Failures <b>0</b>" not in app.window.timeline.counters["failures"].text()
     )
+    # The Failed filter: the feed reads the failed rows anew, the model keeps only those.
+    timeline = app.window.timeline
+    restarts: list[int] = []
+    restart = model.restart
+    model.restart = lambda: (restarts.append(model.rowCount()), restart())  # type: ignore[method-assign]
+    timeline.filter_group.button(1).click()
+    qtbot.waitUntil(lambda: restarts != [], timeout=ROWS_TIMEOUT_MS)  # the window started over
+    proxy = timeline.proxy
+
+    def shown() -> list[Status]:
+        sources = [proxy.mapToSource(proxy.index(r, 0)).row() for r in range(proxy.rowCount())]
+        return [model.row_at(r).status for r in sources]
+
+    def only_failed_kept() -> bool:
+        groups = {model.row_at(r).status.group for r in range(model.rowCount())}
+        return groups == {StatusGroup.FAILED}
+
+    qtbot.waitUntil(only_failed_kept, timeout=ROWS_TIMEOUT_MS)
+    assert row.id in [model.row_at(r).id for r in range(model.rowCount())]
+    assert shown() and set(shown()) <= {Status.FAILED, Status.NO_SHOT, Status.MISMATCH}
+    assert close_app(app) == []
 
 
 def test_a_callback_from_someone_else_gets_a_row_of_its_own(
