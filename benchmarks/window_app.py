@@ -36,11 +36,11 @@ from capture.runtime import StopToken
 from capture.settings_store import SessionSecrets
 from capture.sources import SyntheticSource
 from gui.app import App, application, build
-from gui.controller import AppController
 from gui.detail_pane import DetailPane
 from gui.engine_events import EventPresenter
 from gui.main_window import RunState
 from gui.preview import PreviewWidget
+from gui.timeline_view import TimelinePanel
 
 HEARTBEAT_MS = 5
 WINDOW_SIZE = (1560, 960)  # the size the window opens at on a 1080p desktop
@@ -300,7 +300,7 @@ def preview(opts: argparse.Namespace) -> dict[str, Any]:
     paints = {"preview": PaintTimes(PreviewWidget)}
     calls = {
         "detail": PaintTimes(DetailPane, "show_detail"),
-        "rows": PaintTimes(AppController, "_rows_arrived"),
+        "rows": PaintTimes(TimelinePanel, "show_rows"),
         "event": PaintTimes(EventPresenter, "show"),
         "flash": PaintTimes(PreviewWidget, "flash"),
         "packet": PaintTimes(PreviewWidget, "show_packet"),

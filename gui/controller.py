@@ -33,7 +33,7 @@ from capture.sources import (
     open_auto,
 )
 from capture.storage import make_storage
-from capture.timeline import Counters, TimelineReader, TimelineRow
+from capture.timeline import TimelineReader, TimelineRow
 from gui.banners import Kind
 from gui.bridge import EventBridge
 from gui.engine_events import EventPresenter, log_event
@@ -99,7 +99,7 @@ class AppController(QObject):
         self.io = TaskQueue("io", spawn, unexpected)
         self.probe = TaskQueue("probe", spawn, unexpected)
         self._signals = _Rows()
-        self._signals.rows.connect(self._rows_arrived)
+        self._signals.rows.connect(window.timeline.show_rows)
         self.feed = TimelineFeed(engine.data_dir.journal, self._signals.rows.emit)
         self.thumbs = ThumbnailLoader(engine.data_dir.journal)
         self.thumbs.serve(window.timeline.model)
@@ -359,15 +359,6 @@ class AppController(QObject):
             )
 
     # -- timeline and detail -------------------------------------------------------------------
-
-    def _rows_arrived(
-        self, rows: list[TimelineRow], counters: Counters | None, fresh: bool
-    ) -> None:
-        if fresh:  # the window starts over (at start, or the filter changed)
-            self.window.timeline.model.restart()
-        self.window.timeline.model.apply(rows)
-        if counters is not None:
-            self.window.timeline.set_counters(counters)
 
     def show_detail(self, row: TimelineRow | None) -> None:
         self._detail_token += 1

@@ -160,7 +160,7 @@ class TimelineModel(QStandardItemModel):
                     fresh[row.key] = row
                 continue
             self._rows[at] = row
-            self._update(self._view_row(at), row)
+            self._fill(self._view_row(at), [row])
         ordered = sorted(fresh.values(), key=_sort_key)
         newest = self._keys[-1] if self._keys else None
         if ordered and (newest is None or _sort_key(ordered[0]) >= newest):
@@ -222,9 +222,6 @@ class TimelineModel(QStandardItemModel):
         for i in range(at, len(self._rows)):
             self._pos[self._rows[i].key] = i + self.left_out
         self.insertRow(view)
-        self._fill(view, [row])
-
-    def _update(self, view: int, row: TimelineRow) -> None:
         self._fill(view, [row])
 
     def _fill(self, first: int, rows: list[TimelineRow]) -> None:

@@ -198,6 +198,15 @@ class TimelinePanel(QWidget):
                 chip.style().unpolish(chip)
                 chip.style().polish(chip)
 
+    def show_rows(self, rows: list[TimelineRow], counters: Counters | None, fresh: bool) -> None:
+        """What the feed read: `fresh` rows start the window over (at start, or after the
+        filter changed); the counters come with the last batch of a read."""
+        if fresh:
+            self.model.restart()
+        self.model.apply(rows)
+        if counters is not None:
+            self.set_counters(counters)
+
     def set_filter(self, group: StatusGroup | None) -> None:
         """Show one status group (or all): at once among the rows kept, then from the whole
         journal as the feed reads the group's newest rows again."""

@@ -91,11 +91,7 @@ class Timeline:
 
     def _rows(self, rows: list[TimelineRow], counters: Counters | None, fresh: bool) -> None:
         self.batches.append(len(rows))
-        if fresh:
-            self.model.restart()
-        self.model.apply(rows)
-        if counters is not None:
-            self.panel.set_counters(counters)
+        self.panel.show_rows(rows, counters, fresh)
 
     def start(self, name: str) -> None:
         worker = self.spawn(name, self.feed if name == "timeline" else self.loader)
