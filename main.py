@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from capture.cli import UsageError, parse_args
+from capture.cli.flags import UsageError, parse_args
 
 
 def main(argv: list[str]) -> int:
@@ -17,7 +17,7 @@ def main(argv: list[str]) -> int:
         print(f"shothook: {exc} (see --help)", file=sys.stderr)
         return 2
     if args.headless or args.webhook_only or args.check_storage:
-        from capture import headless
+        from capture.cli import headless
         from capture.errors import install_excepthooks
 
         install_excepthooks(headless.report_crash)

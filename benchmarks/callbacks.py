@@ -21,11 +21,11 @@ from benchmarks.harness import Bench, BenchError, Context, Row, Stopwatch, media
 from benchmarks.servers import BareJsonServer
 from capture import events
 from capture.events import Event
-from capture.journal import Journal, NewShot
-from capture.naming import new_request_id, new_sid, object_key, utc_digits
-from capture.payload import CODE_COMPLETE, MSG_COMPLETE, Notification
+from capture.journal.writer import Journal, NewShot
+from capture.receiver.webhook import WebhookServer
 from capture.runtime import Runnable, Worker, spawn_thread
-from capture.webhook import WebhookServer
+from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
+from capture.spec.payload import CODE_COMPLETE, MSG_COMPLETE, Notification
 
 CONNECTIONS = 16
 GOAL = 0.7

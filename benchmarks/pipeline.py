@@ -31,15 +31,15 @@ import cv2
 from benchmarks.harness import Bench, BenchError, Context, Row, median, percentile, slope
 from benchmarks.servers import BareJsonServer
 from capture import events
-from capture.config import CaptureSettings, Settings, StorageKind, StorageSettings
 from capture.engine import Engine
 from capture.events import Event
-from capture.frames import Image
-from capture.naming import new_request_id, new_sid, object_key, utc_digits
 from capture.paths import DataDir
-from capture.payload import Notification
 from capture.runtime import StopToken, spawn_thread
+from capture.settings.model import CaptureSettings, Settings, StorageKind, StorageSettings
+from capture.sources.frames import Image
 from capture.sources.synthetic import SyntheticSource
+from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
+from capture.spec.payload import Notification
 
 INTERVAL_S = 1
 QUALITY = 85

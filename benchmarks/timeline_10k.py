@@ -20,11 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtWidgets import QApplication
 
-from capture.journal import Journal, NewShot
-from capture.timeline import StatusGroup, TimelineReader, TimelineRow
-from gui.timeline_feed import FIRST_BATCH
-from gui.timeline_model import MAX_ROWS, TimelineModel
-from gui.timeline_view import TimelinePanel
+from capture.journal.reader import StatusGroup, TimelineReader, TimelineRow
+from capture.journal.writer import Journal, NewShot
+from gui.timeline.feed import FIRST_BATCH
+from gui.timeline.model import MAX_ROWS, TimelineModel
+from gui.timeline.view import TimelinePanel
 
 ROWS = 10_000
 SID = "0" * 32

@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
-from capture.timeline import Attempt, Callback, RowKind, Status, TimelineRow
-from gui.timeline_model import TimelineModel
-from gui.timeline_view import TimelinePanel
+from capture.journal.reader import Attempt, Callback, RowKind, Status, TimelineRow
+from gui.timeline.model import TimelineModel
+from gui.timeline.view import TimelinePanel
 
 ROWS = 40
 PAINTS = 60

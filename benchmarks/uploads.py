@@ -24,19 +24,19 @@ from botocore.config import Config
 
 from benchmarks.harness import Bench, BenchError, Context, Row, Stopwatch, median
 from benchmarks.pipeline import QUALITY, pattern_frame
-from benchmarks.servers import MotoServer, start_moto, stop_moto
 from capture import events
-from capture.config import StorageKind, StorageSettings
-from capture.encoder import encode_jpeg
+from capture.delivery.uploads import Uploader, UploadItem, UploadQueue
 from capture.events import Event
-from capture.journal import Journal, NewShot
-from capture.naming import new_sid, object_key, utc_digits
-from capture.payload import CODE_COMPLETE, MSG_COMPLETE
+from capture.journal.writer import Journal, NewShot
 from capture.runtime import Worker, spawn_thread, stop_all
-from capture.session import DEFAULT_UPLOAD_WORKERS
-from capture.spool import Spool
+from capture.settings.model import StorageKind, StorageSettings
+from capture.shooting.encoder import encode_jpeg
+from capture.shooting.session import DEFAULT_UPLOAD_WORKERS
+from capture.spec.naming import new_sid, object_key, utc_digits
+from capture.spec.payload import CODE_COMPLETE, MSG_COMPLETE
 from capture.storage import make_storage
-from capture.uploads import Uploader, UploadItem, UploadQueue
+from capture.storage.spool import Spool
+from tests.support.servers import MotoServer, start_moto, stop_moto
 
 USERS = 8
 GOAL = 0.8

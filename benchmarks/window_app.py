@@ -30,17 +30,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 
-from capture.cli import parse_args
+from capture.cli.flags import parse_args
 from capture.events import Event, Fanout
 from capture.runtime import StopToken
-from capture.settings_store import SessionSecrets
+from capture.settings.store import SessionSecrets
 from capture.sources import SyntheticSource
 from gui.app import App, application, build
-from gui.detail_pane import DetailPane
 from gui.engine_events import EventPresenter
 from gui.main_window import RunState
 from gui.preview import PreviewWidget
-from gui.timeline_view import TimelinePanel
+from gui.timeline.detail import DetailPane
+from gui.timeline.view import TimelinePanel
 
 HEARTBEAT_MS = 5
 WINDOW_SIZE = (1560, 960)  # the size the window opens at on a 1080p desktop

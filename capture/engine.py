@@ -10,22 +10,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from capture.answers import AnswerMode
-from capture.config import Settings
 from capture.errors import ShotHookError
 from capture.events import EventSink
-from capture.frames import FrameSlot
-from capture.journal import Journal
+from capture.journal.writer import Journal
 from capture.paths import DataDir, DataDirLock
+from capture.receiver.answers import AnswerMode
 from capture.runtime import Spawn, Worker, spawn_thread
+from capture.settings.model import Settings
 from capture.sources import FrameSource
+from capture.sources.frames import FrameSlot
 from capture.sources.runner import SourceRunner, SourceState
-from capture.spool import DEFAULT_CAP_BYTES, Spool
 from capture.storage import make_storage
+from capture.storage.spool import DEFAULT_CAP_BYTES, Spool
 
 if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aiohttp (start-up)
-    from capture.session import Session
-    from capture.webhook import WebhookServer
+    from capture.receiver.webhook import WebhookServer
+    from capture.shooting.session import Session
 
 SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
 
@@ -101,7 +101,7 @@ class Engine:
         timeout: float = 5.0,
     ) -> WebhookServer:
         """Start listening; returns once bound. Raises ShotHookError if it cannot listen."""
-        from capture.webhook import WebhookServer
+        from capture.receiver.webhook import WebhookServer
 
         if self.webhook is not None:
             raise ShotHookError("the webhook is already running")
@@ -146,7 +146,7 @@ class Engine:
     ) -> Session:
         """Validate, then start capturing. Raises ConfigError/ShotHookError before anything runs.
         `upload_workers`: the session's default (DEFAULT_UPLOAD_WORKERS) when None."""
-        from capture.session import DEFAULT_UPLOAD_WORKERS, Session
+        from capture.shooting.session import DEFAULT_UPLOAD_WORKERS, Session
 
         if self.session is not None:
             raise ShotHookError("a capture session is already running")

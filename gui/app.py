@@ -15,16 +15,16 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from capture.cli import settings_from_args
-from capture.config import Settings
+from capture.cli.flags import settings_from_args
 from capture.errors import ConfigError, ShotHookError
 from capture.paths import APP_NAME, DataDir
+from capture.settings.model import Settings
 from gui.errors import print_startup_error, startup_dialog
 from gui.resources import pixmap
 
 if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from capture.engine import Engine
-    from capture.settings_store import SecretStore
+    from capture.settings.store import SecretStore
     from gui.controller import AppController
     from gui.errors import ErrorReporter
     from gui.main_window import MainWindow
@@ -63,14 +63,14 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     Raises ConfigError when a flag breaks a rule."""
     from capture.engine import Engine
     from capture.events import Fanout
-    from capture.settings_store import DeferredSecrets, SettingsStore, default_secret_store
+    from capture.settings.store import DeferredSecrets, SettingsStore, default_secret_store
     from gui import gc_guard
     from gui.bridge import EventBridge
     from gui.controller import AppController, Startup
     from gui.errors import ErrorReporter
     from gui.main_window import MainWindow
     from gui.resources import app_icon, stylesheet
-    from gui.timeline_model import TimelineModel
+    from gui.timeline.model import TimelineModel
     from gui.workers import make_spawn
 
     data_dir = DataDir.resolve(args.data_dir).create()
@@ -123,7 +123,7 @@ def run_window(args: argparse.Namespace) -> int:
     try:
         data_dir = DataDir.resolve(args.data_dir).create()
         # Flags are checked before any window appears (exit 2, like headless mode).
-        from capture.settings_store import SessionSecrets, SettingsStore
+        from capture.settings.store import SessionSecrets, SettingsStore
 
         saved = SettingsStore(data_dir.settings, SessionSecrets()).load(with_secret=False)
         initial_settings(args, saved.settings)

@@ -17,13 +17,14 @@ from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
-from capture.config import Settings, StorageKind
+from capture.delivery.abandonable import Helper
 from capture.engine import Engine
 from capture.errors import ShotHookError, describe
 from capture.events import Fanout
-from capture.helper import Helper
+from capture.journal.reader import TimelineReader, TimelineRow
 from capture.runtime import Spawn, StopToken, Worker
-from capture.settings_store import SettingsStore
+from capture.settings.model import Settings, StorageKind
+from capture.settings.store import SettingsStore
 from capture.sources import (
     CameraSource,
     FrameSource,
@@ -33,7 +34,6 @@ from capture.sources import (
     open_auto,
 )
 from capture.storage import make_storage
-from capture.timeline import TimelineReader, TimelineRow
 from gui.banners import Kind
 from gui.bridge import EventBridge
 from gui.engine_events import EventPresenter, log_event
@@ -42,7 +42,7 @@ from gui.main_window import MainWindow, RunState
 from gui.preview import PreviewFeed
 from gui.source_picker import PATTERN
 from gui.tasks import TaskQueue
-from gui.timeline_feed import ThumbnailLoader, TimelineFeed
+from gui.timeline.feed import ThumbnailLoader, TimelineFeed
 from gui.workers import running_workers
 
 _log = logging.getLogger("shothook")

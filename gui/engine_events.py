@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from capture import events
-from capture.answers import AnswerMode
-from capture.config import is_loopback
+from capture.cli.headless import Progress
 from capture.events import Event
-from capture.headless import Progress
+from capture.receiver.answers import AnswerMode
+from capture.settings.model import is_loopback
 from gui.banners import Kind
 from gui.main_window import MainWindow
 

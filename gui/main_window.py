@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from gui.banners import BannerArea
-from gui.detail_pane import DetailPane
 from gui.preview import PreviewWidget
 from gui.resources import app_icon, icon, pixmap
-from gui.settings_form import SettingsForm
+from gui.settings.form import SettingsForm
 from gui.source_picker import SourcePicker
-from gui.timeline_model import TimelineModel
-from gui.timeline_view import TimelinePanel
+from gui.timeline.detail import DetailPane
+from gui.timeline.model import TimelineModel
+from gui.timeline.view import TimelinePanel
 
 TITLE = "ShotHook"
 SUBTITLE = "screenshot upload & webhook emulator"

@@ -28,8 +28,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from capture.frames import FrameSlot, Image
 from capture.runtime import Spawn, StopToken
+from capture.sources.frames import FrameSlot, Image
 from capture.sources.runner import SourceState
 from gui.resources import pixmap
 

@@ -59,7 +59,7 @@ def main() -> int:
 
 
 def inner(out: Path, rows: int) -> int:
-    from capture.timeline import TimelineReader
+    from capture.journal.reader import TimelineReader
 
     with tempfile.TemporaryDirectory(prefix="shothook-shot-") as data:
         app = subprocess.Popen(

@@ -2,7 +2,7 @@
 
 - S3 is moto's server in its own process, over real HTTP on loopback.
 - Every test must leave no thread behind (checked after each test).
-- Qt runs on the offscreen platform.
+- Qt runs on the offscreen platform (tests/gui/conftest.py has the window's fixtures).
 """
 
 from __future__ import annotations
@@ -18,58 +18,14 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from benchmarks.servers import (  # shared with the benchmarks
-    MOTO_START_TIMEOUT_S,
-    MotoServer,
-    free_port,
-    start_moto,
-    stop_moto,
-    wait_for_port,
-)
-from capture.config import StorageKind, StorageSettings
 from capture.engine import Engine
-from capture.events import Event
 from capture.paths import DataDir
-
-__all__ = [
-    "MOTO_START_TIMEOUT_S",
-    "MotoServer",
-    "free_port",
-    "start_moto",
-    "stop_moto",
-    "wait_for_port",
-]
-
-THREAD_EXIT_GRACE_S = 5.0
-EVENT_WAIT_S = 15.0
-
-
-class EventLog:
-    """An EventSink that keeps every event; tests wait on it for what they expect (no sleeps)."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self.events: list[Event] = []
-
-    def __call__(self, event: Event) -> None:
-        with self._cond:
-            self.events.append(event)
-            self._cond.notify_all()
-
-    def named(self, name: str) -> list[dict[str, object]]:
-        with self._cond:
-            return [e.fields for e in self.events if e.name == name]
-
-    def wait_for(self, name: str, count: int = 1, timeout: float = EVENT_WAIT_S) -> list[dict]:
-        """The first `count` events called `name`, waiting for them; fails the test if late."""
-        with self._cond:
-            arrived = self._cond.wait_for(lambda: len(self.named(name)) >= count, timeout)
-        assert arrived, f"waited {timeout:g} s for {count} {name!r}; got {self.names()}"
-        return self.named(name)[:count]
-
-    def names(self) -> list[str]:
-        with self._cond:
-            return [e.name for e in self.events]
+from capture.settings.model import StorageKind, StorageSettings
+from tests.support.events import EventLog
+from tests.support.loopback import SilentServer, TcpProxy, join_abandoned_calls
+from tests.support.s3 import s3_client
+from tests.support.servers import MotoServer, start_moto, stop_moto
+from tests.support.waits import THREAD_EXIT_GRACE_S, WAIT_S
 
 
 @pytest.fixture(scope="session")
@@ -92,15 +48,40 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def bucket(moto: MotoServer, aws_env: None) -> StorageSettings:
     """A fresh bucket on the moto server; storage settings pointing at it."""
-    import boto3
-
     name = f"shots-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3", endpoint_url=moto.endpoint, region_name="us-east-1")
+    client = s3_client(moto.endpoint)
     client.create_bucket(Bucket=name)
     client.close()
     return StorageSettings(
         kind=StorageKind.S3, endpoint=moto.endpoint, region="us-east-1", bucket=name
     )
+
+
+@pytest.fixture
+def versioned(bucket: StorageSettings) -> StorageSettings:
+    """The test's bucket with versioning on: every PUT of a key leaves a version."""
+    client = s3_client(bucket.endpoint)
+    client.put_bucket_versioning(
+        Bucket=bucket.bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    client.close()
+    return bucket
+
+
+@pytest.fixture
+def proxy(moto: MotoServer) -> Iterator[TcpProxy]:
+    """A TCP proxy in front of moto, to take it off the network and back."""
+    with TcpProxy(moto.port) as running:
+        yield running
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    """A SilentServer; when the test ends it stops (resetting what it holds open), and the
+    helper threads still waiting on it (abandoned uploads) must then end."""
+    with SilentServer() as server:
+        yield server
+    assert join_abandoned_calls(WAIT_S) == []
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import os
 from typing import Protocol
 
 from capture.errors import ConfigError, SourceError
-from capture.frames import Image
+from capture.sources.frames import Image
 from capture.sources.opencv import CameraSource, FileSource, StreamSource, list_cameras
 from capture.sources.synthetic import SyntheticSource
 

@@ -10,7 +10,7 @@ from typing import Any
 import cv2
 
 from capture.errors import SourceError
-from capture.frames import Image, wait_for_slot
+from capture.sources.frames import Image, wait_for_slot
 
 OPEN_TIMEOUT_MS = 5000
 READ_TIMEOUT_MS = 5000

@@ -10,9 +10,9 @@ from enum import StrEnum
 from capture import events
 from capture.errors import SourceError, describe
 from capture.events import Event, EventSink
-from capture.frames import Frame, FrameSlot
 from capture.runtime import StopToken
 from capture.sources import FrameSource
+from capture.sources.frames import Frame, FrameSlot
 
 STALE_AFTER_S = 2.0  # live but no new frame for this long: "stale"
 LOST_AFTER_S = 5.0  # no new frame for this long counts as lost (a frozen source)

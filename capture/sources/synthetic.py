@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import cv2
 import numpy as np
 
-from capture.frames import Image, wait_for_slot
+from capture.sources.frames import Image, wait_for_slot
 
 _BARS_BGR = [
     (192, 192, 192),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from capture.config import StorageKind, StorageSettings
+from capture.settings.model import StorageKind, StorageSettings
 from capture.storage.base import CheckStep, Storage
 from capture.storage.local import LocalStorage
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from capture.config import AddressingStyle
 from capture.errors import ConfigError
+from capture.settings.model import AddressingStyle
 
 ACCOUNT_PLACEHOLDER = "ACCOUNT_ID"
 

@@ -9,8 +9,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from capture.config import AddressingStyle, StorageSettings
 from capture.errors import StorageError
+from capture.settings.model import AddressingStyle, StorageSettings
 from capture.storage.base import CheckStep, probe_key, run_steps
 from capture.storage.s3errors import classify
 

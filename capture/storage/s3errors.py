@@ -21,8 +21,8 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectTimeoutError as BotoConnectTimeout
 
-from capture.config import StorageSettings
 from capture.errors import StorageError
+from capture.settings.model import StorageSettings
 
 _TRANSIENT_CODES = {
     "InternalError",

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
-from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
-from capture.timeline import Detail, RowKind, Status, TimelineRow
-from gui.detail_pane import DetailPane
+from capture.journal.reader import Detail, RowKind, Status, TimelineRow
+from gui.timeline.detail import DetailPane
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

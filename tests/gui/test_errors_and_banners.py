@@ -7,15 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
-from qtkit import data_path, make_app, no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 from capture import events
-from capture.config import StorageKind, StorageSettings
 from capture.events import Event
 from capture.runtime import StopToken
+from capture.settings.model import StorageKind, StorageSettings
 from gui.app import App
 from gui.errors import ErrorReporter
+from gui.settings.storage_tab import StoragePanel
 from gui.workers import make_spawn
 
 AppFactory = Callable[..., App]
@@ -114,10 +115,7 @@ def test_test_connection_shows_each_step_of_a_local_folder(
     panel.test_button.click()
     qtbot.waitUntil(lambda: panel.test_button.isEnabled() and panel.results.count() == 3)
     assert "works" in panel.result_summary.text()
-    texts = [
-        panel.results.itemAt(i).widget().findChildren(type(panel.result_summary))[-1].text()
-        for i in range(3)
-    ]
+    texts = [step_text(panel, i) for i in range(3)]
     assert ["write probe" in texts[0], "read back" in texts[1], "delete" in texts[2]] == [True] * 3
 
 
@@ -142,7 +140,7 @@ def test_test_connection_runs_head_bucket_put_get_delete_on_s3(
         lambda: panel.test_button.isEnabled() and panel.results.count() == 1, timeout=30_000
     )
     assert "failed at “HeadBucket”" in panel.result_summary.text()
-    step = panel.results.itemAt(0).widget().findChildren(type(panel.result_summary))[-1].text()
+    step = step_text(panel, 0)
     assert "Fix:" in step
 
 
@@ -179,3 +177,11 @@ def test_settings_that_cannot_be_saved_are_said_in_the_status_bar(
     app.window.form.capture.channel.setText("unsaveable")
     bar = app.window.statusBar()
     qtbot.waitUntil(lambda: "Cannot save settings" in bar.currentMessage(), timeout=10_000)
+
+
+def step_text(panel: StoragePanel, index: int) -> str:
+    """The words of the storage check's step `index`, as the panel shows them."""
+    item = panel.results.itemAt(index)
+    row = item.widget() if item is not None else None
+    assert row is not None
+    return row.findChildren(QLabel)[-1].text()

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
-
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """
 import os

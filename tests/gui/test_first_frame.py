@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 from pytestqt.qtbot import QtBot
-from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 from capture.sources.runner import SourceState
 from gui.app import FIRST_FRAME_ENV

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 from pytestqt.qtbot import QtBot
-from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
-from capture.frames import Frame, FrameSlot
+from capture.sources.frames import Frame, FrameSlot
 from capture.sources.runner import SourceState
 from gui.preview import PreviewFeed, PreviewWidget, fit
 from gui.workers import make_spawn

@@ -7,11 +7,11 @@ that brings the bug back."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath
 from pytestqt.qtbot import QtBot
-from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 CALLS = 1000
 
@@ -21,7 +21,7 @@ def test_void_methods_do_not_wear_down_none(qtbot: QtBot) -> None:
     painter = QPainter(image)
     path = QPainterPath()
     path.addRect(QRectF(1, 1, 10, 10))
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: painter.setPen(QColor("#ffffff")),
         lambda: painter.setBrush(QColor("#000000")),
         lambda: painter.fillPath(path, QColor(1, 2, 3)),

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from qtkit import close_app, data_path, make_app, no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
-from capture.config import StorageKind
-from capture.settings_store import KeyringSecrets, SessionSecrets
+from capture.settings.model import StorageKind
+from capture.settings.store import KeyringSecrets, SessionSecrets
 from gui.app import App
 
 AppFactory = Callable[..., App]

@@ -8,17 +8,17 @@ import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import FrameType
+from typing import Self
 
 import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage
 from pytestqt.qtbot import QtBot
-from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
-from capture.timeline import Counters, RowKind, Status, StatusGroup, TimelineRow
-from gui import timeline_model
-from gui.timeline_model import THUMB_SIZE, Column, ThumbnailCache, TimelineModel, placeholder
-from gui.timeline_view import TimelinePanel, until_midnight_ms
+from capture.journal.reader import Counters, RowKind, Status, StatusGroup, TimelineRow
+from gui.timeline import model as timeline_model
+from gui.timeline.model import THUMB_SIZE, Column, ThumbnailCache, TimelineModel, placeholder
+from gui.timeline.view import TimelinePanel, until_midnight_ms
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -352,8 +352,8 @@ def test_capture_times_get_their_day_once_it_is_not_today(
 
     class Tomorrow(date):
         @classmethod
-        def today(cls) -> date:
-            return date.today() + timedelta(days=1)
+        def today(cls) -> Self:
+            return cls.fromordinal(date.today().toordinal() + 1)
 
     monkeypatch.setattr(timeline_model, "date", Tomorrow)
     model.restamp()

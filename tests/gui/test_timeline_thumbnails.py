@@ -14,17 +14,16 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
-from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
-from capture.encoder import encode_jpeg
 from capture.errors import install_excepthooks
-from capture.journal import Journal, NewShot
-from capture.naming import utc_digits
+from capture.journal.reader import Counters, StatusGroup, TimelineRow
+from capture.journal.writer import Journal, NewShot
 from capture.runtime import Worker
-from capture.timeline import Counters, StatusGroup, TimelineRow
-from gui.timeline_feed import BACKLOG, ThumbnailLoader, TimelineFeed
-from gui.timeline_model import MAX_ROWS, TimelineModel
-from gui.timeline_view import TimelinePanel
+from capture.shooting.encoder import encode_jpeg
+from capture.spec.naming import utc_digits
+from gui.timeline.feed import BACKLOG, ThumbnailLoader, TimelineFeed
+from gui.timeline.model import MAX_ROWS, TimelineModel
+from gui.timeline.view import TimelinePanel
 from gui.workers import make_spawn
 
 SHOTS = 600  # more than the loader's backlog, and more than the model's thumbnail cache

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
-from qtkit import close_app, data_path, make_app, no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
-from capture.timeline import RowKind, Status, StatusGroup
-from capture.webhook import AnswerKind
+from capture.journal.reader import RowKind, Status, StatusGroup
+from capture.receiver.answers import AnswerKind
 from gui.app import App
 from gui.main_window import RunState
 from gui.workers import running_workers
@@ -180,7 +179,12 @@ def test_failed_notifications_show_as_failed_rows(
     timeline = app.window.timeline
     restarts: list[int] = []
     restart = model.restart
-    model.restart = lambda: (restarts.append(model.rowCount()), restart())  # type: ignore[method-assign]
+
+    def counting_restart() -> None:
+        restarts.append(model.rowCount())
+        restart()
+
+    model.restart = counting_restart  # type: ignore[method-assign]
     timeline.filter_group.button(1).click()
     qtbot.waitUntil(lambda: restarts != [], timeout=ROWS_TIMEOUT_MS)  # the window started over
     proxy = timeline.proxy
@@ -204,7 +208,7 @@ def test_a_callback_from_someone_else_gets_a_row_of_its_own(
 ) -> None:
     import urllib.request
 
-    from capture.payload import Notification
+    from capture.spec.payload import Notification
 
     app = make_app()
     qtbot.waitUntil(lambda: app.engine.webhook is not None)
@@ -238,7 +242,7 @@ def test_picking_a_video_file_shows_it_in_the_preview(
     import numpy as np
 
     path = tmp_path / "clip.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (320, 240))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, (320, 240))
     for n in range(20):
         writer.write(np.full((240, 320, 3), n * 10, np.uint8))
     writer.release()

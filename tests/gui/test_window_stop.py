@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from faultkit import SilentServer, query, silent_fixture  # noqa: F401 - a fixture
 from pytestqt.qtbot import QtBot
-from qtkit import close_app, data_path, make_app, no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 from gui.app import App
 from gui.main_window import RunState
 from gui.workers import running_workers
+from tests.support.engine import query
+from tests.support.loopback import SilentServer
 
 AppFactory = Callable[..., App]
 CloseApp = Callable[[App], list[str]]

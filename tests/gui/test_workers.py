@@ -8,7 +8,6 @@ import sys
 import threading
 
 import pytest
-from qtkit import no_real_keyring, no_running_qthreads  # noqa: F401 - fixtures (two autouse)
 
 from capture.runtime import StopToken
 from gui.workers import BACKGROUND_NICE, make_spawn

@@ -1,0 +1,386 @@
+"""Headless mode: the engine on plain threads, events as JSON lines, progress on stderr.
+
+Exit status: 0 when every shot was stored and notified; 1 when an upload or notification
+finally failed, an interval had no shot, shots were left unfinished in the spool (for example
+stopped by a signal while an upload hung: it is abandoned and resumes on the next start), or an
+unexpected error happened (shown on stderr and written to the data folder's shothook.log);
+2 on bad arguments or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from logging.handlers import RotatingFileHandler
+from typing import IO, Any, TextIO
+
+from capture import events
+from capture.cli.flags import (
+    answer_mode_from_args,
+    parse_count,
+    parse_seconds,
+    parse_spool_cap,
+    settings_from_args,
+)
+from capture.engine import Engine
+from capture.errors import (
+    ConfigError,
+    ShotHookError,
+    SourceError,
+    describe,
+    format_crash,
+    install_excepthooks,
+)
+from capture.events import Event, Fanout, JsonLinesWriter
+from capture.paths import DataDir
+from capture.receiver.answers import AnswerMode
+from capture.settings.model import Settings
+from capture.sources import FrameSource, make_source, open_auto
+from capture.storage import make_storage
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+FIRST_FRAME_TIMEOUT_S = 15.0
+STOP_TIMEOUT_S = 10.0
+SIGNAL_DRAIN_S = 5.0
+LOG_MAX_BYTES = 2_000_000
+
+_log = logging.getLogger("shothook")
+
+
+@dataclass(frozen=True)
+class Options:
+    """A headless run's checked flags."""
+
+    settings: Settings
+    count: int | None
+    drain: float
+    spool_cap: int
+    answer: AnswerMode
+    webhook_only: bool
+
+
+def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
+    try:
+        settings = settings_from_args(args)
+        options = Options(
+            settings=settings,
+            count=parse_count(args.count),
+            drain=parse_seconds("drain_timeout", args.drain_timeout),
+            spool_cap=parse_spool_cap(args.spool_cap_mb),
+            answer=answer_mode_from_args(args),
+            webhook_only=bool(args.webhook_only),
+        )
+        data_dir = _data_dir(args.data_dir)
+        event_stream = _open_events(None if args.check_storage else args.events)
+    except ConfigError as exc:
+        print(f"shothook: {exc}", file=stderr)
+        return EXIT_CONFIG
+    if args.check_storage:
+        return _check_storage(settings, data_dir, stderr)
+    with (
+        event_stream as stream,
+        _crash_reporting(data_dir, stderr) as crashes,
+        _stop_on_signals() as stop,
+    ):
+        sink = Fanout(Progress(stderr), _log_event)
+        if stream is not None:
+            sink.add(JsonLinesWriter(stream))
+        code = _run_engine(options, data_dir, sink, stop, stderr)
+        if crashes.count and code == EXIT_OK:
+            code = EXIT_FAILED
+        if crashes.count:
+            print(f"shothook: {crashes.count} unexpected error(s); see {data_dir.log}", file=stderr)
+        return code
+
+
+def _run_engine(
+    options: Options, data_dir: DataDir, sink: Fanout, stop: threading.Event, stderr: TextIO
+) -> int:
+    try:
+        engine = Engine(data_dir, sink, spool_cap_bytes=options.spool_cap)
+    except ShotHookError as exc:
+        print(f"shothook: {exc}", file=stderr)
+        return EXIT_FAILED
+    try:
+        if options.webhook_only:
+            return _webhook_only(engine, options, stop, stderr)
+        return _capture(engine, options, stop, stderr)
+    except (ConfigError, SourceError) as exc:
+        print(f"shothook: {exc}", file=stderr)
+        return EXIT_CONFIG
+    except ShotHookError as exc:
+        print(f"shothook: {exc}", file=stderr)
+        return EXIT_FAILED
+    finally:
+        stuck = engine.close(STOP_TIMEOUT_S)
+        if stuck:
+            print(f"shothook: still running at exit: {', '.join(stuck)}", file=stderr)
+
+
+def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> int:
+    settings = options.settings
+    source = _open_source(settings.capture.source)
+    engine.use_source(source, already_open=True)
+    if engine.slot.wait_newer(-1, FIRST_FRAME_TIMEOUT_S) is None:
+        raise SourceError(f"{source.label} opened but gave no frame in {FIRST_FRAME_TIMEOUT_S:g} s")
+    if not settings.callback.url:
+        _start_webhook(engine, settings, options.answer)
+    session = engine.start_session(settings, count=options.count)
+    progress = session.progress
+    while not stop.is_set() and not progress.wait_for(lambda p: p.capture_done, 0.25):
+        pass
+    session.stop_capture()  # on a signal, no new shot may start while the last ones finish
+    settled = session.drain(SIGNAL_DRAIN_S if stop.is_set() else options.drain)
+    if not settled:
+        pause, trouble = session.uploads.pause, session.uploads.trouble
+        summary = progress.summary()
+        if pause is not None:
+            why = f"uploads paused: {pause.message}. {pause.advice}"
+        elif trouble:
+            why = f"storage unreachable: {trouble}"
+        elif stop.is_set():
+            why = f"stopped by a signal after waiting {SIGNAL_DRAIN_S:g} s for them"
+        else:
+            why = "time ran out"
+        print(
+            f"shothook: {summary['pending_uploads']} upload(s) and "
+            f"{summary['pending_notifications']} notification(s) unfinished ({why}); "
+            f"they stay in the spool at {engine.spool.folder} and resume on the next start",
+            file=stderr,
+        )
+    engine.stop_session(STOP_TIMEOUT_S)
+    return EXIT_OK if session.succeeded else EXIT_FAILED
+
+
+def _start_webhook(engine: Engine, settings: Settings, answer: AnswerMode) -> str:
+    cb = settings.callback
+    server = engine.start_webhook(
+        cb.webhook_host, cb.webhook_port, public_url=cb.public_url, mode=answer
+    )
+    return server.url
+
+
+def _open_source(spec: str) -> FrameSource:
+    if spec == "auto":
+        return open_auto()
+    source = make_source(spec)
+    source.open()
+    return source
+
+
+def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> int:
+    url = _start_webhook(engine, options.settings, options.answer)
+    print(
+        f"shothook: webhook only, on {url} ({options.answer.describe()}); Ctrl+C to stop",
+        file=stderr,
+        flush=True,
+    )
+    stop.wait()
+    print("shothook: webhook stopped", file=stderr, flush=True)
+    return EXIT_OK
+
+
+def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> int:
+    storage = make_storage(settings.storage, data_dir.storage)
+    print(f"checking {storage.label}", file=stderr)
+    try:
+        steps = storage.check()
+    finally:
+        storage.close()
+    for step in steps:
+        mark = "ok  " if step.ok else "FAIL"
+        print(f"  {mark} {step.name}: {step.detail} ({step.ms:.0f} ms)", file=stderr)
+        if step.advice:
+            print(f"       fix: {step.advice}", file=stderr)
+    ok = bool(steps) and all(step.ok for step in steps)
+    print("storage works" if ok else "storage check failed", file=stderr)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM; the previous handlers come back afterwards."""
+    stop = threading.Event()
+
+    def handler(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _data_dir(given: str | None) -> DataDir:
+    data_dir = DataDir.resolve(given)
+    try:
+        return data_dir.create()
+    except OSError as exc:
+        rule = f"a folder ShotHook can create and write ({exc.strerror or exc})"
+        raise ConfigError("data_dir", rule, str(data_dir.root)) from None
+
+
+def _open_events(target: str | None) -> contextlib.AbstractContextManager[IO[str] | None]:
+    """Where `--events` goes: nowhere, stdout ('-'), or a file opened now for appending."""
+    if target is None or target == "-":
+        return contextlib.nullcontext(sys.stdout if target else None)
+    try:
+        return open(target, "a", encoding="utf-8")
+    except OSError as exc:
+        rule = f"a file that can be written, or - for stdout ({exc.strerror or exc})"
+        raise ConfigError("events", rule, target) from None
+
+
+class CrashReporter:
+    """Where unexpected errors go in headless mode: stderr and the data folder's log."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __call__(self, where: str, exc: BaseException) -> None:
+        trace = format_crash(exc)
+        with self._lock:
+            self.count += 1
+            print(f"shothook: unexpected error in {where}: {describe(exc)}", file=self._stream)
+            print(trace, file=self._stream, flush=True)
+        _log.error("unexpected error in %s: %s\n%s", where, describe(exc), trace)
+
+
+@contextlib.contextmanager
+def _crash_reporting(data_dir: DataDir, stderr: TextIO) -> Iterator[CrashReporter]:
+    """Log to <data dir>/shothook.log and report every unexpected error there and on stderr,
+    for the length of the run (the previous hooks and handlers come back afterwards)."""
+    handler = RotatingFileHandler(
+        data_dir.log, maxBytes=LOG_MAX_BYTES, backupCount=2, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.INFO)
+    root, level = logging.getLogger(), _log.level
+    root.addHandler(handler)
+    _log.setLevel(logging.INFO)
+    reporter = CrashReporter(stderr)
+    restore = install_excepthooks(reporter)
+    try:
+        yield reporter
+    finally:
+        restore()
+        root.removeHandler(handler)
+        _log.setLevel(level)
+        handler.close()
+
+
+def _log_event(event: Event) -> None:
+    """The progress lines go to the log file too, so it tells the story of every run."""
+    line = Progress.line(event)
+    if line:
+        _log.info("%s", line.strip())
+
+
+class Progress:
+    """Human-readable progress lines on stderr."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        line = self.line(event)
+        if line:
+            with self._lock:
+                print(line, file=self._stream, flush=True)
+
+    @staticmethod
+    def line(event: Event) -> str:
+        format_line = _LINES.get(event.name)
+        if format_line is None:
+            return ""
+        return format_line(event.fields)
+
+
+def _started(f: dict[str, Any]) -> str:
+    resumed = f" (resuming {f['resumed']} unfinished)" if f["resumed"] else ""
+    return (
+        f"capturing {f['source']} every {f['interval']} s as channel {f['channel']!r}, "
+        f"uid {', '.join(map(str, f['uids']))} -> {f['storage']}; "
+        f"notifying {f['callback_url']}{resumed}"
+    )
+
+
+def _stopped(f: dict[str, Any]) -> str:
+    return (
+        f"stopped: {f['shots']} shots, {f['uploaded']} stored, {f['notified']} notified, "
+        f"{f['missed']} intervals without a shot, {f['notify_failed']} notifications failed, "
+        f"{f['pending_uploads']} uploads pending"
+    )
+
+
+def _source(f: dict[str, Any]) -> str:
+    reason = f": {f['reason']}" if f["reason"] else ""
+    retry = ""
+    if f.get("retry_in"):
+        retry = f" (attempt {f['attempt']}, next try in {f['retry_in']:g} s)"
+    return f"source {f['source']}: {f['state']}{retry}{reason}"
+
+
+def _upload_failed(f: dict[str, Any]) -> str:
+    if f.get("final"):
+        return f"  UPLOAD FAILED for good: {f['error']}. {f['advice']}"
+    return f"  upload failed (try {f['attempt']}): {f['error']}; retry in {f['retry_in_s']:g} s"
+
+
+def _listening(f: dict[str, Any]) -> str:
+    return f"webhook listening on {f['url']}" + (f" ({f['note']})" if f["note"] else "")
+
+
+def _attempt(f: dict[str, Any]) -> str:
+    if f["ok"]:
+        return ""
+    return f"  notify attempt {f['attempt']} failed: {f['error']} ({f['ms']:.0f} ms)"
+
+
+def _received(f: dict[str, Any]) -> str:
+    retry = f", delivery {f['delivery']} of the same requestId" if f["retry"] else ""
+    return f"  webhook received it: {f['verdict']}{retry}"
+
+
+_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
+    events.SESSION_STARTED: _started,
+    events.SESSION_STOPPED: _stopped,
+    events.SOURCE_STATE: _source,
+    events.WEBHOOK_LISTENING: _listening,
+    events.NOTIFY_ATTEMPT: _attempt,
+    events.CALLBACK_RECEIVED: _received,
+    events.SHOT_CAPTURED: lambda f: f"shot  {f['object']} ({f['bytes'] / 1024:.0f} KiB)",
+    events.TICK_MISSED: lambda f: f"206   {f['reason']}",
+    events.UPLOAD_SUCCEEDED: lambda f: f"  stored   {f['location']} in {f['ms']:.0f} ms",
+    events.UPLOAD_FAILED: _upload_failed,
+    events.UPLOADS_PAUSED: lambda f: f"UPLOADS PAUSED: {f['reason']}. {f['advice']}",
+    events.UPLOADS_RESUMED: lambda f: "uploads resumed",
+    events.NOTIFY_SUCCEEDED: lambda f: f"  notified (code {f['code']}, attempt {f['attempts']})",
+    events.NOTIFY_FAILED: lambda f: (
+        f"  NOTIFICATION FAILED after {f['attempts']} attempts: {f['error']}"
+    ),
+    events.CALLBACK_REJECTED: lambda f: (
+        f"  webhook rejected a request ({f['status']}): {f['problem']}"
+    ),
+    events.SPOOL_WARNING: lambda f: f"warning: {f['message']}",
+    events.WARNING: lambda f: f"warning: {f['message']}",
+}
+
+
+def report_crash(where: str, exc: BaseException) -> None:
+    print(f"shothook: unexpected error in {where}: {describe(exc)}", file=sys.stderr)
+    print(format_crash(exc), file=sys.stderr)

@@ -1,0 +1,485 @@
+"""The timeline, read from the journal: one row per shot with everything that happened to it,
+plus a row for each callback that matched no shot.
+
+`TimelineReader` has its own read-only SQLite connection. The window's worker calls
+`rows_since(seq)` with the last `seq` it saw and gets only the rows that changed since, each
+aggregated from shots, attempts and callbacks in one consistent snapshot. `detail(row)` adds
+what the detail pane needs; `counters()` the strip above the table.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from capture.journal.writer import connect
+from capture.spec.naming import parse_utc_digits
+
+DEFAULT_BATCH = 500
+
+
+class RowKind(StrEnum):
+    SHOT = "shot"
+    CALLBACK = "callback"  # a callback that matched no shot (sent by something else)
+
+
+class StatusGroup(StrEnum):
+    OK = "ok"
+    PENDING = "pending"
+    FAILED = "failed"
+    FOREIGN = "foreign"
+
+
+class Status(StrEnum):
+    VERIFIED = "verified"  # delivered, and the embedded webhook verified the checksum
+    DELIVERED = "delivered"  # delivered to a webhook that is not ours
+    UPLOADING = "uploading"
+    RETRYING = "retrying"  # an upload or a notification attempt failed; more to come
+    NOTIFYING = "notifying"
+    NO_SHOT = "no shot"  # a 206 interval
+    FAILED = "failed"  # the notification failed after every attempt
+    MISMATCH = "checksum mismatch"
+    FOREIGN = "foreign callback"
+
+    @property
+    def group(self) -> StatusGroup:
+        if self in (Status.VERIFIED, Status.DELIVERED):
+            return StatusGroup.OK
+        if self in (Status.UPLOADING, Status.RETRYING, Status.NOTIFYING):
+            return StatusGroup.PENDING
+        if self is Status.FOREIGN:
+            return StatusGroup.FOREIGN
+        return StatusGroup.FAILED
+
+
+@dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
+class Attempt:
+    attempt: int
+    at: str
+    status: int | None
+    ms: float
+    ok: bool
+    error: str
+    body_excerpt: str
+
+
+@dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
+class Callback:
+    id: int
+    received_at: str
+    remote: str
+    request_id: str
+    object_key: str
+    delivery: int
+    answered: int
+    checksum_ok: bool | None
+    verdict: str
+    code: int | None
+
+
+@dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
+class TimelineRow:
+    kind: RowKind
+    id: int  # the shot's id, or the callback's for a foreign callback
+    seq: int
+    when: datetime  # capture time; reception time for a foreign callback
+    object_key: str
+    request_id: str
+    code: int | None
+    msg: str
+    status: Status
+    summary: str  # the status in words, with the reason
+    session_id: int | None = None
+    uid: int = 0
+    width: int = 0
+    height: int = 0
+    size: int = 0
+    has_thumbnail: bool = False
+    upload_state: str = ""
+    upload_tries: int = 0
+    upload_error: str = ""
+    upload_location: str = ""
+    uploaded_at: str = ""
+    upload_ms: float | None = None
+    notify_state: str = ""
+    attempts: tuple[Attempt, ...] = ()
+    callbacks: tuple[Callback, ...] = ()
+
+    @property
+    def key(self) -> tuple[RowKind, int]:
+        return (self.kind, self.id)
+
+
+@dataclass(frozen=True)
+class Batch:
+    rows: list[TimelineRow]
+    seq: int  # pass this to the next rows_since
+    more: bool  # True when the limit cut the batch short
+
+
+@dataclass(frozen=True)
+class Counters:
+    shots: int = 0  # screenshots taken (code 200)
+    uploaded: int = 0
+    notified: int = 0
+    callbacks: int = 0  # received by the embedded webhook, matched or not
+    failures: int = 0  # rows whose status is in the FAILED group
+    pending: int = 0
+    rows: int = 0  # the timeline's rows: every shot and every callback matching none
+
+
+@dataclass(frozen=True)
+class ReceivedBody:
+    callback: Callback
+    body: str  # pretty-printed when it is JSON, else as received
+
+
+@dataclass(frozen=True)
+class Detail:
+    row: TimelineRow
+    payload_sent: str  # pretty-printed JSON, '' when no notification was made
+    callback_url: str
+    received: tuple[ReceivedBody, ...]
+    image_path: str  # a file on this machine holding the full image, or ''
+    image_where: str  # where the image is when not here, in words
+
+
+_SHOT_COLUMNS = (
+    "s.id, s.seq, s.session_id, s.uid, s.object_key, s.captured_utc, s.code, s.msg, s.width,"
+    " s.height, s.size, s.upload_state, s.upload_tries, s.upload_error, s.upload_location,"
+    " s.uploaded_at, s.upload_ms, s.request_id, s.notify_state,"
+    " EXISTS(SELECT 1 FROM thumbnails t WHERE t.shot_id = s.id) AS has_thumbnail"
+)
+_CALLBACK_COLUMNS = (
+    "id, shot_id, seq, received_at, remote, request_id, object_key, delivery, answered,"
+    " checksum_ok, verdict, code"
+)
+_FAILED_SHOT = (
+    "(s.code <> 200 OR s.notify_state = 'failed' OR EXISTS(SELECT 1 FROM callbacks c"
+    " WHERE c.shot_id = s.id AND c.checksum_ok = 0))"
+)
+
+_PENDING_SHOT = (
+    f"(NOT {_FAILED_SHOT} AND (s.upload_state = 'pending'"
+    " OR s.notify_state IN ('waiting', 'sending')))"
+)
+_GROUP_SHOTS = {  # shots whose rows may be in a group (the rows' own status decides)
+    StatusGroup.FAILED: f"WHERE {_FAILED_SHOT}",
+    StatusGroup.PENDING: f"WHERE {_PENDING_SHOT}",
+    StatusGroup.FOREIGN: "WHERE 0",
+}
+
+
+class TimelineReader:
+    """Read-only view of the journal for the timeline. Safe to share between threads."""
+
+    def __init__(self, journal_path: Path) -> None:
+        self._conn = connect(journal_path, readonly=True)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def rows_since(self, seq: int, limit: int = DEFAULT_BATCH) -> Batch:
+        """Rows created or changed after `seq`, oldest change first, at most `limit`."""
+        with self._lock, _snapshot(self._conn) as conn:
+            head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+            changed = conn.execute(
+                "SELECT 'shot' AS kind, id, seq FROM shots WHERE seq > ?"
+                " UNION ALL SELECT 'callback', id, seq FROM callbacks"
+                " WHERE seq > ? AND shot_id IS NULL ORDER BY seq LIMIT ?",
+                (seq, seq, limit),
+            ).fetchall()
+            shot_ids = [int(r["id"]) for r in changed if r["kind"] == "shot"]
+            foreign_ids = [int(r["id"]) for r in changed if r["kind"] == "callback"]
+            shots = {row.id: row for row in _shot_rows(conn, shot_ids)}
+            foreign = {row.id: row for row in _foreign_rows(conn, foreign_ids)}
+        rows = [
+            shots[int(r["id"])] if r["kind"] == "shot" else foreign[int(r["id"])] for r in changed
+        ]
+        more = len(changed) == limit
+        return Batch(rows, int(changed[-1]["seq"]) if more else max(head, seq), more)
+
+    def newest(self, limit: int, group: StatusGroup | None = None) -> Batch:
+        """The newest `limit` rows (by capture time, as the timeline orders them), oldest
+        first, or the newest whose status is in `group`; and the seq to go on from with
+        `rows_since`: where a window that keeps only the newest rows starts, without reading
+        the whole history. Shots are captured in id order, so the newest shots are the
+        highest ids (the same for foreign callbacks)."""
+        where = _GROUP_SHOTS.get(group, "") if group is not None else ""
+        with self._lock, _snapshot(self._conn) as conn:
+            head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+            shot_ids = [
+                int(r[0])
+                for r in conn.execute(
+                    f"SELECT id FROM shots s {where} ORDER BY id DESC LIMIT ?", (limit,)
+                )
+            ]
+            foreign_ids = [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT id FROM callbacks WHERE shot_id IS NULL ORDER BY id DESC LIMIT ?",
+                    (limit if group in (None, StatusGroup.FOREIGN) else 0,),
+                )
+            ]
+            rows = _shot_rows(conn, shot_ids) + _foreign_rows(conn, foreign_ids)
+        if group is not None:
+            rows = [row for row in rows if row.status.group is group]
+        rows.sort(key=lambda row: (row.when, row.kind is RowKind.CALLBACK, row.id))
+        return Batch(rows[-limit:] if limit else [], head, False)
+
+    def thumbnail(self, shot_id: int) -> bytes | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT jpeg FROM thumbnails WHERE shot_id = ?", (shot_id,)
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def counters(self) -> Counters:
+        with self._lock, _snapshot(self._conn) as conn:
+            shots = conn.execute(
+                "SELECT COALESCE(SUM(code = 200), 0),"
+                " COALESCE(SUM(upload_state = 'uploaded'), 0),"
+                " COALESCE(SUM(notify_state = 'delivered'), 0),"
+                f" COALESCE(SUM({_FAILED_SHOT}), 0),"
+                f" COALESCE(SUM({_PENDING_SHOT}), 0),"
+                " COUNT(*)"
+                " FROM shots s"
+            ).fetchone()
+            callbacks, foreign = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(shot_id IS NULL), 0) FROM callbacks"
+            ).fetchone()
+        return Counters(
+            shots=int(shots[0]),
+            uploaded=int(shots[1]),
+            notified=int(shots[2]),
+            callbacks=int(callbacks),
+            failures=int(shots[3]),
+            pending=int(shots[4]),
+            rows=int(shots[5]) + int(foreign),
+        )
+
+    def detail(self, row: TimelineRow) -> Detail:
+        """Everything the detail pane shows about `row` (reads files: call it off the GUI)."""
+        with self._lock, _snapshot(self._conn) as conn:
+            if row.kind is RowKind.CALLBACK:
+                raw = conn.execute(
+                    "SELECT raw_body FROM callbacks WHERE id = ?", (row.id,)
+                ).fetchone()
+                body = ReceivedBody(row.callbacks[0], _pretty(raw[0] if raw else ""))
+                return Detail(row, "", "", (body,), "", "no image: this callback matched no shot")
+            shot = conn.execute(
+                "SELECT payload_json, callback_url, spool_path FROM shots WHERE id = ?", (row.id,)
+            ).fetchone()
+            bodies = {
+                int(r[0]): str(r[1])
+                for r in conn.execute(
+                    "SELECT id, raw_body FROM callbacks WHERE shot_id = ?", (row.id,)
+                )
+            }
+        received = tuple(ReceivedBody(c, _pretty(bodies.get(c.id, ""))) for c in row.callbacks)
+        path, where = _image_place(row, shot["spool_path"] if shot else None)
+        return Detail(
+            row=row,
+            payload_sent=_pretty(shot["payload_json"] or "") if shot else "",
+            callback_url=str(shot["callback_url"]) if shot else "",
+            received=received,
+            image_path=path,
+            image_where=where,
+        )
+
+
+class _snapshot:
+    """One read transaction, so every query sees the same state of the journal."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._conn.execute("BEGIN")
+        return self._conn
+
+    def __exit__(self, *_exc: object) -> None:
+        self._conn.execute("COMMIT")
+
+
+def _shot_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[TimelineRow]:
+    if not ids:
+        return []
+    marks = _marks(ids)
+    attempts: dict[int, list[Attempt]] = {}
+    for r in conn.execute(
+        "SELECT shot_id, attempt, at, status, ms, ok, error, body_excerpt FROM attempts"
+        f" WHERE shot_id IN ({marks}) ORDER BY id",
+        ids,
+    ):
+        attempts.setdefault(int(r["shot_id"]), []).append(
+            Attempt(
+                int(r["attempt"]),
+                str(r["at"]),
+                r["status"],
+                float(r["ms"]),
+                bool(r["ok"]),
+                str(r["error"]),
+                str(r["body_excerpt"]),
+            )
+        )
+    callbacks: dict[int, list[Callback]] = {}
+    for r in conn.execute(
+        f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE shot_id IN ({marks}) ORDER BY id", ids
+    ):
+        callbacks.setdefault(int(r["shot_id"]), []).append(_callback(r))
+    rows = conn.execute(f"SELECT {_SHOT_COLUMNS} FROM shots s WHERE s.id IN ({marks})", ids)
+    return [
+        _shot_row(r, tuple(attempts.get(r["id"], ())), tuple(callbacks.get(r["id"], ())))
+        for r in rows
+    ]
+
+
+def _shot_row(
+    r: sqlite3.Row, attempts: tuple[Attempt, ...], callbacks: tuple[Callback, ...]
+) -> TimelineRow:
+    row = TimelineRow(
+        kind=RowKind.SHOT,
+        id=int(r["id"]),
+        seq=int(r["seq"]),
+        when=_captured(str(r["captured_utc"])),
+        object_key=str(r["object_key"]),
+        request_id=str(r["request_id"] or ""),
+        code=int(r["code"]),
+        msg=str(r["msg"]),
+        status=Status.UPLOADING,
+        summary="",
+        session_id=int(r["session_id"]),
+        uid=int(r["uid"]),
+        width=int(r["width"]),
+        height=int(r["height"]),
+        size=int(r["size"]),
+        has_thumbnail=bool(r["has_thumbnail"]),
+        upload_state=str(r["upload_state"]),
+        upload_tries=int(r["upload_tries"]),
+        upload_error=str(r["upload_error"]),
+        upload_location=str(r["upload_location"]),
+        uploaded_at=str(r["uploaded_at"] or ""),
+        upload_ms=r["upload_ms"],
+        notify_state=str(r["notify_state"]),
+        attempts=attempts,
+        callbacks=callbacks,
+    )
+    status, summary = shot_status(row)
+    return _with_status(row, status, summary)
+
+
+def _with_status(row: TimelineRow, status: Status, summary: str) -> TimelineRow:
+    return replace(row, status=status, summary=summary)
+
+
+def shot_status(row: TimelineRow) -> tuple[Status, str]:
+    """The status of a shot and the reason, in words (the first thing that went wrong)."""
+    if row.code != 200:
+        return Status.NO_SHOT, row.msg
+    bad = [c for c in row.callbacks if c.checksum_ok is False]
+    if bad:
+        return Status.MISMATCH, bad[-1].verdict
+    if row.notify_state == "failed":
+        last = row.attempts[-1].error if row.attempts else ""
+        return Status.FAILED, f"notification failed after {len(row.attempts)} attempts: {last}"
+    if row.upload_state == "pending":
+        if row.upload_tries:
+            return Status.RETRYING, f"upload try {row.upload_tries} failed: {row.upload_error}"
+        return Status.UPLOADING, "waiting to be stored"
+    if row.notify_state in ("waiting", "sending"):
+        failed = [a for a in row.attempts if not a.ok]
+        if failed:
+            return Status.RETRYING, f"attempt {failed[-1].attempt} failed: {failed[-1].error}"
+        return Status.NOTIFYING, "notification on its way"
+    verified = [c for c in row.callbacks if c.checksum_ok]
+    if verified:
+        return Status.VERIFIED, verified[-1].verdict
+    return Status.DELIVERED, "delivered; no callback reached the embedded webhook"
+
+
+def _foreign_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[TimelineRow]:
+    if not ids:
+        return []
+    rows = conn.execute(
+        f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE id IN ({_marks(ids)})", ids
+    ).fetchall()
+    out = []
+    for r in rows:
+        callback = _callback(r)
+        out.append(
+            TimelineRow(
+                kind=RowKind.CALLBACK,
+                id=callback.id,
+                seq=int(r["seq"]),
+                when=_iso(callback.received_at),
+                object_key=callback.object_key,
+                request_id=callback.request_id,
+                code=callback.code,
+                msg="",
+                status=Status.FOREIGN,
+                summary=f"matches no shot of ours; {callback.verdict}",
+                callbacks=(callback,),
+            )
+        )
+    return out
+
+
+def _callback(r: sqlite3.Row) -> Callback:
+    ok = r["checksum_ok"]
+    return Callback(
+        id=int(r["id"]),
+        received_at=str(r["received_at"]),
+        remote=str(r["remote"]),
+        request_id=str(r["request_id"] or ""),
+        object_key=str(r["object_key"] or ""),
+        delivery=int(r["delivery"]),
+        answered=int(r["answered"]),
+        checksum_ok=None if ok is None else bool(ok),
+        verdict=str(r["verdict"]),
+        code=r["code"],
+    )
+
+
+def _image_place(row: TimelineRow, spool_path: str | None) -> tuple[str, str]:
+    if row.code != 200:
+        return "", "no image: no screenshot was taken in this interval"
+    for candidate in (spool_path, row.upload_location):
+        if candidate and "://" not in candidate and Path(candidate).is_file():
+            return candidate, ""
+    if row.upload_location:
+        return "", f"not kept on this machine; stored at {row.upload_location}"
+    return "", "not on this machine any more, and not stored yet"
+
+
+def _pretty(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def _marks(ids: Iterable[int]) -> str:
+    return ",".join("?" for _ in ids)
+
+
+def _captured(digits: str) -> datetime:
+    try:
+        return parse_utc_digits(digits)
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)
+
+
+def _iso(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)

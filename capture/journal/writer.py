@@ -1,0 +1,621 @@
+"""The journal: every session, shot, upload, notification attempt and received callback, in
+SQLite on disk (WAL mode, so a kill -9 loses nothing already committed).
+
+Writers (the engine's threads) share one `Journal`; each call is one short transaction. Readers
+(the window's timeline) open their own `JournalReader` connection. Every row change bumps a global
+`seq`, so a reader asks only for what changed since the last `seq` it saw.
+
+Shot states:
+    upload:  pending -> uploaded | lost (its spool file vanished: notified as 206)
+             | none (a 206 interval: nothing to upload)
+    notify:  waiting (for upload) -> sending -> delivered | failed
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from capture.events import iso, utc_now
+from capture.spec.naming import parse_utc_digits
+
+RAW_BODY_KEEP = 16 * 1024  # bytes of each received body kept in the journal
+EXCERPT_KEEP = 300  # characters of each webhook answer kept per attempt
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('seq', 0), ('schema', 1);
+CREATE TABLE IF NOT EXISTS sessions(
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    stopped_at TEXT,
+    source TEXT NOT NULL,
+    storage TEXT NOT NULL,
+    callback_url TEXT NOT NULL,
+    settings_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shots(
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    tick INTEGER NOT NULL,
+    sid TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    captured_utc TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    msg TEXT NOT NULL,
+    width INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    spool_path TEXT,
+    upload_state TEXT NOT NULL,
+    upload_tries INTEGER NOT NULL DEFAULT 0,
+    upload_error TEXT NOT NULL DEFAULT '',
+    upload_location TEXT NOT NULL DEFAULT '',
+    uploaded_at TEXT,
+    upload_ms REAL,
+    request_id TEXT,
+    notify_state TEXT NOT NULL DEFAULT 'waiting',
+    callback_url TEXT NOT NULL DEFAULT '',
+    payload_json TEXT,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shots_seq ON shots(seq);
+CREATE INDEX IF NOT EXISTS shots_request ON shots(request_id);
+CREATE INDEX IF NOT EXISTS shots_key ON shots(object_key);
+CREATE INDEX IF NOT EXISTS shots_open ON shots(upload_state, notify_state);
+CREATE TABLE IF NOT EXISTS thumbnails(
+    shot_id INTEGER PRIMARY KEY REFERENCES shots(id),
+    jpeg BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts(
+    id INTEGER PRIMARY KEY,
+    shot_id INTEGER NOT NULL REFERENCES shots(id),
+    request_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    status INTEGER,
+    ms REAL NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    body_excerpt TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS attempts_shot ON attempts(shot_id);
+CREATE TABLE IF NOT EXISTS callbacks(
+    id INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    remote TEXT NOT NULL DEFAULT '',
+    request_id TEXT,
+    object_key TEXT,
+    shot_id INTEGER REFERENCES shots(id),
+    delivery INTEGER NOT NULL DEFAULT 1,
+    answered INTEGER NOT NULL,
+    checksum_ok INTEGER,
+    verdict TEXT NOT NULL,
+    code INTEGER,
+    raw_body TEXT NOT NULL,
+    body_size INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS callbacks_seq ON callbacks(seq);
+CREATE INDEX IF NOT EXISTS callbacks_shot ON callbacks(shot_id);
+CREATE INDEX IF NOT EXISTS callbacks_request ON callbacks(request_id);
+"""
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@dataclass(frozen=True)
+class NewShot:
+    session_id: int
+    tick: int
+    sid: str
+    uid: int
+    channel: str
+    object_key: str
+    captured_utc: str
+    code: int
+    msg: str
+    width: int = 0
+    height: int = 0
+    size: int = 0
+    spool_path: str | None = None
+    thumbnail: bytes | None = None
+
+
+@dataclass(frozen=True)
+class OpenShot:
+    """A shot whose upload or notification is not finished (resumed after a restart)."""
+
+    id: int
+    object_key: str
+    sid: str
+    uid: int
+    channel: str
+    captured_utc: str
+    code: int
+    msg: str
+    spool_path: str | None
+    upload_state: str
+    notify_state: str
+    request_id: str | None
+    payload_json: str | None
+    callback_url: str
+
+
+@dataclass(frozen=True)
+class AbandonedSession:
+    """A session that never recorded its stop (the app was killed or crashed)."""
+
+    id: int
+    started_at: str
+    last_activity: str  # ISO time of the last thing journaled for it
+    unfinished: int  # its shots not yet uploaded or notified
+
+
+@dataclass(frozen=True)
+class IncomingCallback:
+    """A callback the webhook received, with what it decided about it, to be journaled."""
+
+    remote: str
+    request_id: str | None
+    object_key: str | None
+    answered: int
+    checksum_ok: bool | None
+    verdict: str
+    code: int | None
+    raw_body: bytes
+
+
+@dataclass(frozen=True)
+class PendingNotification:
+    """A notification about to be sent: journaled (state 'sending') before the first attempt."""
+
+    request_id: str
+    payload_json: str
+    callback_url: str
+
+
+@dataclass(frozen=True)
+class CallbackRecord:
+    id: int
+    shot_id: int | None
+    delivery: int  # 1 for the first delivery of a requestId, 2.. for its retries
+
+
+class Journal:
+    """The writers' handle. Thread-safe: one connection, one lock, short transactions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._conn = connect(path)
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    @staticmethod
+    def _next_seq(cur: sqlite3.Cursor) -> int:
+        row = cur.execute(
+            "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value"
+        ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def start_session(
+        self, *, source: str, storage: str, callback_url: str, settings: dict[str, Any]
+    ) -> int:
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO sessions(started_at, source, storage, callback_url, settings_json)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (iso(utc_now()), source, storage, callback_url, json.dumps(settings)),
+            )
+            return int(cur.lastrowid or 0)
+
+    def stop_session(self, session_id: int) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE sessions SET stopped_at = ? WHERE id = ?", (iso(utc_now()), session_id)
+            )
+
+    def close_abandoned_sessions(self, current_id: int) -> list[AbandonedSession]:
+        """Sessions other than `current_id` left without a stop time: give each its last
+        journaled activity as stop time, and return them so the start can say so."""
+        with self._tx() as cur:
+            rows = cur.execute(
+                "SELECT id, started_at FROM sessions WHERE stopped_at IS NULL AND id != ?",
+                (current_id,),
+            ).fetchall()
+            found = []
+            for row in rows:
+                last = _last_activity(cur, int(row["id"])) or str(row["started_at"])
+                unfinished = cur.execute(
+                    "SELECT COUNT(*) FROM shots WHERE session_id = ? AND (upload_state = 'pending'"
+                    " OR notify_state IN ('waiting', 'sending'))",
+                    (row["id"],),
+                ).fetchone()[0]
+                cur.execute("UPDATE sessions SET stopped_at = ? WHERE id = ?", (last, row["id"]))
+                found.append(AbandonedSession(row["id"], row["started_at"], last, unfinished))
+        return found
+
+    # -- shots and uploads ------------------------------------------------------------------
+
+    def add_shot(self, shot: NewShot) -> int:
+        upload_state = "pending" if shot.spool_path else "none"
+        with self._tx() as cur:
+            seq = self._next_seq(cur)
+            cur.execute(
+                "INSERT INTO shots(session_id, tick, sid, uid, channel, object_key, captured_utc,"
+                " code, msg, width, height, size, spool_path, upload_state, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    shot.session_id,
+                    shot.tick,
+                    shot.sid,
+                    shot.uid,
+                    shot.channel,
+                    shot.object_key,
+                    shot.captured_utc,
+                    shot.code,
+                    shot.msg,
+                    shot.width,
+                    shot.height,
+                    shot.size,
+                    shot.spool_path,
+                    upload_state,
+                    seq,
+                ),
+            )
+            shot_id = int(cur.lastrowid or 0)
+            if shot.thumbnail:
+                cur.execute(
+                    "INSERT INTO thumbnails(shot_id, jpeg) VALUES (?, ?)", (shot_id, shot.thumbnail)
+                )
+            return shot_id
+
+    def upload_failed(self, shot_id: int, error: str) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE shots SET upload_tries = upload_tries + 1, upload_error = ?, seq = ?"
+                " WHERE id = ?",
+                (error, self._next_seq(cur), shot_id),
+            )
+
+    def add_thumbnail(self, shot_ids: Sequence[int], jpeg: bytes) -> None:
+        """The timeline thumbnail of shots already journaled (one frame may make several
+        users' shots). Each shot's seq moves on, so a reader that has already seen the shot
+        sees it again, now with its thumbnail."""
+        if not shot_ids:
+            return
+        with self._tx() as cur:
+            for shot_id in shot_ids:
+                cur.execute(
+                    "INSERT OR REPLACE INTO thumbnails(shot_id, jpeg) VALUES (?, ?)",
+                    (shot_id, jpeg),
+                )
+                cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
+
+    def upload_succeeded(
+        self,
+        shot_id: int,
+        location: str,
+        ms: float,
+        notification: PendingNotification | None = None,
+    ) -> None:
+        """The shot is in storage; with `notification`, its notification is journaled as
+        being sent in the same transaction (one commit instead of two on the shot's way)."""
+        with self._tx() as cur:
+            seq = self._next_seq(cur)
+            cur.execute(
+                "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
+                " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
+                (location, iso(utc_now()), ms, seq, shot_id),
+            )
+            if notification is not None:
+                _notification_created(cur, shot_id, notification, seq)
+
+    def upload_lost(self, shot_id: int, why: str) -> None:
+        """The shot can never be uploaded (its spool file is gone): it becomes a 206 shot."""
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE shots SET upload_state = 'lost', code = 206, msg = ?, upload_error = ?,"
+                " spool_path = NULL, seq = ? WHERE id = ?",
+                (why, why, self._next_seq(cur), shot_id),
+            )
+
+    def forget_spool(self, shot_id: int) -> None:
+        with self._lock:
+            self._conn.execute("UPDATE shots SET spool_path = NULL WHERE id = ?", (shot_id,))
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def notification_created(
+        self, shot_id: int, request_id: str, payload_json: str, callback_url: str
+    ) -> None:
+        pending = PendingNotification(request_id, payload_json, callback_url)
+        with self._tx() as cur:
+            _notification_created(cur, shot_id, pending, self._next_seq(cur))
+
+    def add_attempt(
+        self,
+        shot_id: int,
+        request_id: str,
+        attempt: int,
+        *,
+        status: int | None,
+        ms: float,
+        ok: bool,
+        error: str,
+        body_excerpt: str,
+    ) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO attempts(shot_id, request_id, attempt, at, status, ms, ok, error,"
+                " body_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    shot_id,
+                    request_id,
+                    attempt,
+                    iso(utc_now()),
+                    status,
+                    ms,
+                    int(ok),
+                    error,
+                    body_excerpt[:EXCERPT_KEEP],
+                ),
+            )
+            cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
+
+    def notify_finished(self, shot_id: int, delivered: bool) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE shots SET notify_state = ?, seq = ? WHERE id = ?",
+                ("delivered" if delivered else "failed", self._next_seq(cur), shot_id),
+            )
+
+    def open_shots(self) -> list[OpenShot]:
+        """Shots not yet uploaded, or uploaded but not yet notified, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, object_key, sid, uid, channel, captured_utc, code, msg, spool_path,"
+                " upload_state, notify_state, request_id, payload_json, callback_url FROM shots"
+                " WHERE upload_state = 'pending' OR notify_state IN ('waiting', 'sending')"
+                " ORDER BY id"
+            ).fetchall()
+        return [OpenShot(**dict(row)) for row in rows]
+
+    def pending_spool_bytes(self) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COALESCE(SUM(size), 0) FROM shots WHERE upload_state = 'pending'"
+            ).fetchone()
+        return int(row[0])
+
+    def spool_paths(self) -> set[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT spool_path FROM shots WHERE spool_path IS NOT NULL"
+            ).fetchall()
+        return {str(row[0]) for row in rows}
+
+    def uploaded_spool_files(self) -> list[tuple[int, str, int]]:
+        """(shot id, spool path, size) of uploaded shots still in the spool, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, spool_path, size FROM shots"
+                " WHERE spool_path IS NOT NULL AND upload_state = 'uploaded' ORDER BY id"
+            ).fetchall()
+        return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    # -- callbacks --------------------------------------------------------------------------
+
+    def add_callback(
+        self,
+        *,
+        remote: str,
+        request_id: str | None,
+        object_key: str | None,
+        answered: int,
+        checksum_ok: bool | None,
+        verdict: str,
+        code: int | None,
+        raw_body: bytes,
+    ) -> CallbackRecord:
+        """Record a received callback, correlated with its shot by requestId (else object key)."""
+        incoming = IncomingCallback(
+            remote, request_id, object_key, answered, checksum_ok, verdict, code, raw_body
+        )
+        return self.add_callbacks([incoming])[0]
+
+    def add_callbacks(self, callbacks: Sequence[IncomingCallback]) -> list[CallbackRecord]:
+        """Record several received callbacks in one transaction (a group commit), in order.
+
+        For two or more, statements per batch rather than per callback: one query finds the
+        shots and earlier deliveries of every requestId, one `executemany` inserts the rows
+        (ids given here: this is the only writer inside its transaction), one updates the
+        shots' seq."""
+        if not callbacks:
+            return []
+        received_at = iso(utc_now())
+        if len(callbacks) == 1:  # a lone callback: fewer statements this way
+            with self._tx() as cur:
+                seq = self._next_seq(cur)
+                return [_insert_callback(cur, callbacks[0], received_at, seq)]
+        wanted = list({c.request_id for c in callbacks if c.request_id})
+        with self._tx() as cur:
+            last_seq = cur.execute(
+                "UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value",
+                (len(callbacks),),
+            ).fetchone()[0]
+            first_seq = int(last_seq) - len(callbacks) + 1
+            first_id = int(cur.execute("SELECT COALESCE(MAX(id), 0) FROM callbacks").fetchone()[0])
+            shots, deliveries = _correlate(cur, wanted)
+            rows: list[tuple[object, ...]] = []
+            records: list[CallbackRecord] = []
+            touched: dict[int, int] = {}  # shot id -> the seq of its latest callback
+            for i, callback in enumerate(callbacks):
+                request_id, seq = callback.request_id, first_seq + i
+                shot_id, delivery = None, 1
+                if request_id:
+                    shot_id = shots.get(request_id)
+                    delivery = deliveries[request_id] = deliveries.get(request_id, 0) + 1
+                if shot_id is None and callback.object_key:
+                    shot_id = _shot_by_key(cur, callback.object_key)
+                row = _callback_row(first_id + 1 + i, callback, received_at, shot_id)
+                rows.append((*row, delivery, seq))
+                records.append(CallbackRecord(first_id + 1 + i, shot_id, delivery))
+                if shot_id is not None:
+                    touched[shot_id] = seq
+            cur.executemany(INSERT_CALLBACK, rows)
+            cur.executemany(
+                "UPDATE shots SET seq = ? WHERE id = ?",
+                [(seq, shot_id) for shot_id, seq in touched.items()],
+            )
+        return records
+
+
+def _notification_created(
+    cur: sqlite3.Cursor, shot_id: int, notification: PendingNotification, seq: int
+) -> None:
+    cur.execute(
+        "UPDATE shots SET request_id = ?, payload_json = ?, callback_url = ?,"
+        " notify_state = 'sending', seq = ? WHERE id = ?",
+        (
+            notification.request_id,
+            notification.payload_json,
+            notification.callback_url,
+            seq,
+            shot_id,
+        ),
+    )
+
+
+def _correlate(
+    cur: sqlite3.Cursor, request_ids: list[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """For these requestIds: the shot each names, and how many callbacks each already has."""
+    if not request_ids:
+        return {}, {}
+    marks = ", ".join("?" * len(request_ids))
+    shots = cur.execute(
+        f"SELECT request_id, MIN(id) FROM shots WHERE request_id IN ({marks}) GROUP BY request_id",
+        request_ids,
+    ).fetchall()
+    counts = cur.execute(
+        f"SELECT request_id, COUNT(*) FROM callbacks WHERE request_id IN ({marks})"
+        " GROUP BY request_id",
+        request_ids,
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in shots}, {r[0]: int(r[1]) for r in counts}
+
+
+INSERT_CALLBACK = (
+    "INSERT INTO callbacks(id, received_at, remote, request_id, object_key, shot_id,"
+    " answered, checksum_ok, verdict, code, raw_body, body_size, delivery, seq)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)  # the values: `_callback_row` + (delivery, seq); an id of None lets SQLite choose it
+
+
+def _callback_row(
+    callback_id: int | None, callback: IncomingCallback, received_at: str, shot_id: int | None
+) -> tuple[object, ...]:
+    checksum_ok = callback.checksum_ok
+    return (
+        callback_id,
+        received_at,
+        callback.remote,
+        callback.request_id,
+        callback.object_key,
+        shot_id,
+        callback.answered,
+        None if checksum_ok is None else int(checksum_ok),
+        callback.verdict,
+        callback.code,
+        callback.raw_body[:RAW_BODY_KEEP].decode("utf-8", errors="replace"),
+        len(callback.raw_body),
+    )
+
+
+def _last_activity(cur: sqlite3.Cursor, session_id: int) -> str:
+    """ISO time of the latest capture, upload or notification attempt of a session."""
+    row = cur.execute(
+        "SELECT MAX(captured_utc) AS captured, MAX(uploaded_at) AS uploaded FROM shots"
+        " WHERE session_id = ?",
+        (session_id,),
+    ).fetchone()
+    attempt = cur.execute(
+        "SELECT MAX(a.at) FROM attempts a JOIN shots s ON s.id = a.shot_id WHERE s.session_id = ?",
+        (session_id,),
+    ).fetchone()[0]
+    times = [str(t) for t in (row["uploaded"], attempt) if t]
+    if row["captured"]:
+        times.append(iso(parse_utc_digits(str(row["captured"]))))
+    return max(times, default="")
+
+
+def _insert_callback(
+    cur: sqlite3.Cursor, callback: IncomingCallback, received_at: str, seq: int
+) -> CallbackRecord:
+    request_id = callback.request_id
+    shot_id, delivery = None, 1
+    if request_id:
+        row = cur.execute(
+            "SELECT (SELECT id FROM shots WHERE request_id = ?1),"
+            " (SELECT COUNT(*) FROM callbacks WHERE request_id = ?1)",
+            (request_id,),
+        ).fetchone()
+        shot_id, delivery = row[0], int(row[1]) + 1
+    if shot_id is None and callback.object_key:
+        shot_id = _shot_by_key(cur, callback.object_key)
+    values = (*_callback_row(None, callback, received_at, shot_id), delivery, seq)
+    cur.execute(INSERT_CALLBACK, values)
+    callback_id = int(cur.lastrowid or 0)
+    if shot_id is not None:
+        cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, shot_id))
+    return CallbackRecord(callback_id, shot_id, delivery)
+
+
+def _shot_by_key(cur: sqlite3.Cursor, object_key: str) -> int | None:
+    row = cur.execute(
+        "SELECT id FROM shots WHERE object_key = ? ORDER BY id DESC LIMIT 1", (object_key,)
+    ).fetchone()
+    return int(row[0]) if row else None

@@ -1,0 +1,420 @@
+"""The embedded webhook: receives notifications, checks and verifies them, journals them.
+
+`POST /callback` answers 200 with a JSON body when the notification is well-formed. Malformed
+JSON or wrong fields get 400 naming the problem, a body over 64 KiB gets 413, other methods 405;
+every error body is JSON and the server keeps serving. Slow clients are cut off: a connection
+must deliver its request headers, and then its body, within `client_timeout_s` each (408 for a
+body that trickles in). A tester can choose other answers (a status code, a delay, a non-JSON
+body, a dropped connection, 401 on a bad checksum) to watch the sender's retries.
+
+It listens on 127.0.0.1 unless told otherwise (any other address gets a warning: other machines
+can reach it); if the port is taken it tries the next ones and says which it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any, NoReturn
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from capture import events
+from capture.errors import PayloadError, report_loop_error, report_unexpected
+from capture.events import Event, EventSink
+from capture.journal.writer import IncomingCallback, Journal
+from capture.receiver.answers import AnswerKind, AnswerMode
+from capture.receiver.groupcommit import GroupCommit
+from capture.runtime import StopToken
+from capture.settings.model import is_loopback
+from capture.spec.payload import Received, parse_body
+
+MAX_BODY = 64 * 1024
+CLIENT_TIMEOUT_S = 10.0  # for the request headers, then again for the body
+_WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+PORT_TRIES = 20
+CALLBACK_PATH = "/callback"
+SHUTDOWN_GRACE_S = 1.0  # on stop, answers still in progress (a tester's delay) get this long
+
+
+@dataclass(frozen=True)
+class Verdict:
+    checksum_ok: bool
+    text: str
+
+
+class WebhookServer:
+    """Runnable. After `ready` is set, `url` is the local callback URL it listens on."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        sink: EventSink = events.discard,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8787,
+        public_url: str = "",
+        mode: AnswerMode | None = None,
+        client_timeout_s: float = CLIENT_TIMEOUT_S,
+    ) -> None:
+        self._journal = journal
+        self._sink = sink
+        self.host = host
+        self.requested_port = port
+        self.port = 0
+        self.ready = threading.Event()
+        self.error = ""
+        self._lock = threading.Lock()
+        self._public_url = public_url
+        self._mode = mode or AnswerMode()
+        self._client_timeout_s = client_timeout_s
+        self._writer = GroupCommit(journal)
+        self._stopping: asyncio.Event | None = None  # set on stop: delayed answers end at once
+
+    # -- settings changeable while running (from any thread) -------------------------------
+
+    @property
+    def url(self) -> str:
+        """The callback URL on this machine (loopback when listening on every address)."""
+        host = _WILDCARD_HOSTS.get(self.host, self.host)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}{CALLBACK_PATH}"
+
+    @property
+    def mode(self) -> AnswerMode:
+        with self._lock:
+            return self._mode
+
+    def set_mode(self, mode: AnswerMode) -> None:
+        with self._lock:
+            self._mode = mode
+
+    def set_public_url(self, url: str) -> None:
+        with self._lock:
+            self._public_url = url
+
+    def callback_addresses(self, request_url: str = "") -> list[str]:
+        """The callbackAddr values a checksum may have been computed with."""
+        with self._lock:
+            public = self._public_url
+        local = [self.url, f"http://localhost:{self.port}{CALLBACK_PATH}"]
+        seen: list[str] = []
+        for candidate in [public, request_url, *local]:
+            if candidate and candidate not in seen:
+                seen.append(candidate)
+        return seen
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run(self, stop: StopToken) -> None:
+        asyncio.run(self._serve(stop))
+
+    async def _serve(self, stop: StopToken) -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(report_loop_error)
+        stopped = stop.asyncio_event()
+        self._stopping = asyncio.Event()
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
+        app.router.add_route("*", CALLBACK_PATH, self._callback)
+        app.router.add_get("/", self._status)
+        # keepalive_timeout also bounds how long a new connection may take to send its headers.
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self._client_timeout_s,
+            lingering_time=1.0,
+            shutdown_timeout=SHUTDOWN_GRACE_S,
+            logger=self._protocol_logger(),
+        )
+        await runner.setup()
+        try:
+            if await self._bind(runner):
+                await stopped.wait()
+        finally:
+            self._stopping.set()  # a tester's delayed answers end before the runner shuts down
+            await runner.cleanup()
+            await self._writer.close()
+            self.ready.set()
+
+    async def _bind(self, runner: web.AppRunner) -> bool:
+        ports = (
+            [0]
+            if self.requested_port == 0
+            else range(self.requested_port, min(self.requested_port + PORT_TRIES, 65536))
+        )
+        last_error = ""
+        for port in ports:
+            site = web.TCPSite(runner, self.host, port, reuse_address=False)
+            try:
+                await site.start()
+            except OSError as exc:
+                last_error = exc.strerror or str(exc)
+                if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                    continue
+                break
+            server = site._server
+            sockets = getattr(server, "sockets", None) or []
+            self.port = sockets[0].getsockname()[1] if sockets else port
+            self._announce()
+            self.ready.set()
+            return True
+        self.error = (
+            f"webhook cannot listen on {self.host} port {self.requested_port}"
+            f" (or the {PORT_TRIES - 1} after it): {last_error}"
+        )
+        self._sink(Event(events.WARNING, {"message": self.error}))
+        return False
+
+    def _announce(self) -> None:
+        note = ""
+        if self.requested_port and self.port != self.requested_port:
+            note = f"port {self.requested_port} was taken; listening on {self.port}"
+        exposed = ""
+        if not is_loopback(self.host):
+            exposed = (
+                f"listening on {self.host}, not 127.0.0.1: other machines can reach this webhook"
+            )
+            note = f"{note}; {exposed}" if note else exposed
+        fields = {"url": self.url, "host": self.host, "port": self.port, "note": note}
+        self._sink(Event(events.WEBHOOK_LISTENING, fields))
+        if exposed:
+            self._sink(Event(events.WARNING, {"message": exposed}))
+
+    def _protocol_logger(self) -> logging.Logger:
+        """aiohttp logs requests it rejects before our handler runs (malformed HTTP); those
+        become rejections like any other, instead of tracebacks in the log."""
+        logger = logging.Logger("capture.receiver.webhook.http")  # not registered: one per server
+        logger.addHandler(_ProtocolErrors(self))
+        return logger
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    async def _status(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            {"service": "ShotHook webhook", "callback": self.url, "answer": self.mode.describe()}
+        )
+
+    async def _callback(self, request: web.Request) -> web.StreamResponse:
+        if request.method != "POST":
+            raise web.HTTPMethodNotAllowed(request.method, ["POST"])
+        if (request.content_length or 0) > MAX_BODY:
+            raise web.HTTPRequestEntityTooLarge(MAX_BODY, request.content_length or 0)
+        raw = await _read_body(request, self._client_timeout_s)
+        remote = request.remote or ""
+        try:
+            received = parse_body(raw)
+        except PayloadError as exc:
+            self.record_rejected(remote, raw, 400, exc.message, exc.field)
+            return _error(400, exc.message, exc.field)
+        verdict = self._verify(received, request)
+        mode = self.mode
+        answered = self._planned_status(mode, verdict)
+        record = await self._writer.add(
+            IncomingCallback(
+                remote=remote,
+                request_id=received.request_id,
+                object_key=received.object_key,
+                answered=answered,
+                checksum_ok=verdict.checksum_ok,
+                verdict=verdict.text,
+                code=received.code,
+                raw_body=raw,
+            )
+        )
+        self._sink(
+            Event(
+                events.CALLBACK_RECEIVED,
+                {
+                    "object": received.object_key,
+                    "requestId": received.request_id,
+                    "code": received.code,
+                    "checksum_ok": verdict.checksum_ok,
+                    "verdict": verdict.text,
+                    "delivery": record.delivery,
+                    "retry": record.delivery > 1,
+                    "shot_id": record.shot_id,
+                    "answered": answered,
+                },
+            )
+        )
+        return await self._answer(request, mode, verdict, received)
+
+    def _verify(self, received: Received, request: web.Request) -> Verdict:
+        # The configured addresses first: building the request's own URL costs more, and it
+        # is needed only when the sender used an address this webhook was not told about.
+        candidates = self.callback_addresses()
+        address = _matching(received, candidates)
+        if address is None:
+            candidates = self.callback_addresses(str(request.url))
+            address = _matching(received, candidates)
+        if address is not None:
+            return Verdict(True, f"checksum verified with callbackAddr {address}")
+        tried = ", ".join(candidates)
+        return Verdict(
+            False,
+            "checksum does not match md5(callbackAddr + code + object + requestId)"
+            f" for callbackAddr in: {tried}",
+        )
+
+    @staticmethod
+    def _planned_status(mode: AnswerMode, verdict: Verdict) -> int:
+        if mode.reject_bad_checksum and not verdict.checksum_ok:
+            return 401
+        if mode.kind is AnswerKind.STATUS:
+            return mode.status
+        if mode.kind is AnswerKind.DROP:
+            return 0
+        return 200
+
+    async def _answer(
+        self, request: web.Request, mode: AnswerMode, verdict: Verdict, received: Received
+    ) -> web.StreamResponse:
+        body: dict[str, Any] = {
+            "ok": verdict.checksum_ok,
+            "requestId": received.request_id,
+            "checksum": "verified" if verdict.checksum_ok else "mismatch",
+        }
+        if mode.reject_bad_checksum and not verdict.checksum_ok:
+            return _error(401, verdict.text, "checksum")
+        if mode.kind is AnswerKind.DELAY:
+            if await self._stopping_within(mode.delay_s):
+                return _drop(request)  # stopping: end the wait the way "drop" does
+        elif mode.kind is AnswerKind.STATUS:
+            return web.json_response(
+                {**body, "note": "status chosen by tester"}, status=mode.status
+            )
+        elif mode.kind is AnswerKind.NON_JSON:
+            return web.Response(text="OK (not JSON, as chosen by the tester)")
+        elif mode.kind is AnswerKind.DROP:
+            return _drop(request)
+        return web.json_response(body)
+
+    async def _stopping_within(self, seconds: float) -> bool:
+        """Wait `seconds`; True if the server began to stop first."""
+        if self._stopping is None:
+            await asyncio.sleep(seconds)
+            return False
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    def record_rejected(
+        self, remote: str, raw: bytes, status: int, problem: str, field: str = ""
+    ) -> None:
+        guess = _loose_fields(raw)
+        self._journal.add_callback(
+            remote=remote,
+            request_id=guess.get("requestId"),
+            object_key=guess.get("object"),
+            answered=status,
+            checksum_ok=None,
+            verdict=f"rejected ({status}): {problem}",
+            code=None,
+            raw_body=raw,
+        )
+        self._sink(
+            Event(
+                events.CALLBACK_REJECTED,
+                {"status": status, "problem": problem, "field": field, "bytes": len(raw)},
+            )
+        )
+
+    def with_mode(self, **changes: Any) -> AnswerMode:
+        return replace(self.mode, **changes)
+
+
+class _ProtocolErrors(logging.Handler):
+    """Receives aiohttp's server log: malformed requests are rejections; anything else is
+    unexpected and reported."""
+
+    def __init__(self, server: WebhookServer) -> None:
+        super().__init__(logging.DEBUG)
+        self._server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            remote = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+            first_line = exc.message.strip().splitlines()[0].rstrip(":")
+            problem = f"malformed HTTP request: {first_line}"
+            self._server.record_rejected(remote, b"", exc.code, problem)
+        elif isinstance(exc, BaseException) and not isinstance(exc, ConnectionError):
+            report_unexpected("webhook (HTTP layer)", exc)
+        elif record.levelno >= logging.ERROR:
+            report_unexpected("webhook (HTTP layer)", RuntimeError(record.getMessage()))
+
+
+async def _read_body(request: web.Request, timeout_s: float) -> bytes:
+    """The whole body, or 408 when it has not all come within `timeout_s`. A notification of a
+    few hundred bytes has nearly always arrived whole before the handler runs, and is then
+    read without arming a timer."""
+    if request.content.is_eof():
+        return await request.read()
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await request.read()
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(reason=f"body not received within {timeout_s:g} s") from None
+
+
+def _matching(received: Received, addresses: list[str]) -> str | None:
+    return next((a for a in addresses if received.checksum_matches(a)), None)
+
+
+def _drop(request: web.Request) -> NoReturn:
+    """Close the connection without answering."""
+    if request.transport is not None:
+        request.transport.abort()
+    raise asyncio.CancelledError
+
+
+def _loose_fields(raw: bytes) -> dict[str, str]:
+    """requestId/object from a body that failed the checks, if they are there, for correlation."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k in ("requestId", "object") if isinstance(v := data.get(k), str)}
+
+
+def _error(status: int, message: str, field: str = "") -> web.Response:
+    payload = {"error": message}
+    if field:
+        payload["field"] = field
+    return web.json_response(payload, status=status)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's own errors (404, 405, 413, ...) as JSON bodies, like ours."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = exc.reason
+        if exc.status == 413:
+            message = f"body larger than {MAX_BODY // 1024} KiB"
+        response = _error(exc.status, message)
+        if exc.status == 405:
+            response.headers["Allow"] = "POST"
+        return response
+    except (ConnectionError, web.RequestPayloadError):
+        raise  # the client went away or broke its body: aiohttp closes the connection
+    except Exception as exc:
+        report_unexpected(f"webhook handling {request.method} {request.path}", exc)
+        return _error(500, f"internal error: {type(exc).__name__}")

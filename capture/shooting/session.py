@@ -1,0 +1,584 @@
+"""A capture session, start to stop: the scheduler, the spool, uploads and notifications.
+
+    source -> FrameSlot -> (every interval) encode -> spool + journal -> UploadQueue
+           -> Uploader(s) -> storage -> Notifier -> webhook
+
+One session has one sid per simulated user (`users` publishers with consecutive uids sharing
+the pipeline). Shots left open by earlier sessions (not uploaded, or not notified) are resumed
+first, oldest first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from capture import events
+from capture.delivery.notifier import Notifier, NotifyJob
+from capture.delivery.uploads import Uploader, UploadItem, UploadQueue
+from capture.errors import report_unexpected
+from capture.events import Event, EventSink
+from capture.journal.writer import Journal, NewShot, OpenShot, PendingNotification
+from capture.runtime import Spawn, StopToken, Worker, stop_all
+from capture.settings.model import Settings
+from capture.shooting.encoder import encode_jpeg, thumbnail_jpeg
+from capture.shooting.scheduler import TickPlan
+from capture.sources.frames import Frame, FrameSlot
+from capture.sources.runner import LOST_AFTER_S, SourceState
+from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
+from capture.spec.payload import CODE_COMPLETE, CODE_INCOMPLETE, MSG_COMPLETE, Notification
+from capture.storage import Storage
+from capture.storage.spool import Spool, SpoolFull
+
+DEFAULT_UPLOAD_WORKERS = 4
+THUMB_WAIT_S = 0.25  # a round's thumbnail waits at most this long for the session to settle
+
+
+@dataclass
+class Progress:
+    """What this session has done so far; `wait_for` blocks on it (no polling)."""
+
+    rounds: int = 0
+    shots: int = 0
+    missed: int = 0  # intervals notified as 206 (no frame, late tick, spool full)
+    uploaded: int = 0
+    notified: int = 0
+    notify_failed: int = 0
+    open_uploads: int = 0
+    open_notifies: int = 0
+    capture_done: bool = False
+    cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    def update(self, **deltas: int) -> None:
+        with self.cond:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+            self.cond.notify_all()
+
+    def finish_capture(self) -> None:
+        with self.cond:
+            self.capture_done = True
+            self.cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[Progress], bool], timeout: float | None) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: predicate(self), timeout)
+
+    @property
+    def settled(self) -> bool:
+        return self.open_uploads == 0 and self.open_notifies == 0
+
+    def summary(self) -> dict[str, int]:
+        with self.cond:
+            return {
+                "shots": self.shots,
+                "missed": self.missed,
+                "uploaded": self.uploaded,
+                "notified": self.notified,
+                "notify_failed": self.notify_failed,
+                "pending_uploads": self.open_uploads,
+                "pending_notifications": self.open_notifies,
+            }
+
+
+@dataclass(frozen=True)
+class ShotMeta:
+    """What a notification needs to know about a shot that is still on its way."""
+
+    sid: str
+    uid: int
+    utc: str
+    callback_data: str
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """One simulated user: its uid and the sid of its capture session."""
+
+    uid: int
+    sid: str
+
+
+class Session:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        callback_url: str,
+        journal: Journal,
+        slot: FrameSlot,
+        source_label: str,
+        source_state: Callable[[], tuple[SourceState, str]],
+        storage: Storage,
+        spool: Spool,
+        sink: EventSink,
+        spawn: Spawn,
+        count: int | None = None,
+        upload_workers: int = DEFAULT_UPLOAD_WORKERS,
+    ) -> None:
+        self.settings = settings
+        self.callback_url = callback_url
+        self.count = count
+        self.progress = Progress()
+        self.publishers = [
+            Publisher(settings.capture.uid + i, new_sid()) for i in range(settings.capture.users)
+        ]
+        self.session_id = 0
+        self.uploads = UploadQueue()
+        self._journal = journal
+        self._slot = slot
+        self._source_label = source_label
+        self._source_state = source_state
+        self._storage = storage
+        self._spool = spool
+        self._sink = sink
+        self._spawn = spawn
+        self._upload_workers = upload_workers
+        self._workers: list[Worker] = []
+        self._capture_worker: Worker | None = None
+        self._notifier = Notifier(journal, sink, self._notified)
+        self._stopped = False
+        self._open_lock = threading.Lock()
+        self._open: dict[int, ShotMeta] = {}
+        self._thumbnail_due: tuple[list[int], Frame] | None = None  # shots taken, frame
+        self._journaled: dict[int, NotifyJob] = {}  # uploaded, notification journaled, not sent
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        capture = self.settings.capture
+        self.session_id = self._journal.start_session(
+            source=self._source_label,
+            storage=self._storage.label,
+            callback_url=self.callback_url,
+            settings=self.settings.to_public_dict(),
+        )
+        self._report_abandoned()
+        resumed = self._resume(self._journal.open_shots())
+        self._workers.append(self._spawn("notify", self._notifier))
+        for n in range(self._upload_workers):
+            uploader = Uploader(
+                self.uploads,
+                self._storage,
+                self._journal,
+                self._spool,
+                self._sink,
+                self._uploaded,
+                on_lost=self._lost,
+                journal_success=self._journal_uploaded,
+            )
+            self._workers.append(self._spawn(f"upload-{n + 1}", uploader))
+        self._capture_worker = self._spawn("shots", _CaptureLoop(self))
+        self._workers.append(self._capture_worker)
+        self._sink(
+            Event(
+                events.SESSION_STARTED,
+                {
+                    "session_id": self.session_id,
+                    "sids": [p.sid for p in self.publishers],
+                    "channel": capture.channel,
+                    "uids": [p.uid for p in self.publishers],
+                    "interval": capture.interval,
+                    "count": self.count,
+                    "source": self._source_label,
+                    "storage": self._storage.label,
+                    "callback_url": self.callback_url,
+                    "resumed": resumed,
+                },
+            )
+        )
+        for worker in self._workers:
+            worker.start()
+
+    def stop_capture(self, timeout: float = 10.0) -> bool:
+        """Take no more shots; uploads and notifications of those taken carry on (call `drain`
+        next). True once the capture loop has ended."""
+        worker = self._capture_worker
+        if worker is None:
+            return True
+        worker.request_stop()
+        return worker.join(timeout)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every queued upload and notification is settled, uploads are paused by an
+        error retrying cannot fix, or `timeout` passes. True if everything settled."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            remaining = deadline - time.monotonic()
+            if self.progress.wait_for(lambda p: p.settled, min(remaining, 0.5)):
+                return True
+            if self.uploads.pause is not None:
+                return False
+        return self.progress.settled
+
+    def stop(self, timeout: float = 10.0) -> list[str]:
+        """Stop every worker cooperatively; returns the names of any that did not end in time."""
+        if self._stopped:
+            return []
+        self._stopped = True
+        stuck = stop_all(self._workers, timeout)
+        self._journal.stop_session(self.session_id)
+        self._storage.close()
+        self._sink(
+            Event(
+                events.SESSION_STOPPED,
+                {"session_id": self.session_id, **self.progress.summary(), "stuck": stuck},
+            )
+        )
+        return stuck
+
+    @property
+    def succeeded(self) -> bool:
+        p = self.progress
+        return p.missed == 0 and p.notify_failed == 0 and p.settled
+
+    # -- capture ----------------------------------------------------------------------------
+
+    def take(self, tick: int, due: float | None = None) -> None:
+        """Take one round: a shot per publisher from the newest frame, or a 206 if none.
+
+        `due` is the tick's slot on the monotonic clock; shots report how late they were taken.
+        """
+        late_ms = None if due is None else (time.monotonic() - due) * 1000
+        frame = self._slot.latest()
+        state, reason = self._source_state()
+        if frame is None or frame.age() > LOST_AFTER_S or state is not SourceState.LIVE:
+            if state is SourceState.LIVE and frame is not None:
+                state = SourceState.STALE
+            age = f"no frame for {frame.age():.1f} s" if frame is not None else "no frame yet"
+            where = (
+                "no video source"
+                if state is SourceState.NO_SOURCE
+                else f"{self._source_label} is {state.value}"
+            )
+            why = f"{age}: {where}" + (f" ({reason})" if reason else "")
+            self.missed(tick, f"No screenshot: {why}")
+            return
+        self._shoot(tick, frame, late_ms)
+
+    def _shoot(self, tick: int, frame: Frame, late_ms: float | None = None) -> None:
+        capture = self.settings.capture
+        jpeg = encode_jpeg(frame.image, capture.jpeg_quality)
+        shot_ids: list[int] = []
+        for publisher in self.publishers:
+            key = self._key(publisher, frame.wall)
+            try:
+                path = self._spool.write(key, jpeg)
+            except SpoolFull as exc:
+                self._spool_warning(
+                    f"{exc}: new shots are refused (notified as 206) until uploads drain;"
+                    " fix the storage, or raise the spool cap"
+                )
+                self._missed_one(publisher, tick, frame.wall, f"No screenshot: {exc}")
+                continue
+            if warning := self._spool.nearly_full_warning():
+                self._spool_warning(warning)
+            shot_id = self._journal.add_shot(
+                NewShot(
+                    session_id=self.session_id,
+                    tick=tick,
+                    sid=publisher.sid,
+                    uid=publisher.uid,
+                    channel=capture.channel,
+                    object_key=key,
+                    captured_utc=utc_digits(frame.wall),
+                    code=CODE_COMPLETE,
+                    msg=MSG_COMPLETE,
+                    width=frame.width,
+                    height=frame.height,
+                    size=len(jpeg),
+                    spool_path=str(path),
+                )
+            )
+            shot_ids.append(shot_id)
+            self._remember(shot_id, publisher.sid, publisher.uid, utc_digits(frame.wall))
+            self.progress.update(shots=1, open_uploads=1)
+            self._sink(
+                Event(
+                    events.SHOT_CAPTURED,
+                    {
+                        "shot_id": shot_id,
+                        "object": key,
+                        "uid": publisher.uid,
+                        "tick": tick,
+                        "bytes": len(jpeg),
+                        "width": frame.width,
+                        "height": frame.height,
+                        "frame": frame.index,
+                        "late_ms": None if late_ms is None else round(late_ms, 3),
+                    },
+                )
+            )
+            self.uploads.put(UploadItem(shot_id, key, str(path), len(jpeg), jpeg))
+        if shot_ids:
+            self._thumbnail_due = (shot_ids, frame)
+
+    def make_thumbnail(self, before: float) -> None:
+        """The timeline thumbnail of the round just taken, kept off the shots' way to their
+        callbacks: made once the session has settled (its uploads and notifications done,
+        usually a few ms) or after THUMB_WAIT_S, not waiting past `before` (monotonic, well
+        before the next slot). Its journal row moves the shots' seq on, so the timeline shows
+        it even after it has shown the shots. A failure costs the thumbnail, never a shot."""
+        due, self._thumbnail_due = self._thumbnail_due, None
+        if due is None:
+            return
+        wait = min(THUMB_WAIT_S, before - time.monotonic())
+        if wait > 0:
+            self.progress.wait_for(lambda p: p.settled, wait)
+        shot_ids, frame = due
+        try:
+            self._journal.add_thumbnail(shot_ids, thumbnail_jpeg(frame.image))
+        except Exception as exc:
+            report_unexpected(f"making the thumbnail of shot {shot_ids[0]}", exc)
+            return
+        # Readers of the journal (the window's timeline) read again on an event: say so now
+        # rather than leave the thumbnail to their next poll.
+        self._sink(Event(events.THUMBNAIL_READY, {"shot_ids": shot_ids}))
+
+    def _spool_warning(self, message: str) -> None:
+        fields = {"message": message, "pending_bytes": self._spool.pending_bytes}
+        self._sink(Event(events.SPOOL_WARNING, {**fields, "cap_bytes": self._spool.cap_bytes}))
+
+    def missed(self, tick: int, why: str) -> None:
+        """An interval with no screenshot: journaled, and notified with code 206 and why."""
+        now = datetime.now(UTC)
+        for publisher in self.publishers:
+            self._missed_one(publisher, tick, now, why)
+
+    def _missed_one(self, publisher: Publisher, tick: int, when: datetime, why: str) -> None:
+        key = self._key(publisher, when)
+        shot_id = self._journal.add_shot(
+            NewShot(
+                session_id=self.session_id,
+                tick=tick,
+                sid=publisher.sid,
+                uid=publisher.uid,
+                channel=self.settings.capture.channel,
+                object_key=key,
+                captured_utc=utc_digits(when),
+                code=CODE_INCOMPLETE,
+                msg=why,
+            )
+        )
+        self.progress.update(missed=1, open_notifies=1)
+        self._sink(
+            Event(
+                events.TICK_MISSED,
+                {
+                    "shot_id": shot_id,
+                    "tick": tick,
+                    "uid": publisher.uid,
+                    "object": key,
+                    "reason": why,
+                },
+            )
+        )
+        meta = ShotMeta(publisher.sid, publisher.uid, utc_digits(when), self._extra_info)
+        self._notify(shot_id, key, meta, CODE_INCOMPLETE, why)
+
+    def _key(self, publisher: Publisher, when: datetime) -> str:
+        prefix = self.settings.storage.prefix
+        return object_key(prefix, publisher.sid, self.settings.capture.channel, publisher.uid, when)
+
+    @property
+    def _extra_info(self) -> str:
+        return self.settings.capture.extra_info
+
+    # -- hand-offs between stages -------------------------------------------------------------
+
+    def _remember(
+        self, shot_id: int, sid: str, uid: int, utc: str, data: str | None = None
+    ) -> None:
+        meta = ShotMeta(sid, uid, utc, self._extra_info if data is None else data)
+        with self._open_lock:
+            self._open[shot_id] = meta
+
+    def _journal_uploaded(self, item: UploadItem, location: str, ms: float) -> None:
+        """On an upload worker: journal the upload and its notification in one commit."""
+        with self._open_lock:
+            meta = self._open[item.shot_id]
+        job, pending = self._notification(
+            item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE
+        )
+        self._journal.upload_succeeded(item.shot_id, location, ms, pending)
+        with self._open_lock:
+            self._journaled[item.shot_id] = job
+
+    def _uploaded(self, item: UploadItem) -> None:
+        with self._open_lock:
+            meta = self._open.pop(item.shot_id)
+            job = self._journaled.pop(item.shot_id, None)
+        if job is None:  # journaled without its notification
+            self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
+        else:
+            self._notifier.submit(job)
+        # After the hand-off (waking the threads that wait on progress is not on the shot's
+        # way), in one update, so `drain` never sees a moment with nothing open between the
+        # upload and its notification. Should the delivery finish first, open_notifies dips
+        # below 0 while this upload still counts as open: never settled too early.
+        self.progress.update(uploaded=1, open_uploads=-1, open_notifies=1)
+
+    def _lost(self, item: UploadItem, why: str) -> None:
+        """A shot that can never be uploaded: journaled and notified as 206, saying why."""
+        msg = f"Screenshot not uploaded: {why}"
+        with self._open_lock:
+            meta = self._open.pop(item.shot_id)
+        self._journal.upload_lost(item.shot_id, msg)
+        self.progress.update(missed=1, open_uploads=-1, open_notifies=1)
+        self._sink(
+            Event(
+                events.UPLOAD_FAILED,
+                {
+                    "shot_id": item.shot_id,
+                    "object": item.object_key,
+                    "error": msg,
+                    "advice": "The spool folder must not be cleaned while shots wait in it.",
+                    "code": "SpoolFileLost",
+                    "retryable": False,
+                    "attempt": item.tries,
+                    "retry_in_s": None,
+                    "final": True,
+                },
+            )
+        )
+        self._notify(item.shot_id, item.object_key, meta, CODE_INCOMPLETE, msg)
+
+    def _notify(
+        self,
+        shot_id: int,
+        key: str,
+        meta: ShotMeta,
+        code: int,
+        msg: str,
+        request_id: str | None = None,
+    ) -> None:
+        """Journal and send a notification; the caller has counted it in `open_notifies`."""
+        job, pending = self._notification(shot_id, key, meta, code, msg, request_id)
+        self._journal.notification_created(
+            shot_id, pending.request_id, pending.payload_json, pending.callback_url
+        )
+        self._notifier.submit(job)
+
+    def _notification(
+        self,
+        shot_id: int,
+        key: str,
+        meta: ShotMeta,
+        code: int,
+        msg: str,
+        request_id: str | None = None,
+    ) -> tuple[NotifyJob, PendingNotification]:
+        """A notification's job for the notifier and its journal record."""
+        notification = Notification(
+            request_id=request_id or new_request_id(meta.sid, datetime.now(UTC)),
+            channel=self.settings.capture.channel,
+            uid=meta.uid,
+            object_key=key,
+            utc=meta.utc,
+            callback_data=meta.callback_data,
+            code=code,
+            msg=msg,
+        )
+        body = notification.encode(self.callback_url)
+        request = notification.request_id
+        job = NotifyJob(shot_id, request, key, code, self.callback_url, body)
+        return job, PendingNotification(request, body.decode("utf-8"), self.callback_url)
+
+    def _notified(self, _job: NotifyJob, delivered: bool) -> None:
+        if delivered:
+            self.progress.update(notified=1, open_notifies=-1)
+        else:
+            self.progress.update(notify_failed=1, open_notifies=-1)
+
+    # -- resuming earlier work ----------------------------------------------------------------
+
+    def _report_abandoned(self) -> None:
+        """Sessions an earlier run never stopped (killed, crashed): say so before resuming."""
+        for gone in self._journal.close_abandoned_sessions(self.session_id):
+            self._sink(
+                Event(
+                    events.WARNING,
+                    {
+                        "message": f"session {gone.id} (started {gone.started_at}) did not stop"
+                        f" cleanly: the app was killed or crashed after {gone.last_activity};"
+                        f" its {gone.unfinished} unfinished shot(s) resume now",
+                        "session_id": gone.id,
+                        "unfinished": gone.unfinished,
+                    },
+                )
+            )
+
+    def _resume(self, shots: list[OpenShot]) -> int:
+        """Queue shots earlier sessions left unfinished; returns how many."""
+        for shot in shots:
+            data = _previous_callback_data(shot.payload_json)
+            if shot.upload_state == "pending" and shot.spool_path:
+                self._remember(shot.id, shot.sid, shot.uid, shot.captured_utc, data)
+                size = _file_size(shot.spool_path)
+                self.progress.update(open_uploads=1)
+                self.uploads.put(UploadItem(shot.id, shot.object_key, shot.spool_path, size))
+            else:
+                meta = ShotMeta(
+                    shot.sid,
+                    shot.uid,
+                    shot.captured_utc,
+                    self._extra_info if data is None else data,
+                )
+                self.progress.update(open_notifies=1)
+                self._notify(
+                    shot.id, shot.object_key, meta, shot.code, shot.msg, request_id=shot.request_id
+                )
+        return len(shots)
+
+
+def _previous_callback_data(payload_json: str | None) -> str | None:
+    if not payload_json:
+        return None
+    value = json.loads(payload_json).get("callbackData")
+    return value if isinstance(value, str) else None
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+class _CaptureLoop:
+    """Runnable: waits for each slot of the TickPlan, then takes a round of shots."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def run(self, stop: StopToken) -> None:
+        session = self._session
+        interval = session.settings.capture.interval
+        count = session.count
+        plan = TickPlan(time.monotonic(), interval)
+        rounds = 0
+        try:
+            while not stop.is_set() and (count is None or rounds < count):
+                tick, skipped = plan.next_tick(time.monotonic())
+                for index in skipped:
+                    if count is not None and rounds >= count:
+                        break
+                    session.missed(
+                        index, "No screenshot: the capture loop was late and skipped this interval"
+                    )
+                    rounds += 1
+                if count is not None and rounds >= count:
+                    break
+                if stop.wait(max(0.0, tick.due - time.monotonic())):
+                    break
+                session.take(tick.index, tick.due)
+                rounds += 1
+                session.progress.update(rounds=1)
+                session.make_thumbnail(before=tick.due + interval / 2)
+        finally:
+            session.progress.finish_capture()

@@ -1,0 +1,88 @@
+"""The settings sidebar: Capture, Storage and Webhook tabs over one typed `Settings`.
+
+Every edit re-checks the whole form (the `check_*` functions and `Settings.problems()`), shows
+each broken rule under its field and emits `validity(ok, first_problem)`, which the Start
+button follows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
+
+from capture.errors import ConfigError
+from capture.settings.model import Settings
+from gui.resources import icon
+from gui.settings.capture_tab import CapturePanel
+from gui.settings.storage_tab import StoragePanel
+from gui.settings.webhook_tab import WebhookPanel
+
+
+class SettingsForm(QTabWidget):
+    edited = Signal()
+    validity = Signal(bool, str)
+
+    def __init__(self, default_storage_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.capture = CapturePanel()
+        self.storage = StoragePanel(default_storage_dir)
+        self.webhook = WebhookPanel()
+        self.tabBar().setUsesScrollButtons(False)
+        self.tabBar().setExpanding(True)
+        self.addTab(_scrolling(self.capture), icon("sliders", "#4b5563"), "Capture")
+        self.addTab(_scrolling(self.storage), icon("database", "#4b5563"), "Storage")
+        self.addTab(_scrolling(self.webhook), icon("globe", "#4b5563"), "Webhook")
+        self._base = Settings()
+        self._loading = False
+        for panel in (self.capture, self.storage, self.webhook):
+            panel.changed.connect(self._on_change)
+
+    def set_settings(self, settings: Settings) -> None:
+        self._loading = True
+        self._base = settings
+        self.capture.set_values(settings.capture)
+        self.storage.set_values(settings.storage)
+        self.webhook.set_values(settings.callback)
+        self._loading = False
+        self._on_change()
+
+    def settings(self) -> Settings:
+        return self._collect()[0]
+
+    def problems(self) -> list[ConfigError]:
+        return self._collect()[1]
+
+    def set_locked(self, locked: bool) -> None:
+        """While capturing, capture and storage settings stay as they started."""
+        self.capture.setEnabled(not locked)
+        self.storage.set_locked(locked)
+        self.capture.locked_note.setVisible(locked)
+
+    def _collect(self) -> tuple[Settings, list[ConfigError]]:
+        capture, problems = self.capture.values()
+        storage, more = self.storage.values()
+        callback, rest = self.webhook.values()
+        problems += more + rest
+        settings = Settings(capture=capture, storage=storage, callback=callback)
+        seen = {p.field for p in problems}
+        problems += [p for p in settings.problems() if p.field not in seen]
+        return settings, problems
+
+    def _on_change(self) -> None:
+        problems = self.problems()
+        self.capture.show_problems(problems)
+        self.storage.show_problems(problems)
+        self.webhook.show_problems(problems)
+        self.validity.emit(not problems, str(problems[0]) if problems else "")
+        if not self._loading:
+            self.edited.emit()
+
+
+def _scrolling(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    panel.setObjectName("formPage")
+    area.setWidget(panel)
+    return area

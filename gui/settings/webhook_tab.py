@@ -1,0 +1,172 @@
+"""Callback and webhook: where notifications go (the embedded webhook by default, its URL shown
+and copyable), the public URL checksums are verified against, and the tester's answer mode,
+applied live."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from capture.errors import ConfigError
+from capture.receiver.answers import AnswerKind, AnswerMode
+from capture.settings.model import (
+    CallbackSettings,
+    check_host,
+    check_http_url,
+    check_port,
+    is_loopback,
+)
+from gui.resources import icon
+from gui.settings.fields import FormSection, hint, parse, section_title
+
+MODES = [
+    (AnswerKind.NORMAL, "Normal: 200 with JSON"),
+    (AnswerKind.STATUS, "Fixed status code"),
+    (AnswerKind.DELAY, "Delay, then 200"),
+    (AnswerKind.NON_JSON, "200 with a non-JSON body"),
+    (AnswerKind.DROP, "Drop the connection"),
+]
+
+
+class WebhookPanel(FormSection):
+    mode_changed = Signal(object)  # AnswerMode
+    public_url_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.callback_url = QLineEdit()
+        self.callback_url.setPlaceholderText("empty: the embedded webhook below")
+        self.add("callback_url", "Callback URL", self.callback_url)
+        self.embedded = QLineEdit("starting…")
+        self.embedded.setReadOnly(True)
+        self.embedded.setProperty("role", "mono")
+        copy = QToolButton()
+        copy.setIcon(icon("copy", "#4b5563"))
+        copy.setProperty("flat", True)
+        copy.setToolTip("Copy the embedded webhook's URL")
+        copy.clicked.connect(self._copy_embedded)
+        self.add("embedded", "Embedded webhook", _row(self.embedded, copy))
+        self.public_url = QLineEdit()
+        self.public_url.setPlaceholderText("optional: the URL a tunnel exposes it at")
+        self.add(
+            "public_url",
+            "Public URL",
+            self.public_url,
+            "Checksums are verified against this callbackAddr too.",
+        )
+        self.host = QLineEdit()
+        self.add("webhook_host", "Listen on", self.host)
+        self.port = QLineEdit()
+        self.add("webhook_port", "Port", self.port, "Address and port apply at the next launch.")
+        self.exposed = hint("", role="error")
+        self.exposed.setVisible(False)
+        self.add_wide(self.exposed)
+        self._answer_mode_controls()
+        self.public_url.editingFinished.connect(
+            lambda: self.public_url_changed.emit(self.public_url.text().strip())
+        )
+        self._mode_edited()
+
+    def _answer_mode_controls(self) -> None:
+        self.add_wide(section_title("Answer mode (for testing retries)"))
+        self.kind = QComboBox()
+        for kind, text in MODES:
+            self.kind.addItem(text, kind.value)
+        self.status = QSpinBox()
+        self.status.setRange(100, 599)
+        self.status.setValue(500)
+        self.status.setPrefix("status ")
+        self.status.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
+        self.delay = QDoubleSpinBox()
+        self.delay.setRange(0.1, 60.0)
+        self.delay.setValue(6.0)
+        self.delay.setSuffix(" s")
+        self.delay.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
+        self.reject = QCheckBox("Reject bad checksums with 401")
+        self.mode_text = hint("")
+        mode_row = QWidget()
+        line = QHBoxLayout(mode_row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.kind, 1)
+        line.addWidget(self.status)
+        line.addWidget(self.delay)
+        self.add_wide(mode_row)
+        self.add_wide(self.reject)
+        self.add_wide(self.mode_text)
+        self.kind.currentIndexChanged.connect(self._mode_edited)
+        self.status.valueChanged.connect(self._mode_edited)
+        self.delay.valueChanged.connect(self._mode_edited)
+        self.reject.toggled.connect(self._mode_edited)
+
+    # -- values ------------------------------------------------------------------------------
+
+    def set_values(self, callback: CallbackSettings) -> None:
+        self.callback_url.setText(callback.url)
+        self.public_url.setText(callback.public_url)
+        self.host.setText(callback.webhook_host)
+        self.port.setText(str(callback.webhook_port))
+
+    def values(self) -> tuple[CallbackSettings, list[ConfigError]]:
+        problems: list[ConfigError] = []
+        defaults = CallbackSettings()
+        url = self.callback_url.text().strip()
+        public = self.public_url.text().strip()
+        callback = CallbackSettings(
+            url=parse(
+                lambda t: check_http_url("callback_url", t, required=False), url, "", problems
+            ),
+            public_url=parse(
+                lambda t: check_http_url("public_url", t, required=False), public, "", problems
+            ),
+            webhook_host=parse(
+                check_host, self.host.text().strip(), defaults.webhook_host, problems
+            ),
+            webhook_port=parse(
+                check_port, self.port.text().strip(), defaults.webhook_port, problems
+            ),
+        )
+        return callback, problems
+
+    def answer_mode(self) -> AnswerMode:
+        return AnswerMode(
+            kind=AnswerKind(self.kind.currentData()),
+            status=self.status.value(),
+            delay_s=self.delay.value(),
+            reject_bad_checksum=self.reject.isChecked(),
+        )
+
+    def set_listening(self, url: str, host: str, note: str) -> None:
+        self.embedded.setText(url)
+        self.embedded.setCursorPosition(0)
+        self.exposed.setVisible(not is_loopback(host))
+        self.exposed.setText(note or f"Listening on {host}: other machines can reach this webhook.")
+
+    def _mode_edited(self) -> None:
+        mode = self.answer_mode()
+        self.status.setVisible(mode.kind is AnswerKind.STATUS)
+        self.delay.setVisible(mode.kind is AnswerKind.DELAY)
+        self.mode_text.setText(f"The embedded webhook will {mode.describe()}.")
+        self.mode_changed.emit(mode)
+
+    def _copy_embedded(self) -> None:
+        QGuiApplication.clipboard().setText(self.embedded.text())
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    line = QHBoxLayout(box)
+    line.setContentsMargins(0, 0, 0, 0)
+    line.setSpacing(4)
+    for i, widget in enumerate(widgets):
+        line.addWidget(widget, 1 if i == 0 else 0)
+    return box

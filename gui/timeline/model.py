@@ -1,0 +1,447 @@
+"""The timeline as a Qt model: one row per shot (and per foreign callback), newest on top,
+fed incrementally with upserts; thumbnails loaded for the rows in view and cached within a
+bound."""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import IntEnum
+from functools import cache
+from typing import Any
+
+from PySide6.QtCore import QRectF, QSize, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPixmap,
+    QStandardItemModel,
+)
+
+from capture.journal.reader import RowKind, Status, StatusGroup, TimelineRow
+from gui.resources import STATUS_LABELS, status_colour, status_icon
+
+THUMB_SIZE = QSize(88, 50)  # also the view's icon size: a thumbnail is drawn at its size
+STATUS_ICON = QSize(18, 18)
+THUMB_CACHE = 200  # about 18 screens of rows; 17 KB each
+MAX_ROWS = 2000  # the newest rows the window keeps; older ones stay in the journal
+THUMB_RADIUS = 4
+DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+DECORATION = int(Qt.ItemDataRole.DecorationRole)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+GROUP_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the status cell's StatusGroup, for the filter
+PLACEHOLDER = QColor("#eef0f3")
+
+
+class Column(IntEnum):
+    THUMB = 0
+    STATUS = 1
+    SHOT = 2  # capture time and size, the object key under it
+    UPLOAD = 3
+    NOTIFY = 4
+    CALLBACK = 5
+
+
+HEADERS = {
+    Column.THUMB: "",
+    Column.STATUS: "Status",
+    Column.SHOT: "Captured · object key",
+    Column.UPLOAD: "Upload",
+    Column.NOTIFY: "Attempts",
+    Column.CALLBACK: "Callback",
+}
+
+
+def _sort_key(row: TimelineRow) -> tuple[float, int, int]:
+    return (row.when.timestamp(), 0 if row.kind is RowKind.SHOT else 1, row.id)
+
+
+def rounded(image: QImage) -> QPixmap:
+    """`image` with rounded corners (transparent outside), drawn once here so that painting a
+    row is a plain drawPixmap rather than a clip path per cell."""
+    picture = QPixmap(image.size())
+    picture.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(picture)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(picture.rect()), THUMB_RADIUS, THUMB_RADIUS)
+    painter.setClipPath(path)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    return picture
+
+
+def as_icon(picture: QPixmap) -> QIcon:
+    """`picture` as the cell's decoration: the same pixmap when the row is selected (a plain
+    pixmap would be tinted with the selection colour by the style)."""
+    icon = QIcon(picture)
+    icon.addPixmap(picture, QIcon.Mode.Selected)
+    return icon
+
+
+class ThumbnailCache:
+    """Most recently used thumbnails as pixmaps (and their icons), at most `limit` of them."""
+
+    def __init__(self, limit: int = THUMB_CACHE) -> None:
+        self.limit = limit
+        self._items: OrderedDict[int, tuple[QPixmap, QIcon]] = OrderedDict()
+
+    def get(self, shot_id: int) -> QPixmap | None:
+        found = self._items.get(shot_id)
+        if found is None:
+            return None
+        self._items.move_to_end(shot_id)
+        return found[0]
+
+    def icon(self, shot_id: int) -> QIcon | None:
+        found = self._items.get(shot_id)
+        return None if found is None else found[1]
+
+    def put(self, shot_id: int, image: QImage) -> list[int]:
+        """Keep `image` (scaled and rounded) for `shot_id`; returns the ids it pushed out."""
+        picture = rounded(
+            image.scaled(
+                THUMB_SIZE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+        self._items[shot_id] = (picture, as_icon(picture))
+        self._items.move_to_end(shot_id)
+        evicted = []
+        while len(self._items) > self.limit:
+            evicted.append(self._items.popitem(last=False)[0])
+        return evicted
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class TimelineModel(QStandardItemModel):
+    """The rows live in Qt's own item model, so that painting the table never calls into
+    Python: a call into Python from the GUI thread must win the interpreter lock, and while
+    an upload or the webhook runs Python, each such call can wait a whole switch interval
+    (5 ms); a repaint used to make hundreds (docs/benchmarks.md, the preview's section).
+    `apply` turns each journal row into the cells' values once; `_rows` keeps the rows
+    themselves for the detail pane and the tooltips. It holds the newest `limit` rows: a
+    cell costs about 300 bytes in Qt, so history beyond that stays in the journal (the
+    counters still count it, and the panel says how many rows it left out)."""
+
+    thumbnail_wanted = Signal(int)  # a shot's thumbnail, for the loader
+    thumbnail_forgotten = Signal(int)  # the loader dropped it unserved: ask again if in view
+
+    def __init__(self, cache: ThumbnailCache | None = None, limit: int = MAX_ROWS) -> None:
+        super().__init__(0, len(Column))
+        self.cache = ThumbnailCache() if cache is None else cache  # an empty one is falsy
+        self.limit = limit
+        self.left_out = 0  # older rows let go to stay within `limit`
+        self.group: StatusGroup | None = None  # new rows outside it are not kept
+        self._rows: list[TimelineRow] = []  # oldest first; view row r is _rows[-1 - r]
+        self._keys: list[tuple[float, int, int]] = []
+        self._pos: dict[tuple[RowKind, int], int] = {}  # index in _rows + left_out
+        self._asked: set[int] = set()
+        for column, title in HEADERS.items():
+            self.setHeaderData(column, Qt.Orientation.Horizontal, title)
+
+    # -- feeding ------------------------------------------------------------------------------
+
+    def apply(self, rows: list[TimelineRow]) -> None:
+        """Insert new rows and update changed ones in place."""
+        fresh: dict[tuple[RowKind, int], TimelineRow] = {}
+        for row in rows:
+            at = self._at(row.key)
+            if at is None:
+                if not self._too_old(row) and self._wanted(row):
+                    fresh[row.key] = row
+                continue
+            self._rows[at] = row
+            self._fill(self._view_row(at), [row])
+        ordered = sorted(fresh.values(), key=_sort_key)
+        newest = self._keys[-1] if self._keys else None
+        if ordered and (newest is None or _sort_key(ordered[0]) >= newest):
+            self._append(ordered)
+        else:
+            for row in ordered:
+                self._insert(row)
+        self._trim()
+
+    def restart(self) -> None:
+        """Forget every row: the window starts over with the rows that come next."""
+        self.removeRows(0, self.rowCount())
+        self._rows.clear()
+        self._keys.clear()
+        self._pos.clear()
+        self._asked.clear()
+        self.left_out = 0
+
+    def _wanted(self, row: TimelineRow) -> bool:
+        """A new row belongs in the window: any, or one in the group the filter shows (a row
+        already in it stays when it leaves the group; the filter hides it)."""
+        return self.group is None or row.status.group is self.group
+
+    def _too_old(self, row: TimelineRow) -> bool:
+        """A row older than every row kept, once the model is full (it was let go before)."""
+        return len(self._rows) >= self.limit and _sort_key(row) < self._keys[0]
+
+    def _trim(self) -> None:
+        excess = len(self._rows) - self.limit
+        if excess <= 0:
+            return
+        for row in self._rows[:excess]:
+            del self._pos[row.key]
+            if row.kind is RowKind.SHOT:
+                self._asked.discard(row.id)
+        del self._rows[:excess]
+        del self._keys[:excess]
+        self.left_out += excess  # the positions kept in _pos stay right
+        self.removeRows(self.limit, excess)  # its signal sees the model as it now is
+
+    def _at(self, key: tuple[RowKind, int]) -> int | None:
+        at = self._pos.get(key)
+        return None if at is None else at - self.left_out
+
+    def _append(self, rows: list[TimelineRow]) -> None:
+        self.insertRows(0, len(rows))
+        for row in rows:
+            self._pos[row.key] = len(self._rows) + self.left_out
+            self._rows.append(row)
+            self._keys.append(_sort_key(row))
+        self._fill(0, list(reversed(rows)))
+
+    def _insert(self, row: TimelineRow) -> None:
+        key = _sort_key(row)
+        at = bisect.bisect_right(self._keys, key)
+        view = len(self._rows) - at
+        self._rows.insert(at, row)
+        self._keys.insert(at, key)
+        for i in range(at, len(self._rows)):
+            self._pos[self._rows[i].key] = i + self.left_out
+        self.insertRow(view)
+        self._fill(view, [row])
+
+    def _fill(self, first: int, rows: list[TimelineRow]) -> None:
+        """Set the cells of view rows first.. from `rows`, then say so once: a signal per
+        cell would reach the filter, the view and the panel 6 times a row (a start feeds
+        hundreds at a time). Through the model, so that Qt makes the items:
+        one made in Python keeps a Python wrapper alive as long as it lives (4 KB a row)."""
+        blocked = self.blockSignals(True)
+        try:
+            for view, row in enumerate(rows, first):
+                for column, values in enumerate(self._cells(row)):
+                    self.setItemData(self.index(view, column), values)
+        finally:
+            self.blockSignals(blocked)
+        last = first + len(rows) - 1
+        self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+
+    def restamp(self) -> None:
+        """Word every row's capture time again (after midnight, yesterday's rows get their
+        day)."""
+        if self._rows:
+            self._fill(0, self._rows[::-1])
+
+    def _cells(self, row: TimelineRow) -> list[dict[int, Any]]:
+        """Each column's values by role, as Qt's default delegate paints them."""
+        status: dict[int, Any] = {
+            DISPLAY: STATUS_LABELS[row.status],
+            DECORATION: status_pixmap(row.status),
+            FOREGROUND: status_colour(row.status),
+            GROUP_ROLE: row.status.group.value,
+        }
+        callback: dict[int, Any] = {DISPLAY: callback_text(row), FOREGROUND: _callback_colour(row)}
+        return [
+            {DECORATION: self._thumbnail(row)},
+            status,
+            {DISPLAY: shot_text(row)},
+            {DISPLAY: upload_text(row)},
+            {DISPLAY: attempts_text(row)},
+            callback,
+        ]
+
+    def _thumbnail(self, row: TimelineRow) -> QIcon:
+        icon = self.cache.icon(row.id) if row.kind is RowKind.SHOT else None
+        return placeholder() if icon is None else icon
+
+    # -- thumbnails ---------------------------------------------------------------------------
+
+    def want_thumbnails(self, view_rows: Iterable[int]) -> None:
+        """The rows in view: ask for the thumbnails they lack (each once until answered), and
+        keep those they show the most recently used in the cache."""
+        for view in view_rows:
+            row = self.row_at(view)
+            if row.kind is not RowKind.SHOT or not row.has_thumbnail:
+                continue
+            if self.cache.get(row.id) is None and row.id not in self._asked:
+                self._asked.add(row.id)
+                self.thumbnail_wanted.emit(row.id)
+
+    def thumbnail_ready(self, shot_id: int, image: QImage) -> None:
+        """The loader's answer; a null image (none yet, or unreadable) is asked for again when
+        the row is next in view (a thumbnail journaled later updates the row)."""
+        self._asked.discard(shot_id)
+        if image.isNull():
+            return
+        for evicted in self.cache.put(shot_id, image):
+            self._show_thumbnail(evicted)
+        self._show_thumbnail(shot_id)
+
+    def thumbnail_dropped(self, shot_id: int) -> None:
+        """The loader dropped the request unserved (its backlog was full): forget it was asked,
+        so that the row asks again the next time it is in view."""
+        self._asked.discard(shot_id)
+        self.thumbnail_forgotten.emit(shot_id)
+
+    def _show_thumbnail(self, shot_id: int) -> None:
+        """The cell shows what the cache holds now: the picture, or the placeholder once the
+        cache let it go (so that no cell keeps an evicted pixmap alive)."""
+        at = self._at((RowKind.SHOT, shot_id))
+        if at is not None:
+            index = self.index(self._view_row(at), Column.THUMB)
+            self.setData(index, self._thumbnail(self._rows[at]), DECORATION)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def row_at(self, view_row: int) -> TimelineRow:
+        return self._rows[-1 - view_row]
+
+    def view_row_of(self, key: tuple[RowKind, int]) -> int | None:
+        at = self._at(key)
+        return None if at is None else self._view_row(at)
+
+    def _view_row(self, at: int) -> int:
+        return len(self._rows) - 1 - at
+
+    def tooltip(self, view_row: int, column: int) -> str:
+        return _tooltip(self.row_at(view_row), Column(column))
+
+
+@cache
+def placeholder() -> QIcon:
+    """The grey rounded box a row shows until its thumbnail is loaded (one icon, shared)."""
+    image = QImage(THUMB_SIZE, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(PLACEHOLDER)
+    return as_icon(rounded(image))
+
+
+@cache
+def status_pixmap(status: Status) -> QPixmap:
+    """The status icon at its size in the table (the view's icon size is the thumbnails')."""
+    return status_icon(status).pixmap(STATUS_ICON)
+
+
+class TimelineFilter(QSortFilterProxyModel):
+    """All rows, or only those whose status is in one group (failed / pending): matched in
+    Qt's own code on the status cell's group role."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFilterRole(GROUP_ROLE)
+        self.setFilterKeyColumn(Column.STATUS)
+
+    def set_group(self, group: StatusGroup | None) -> None:
+        pattern = "" if group is None else f"^{group.value}$"
+        self.setFilterRegularExpression(pattern)
+
+
+# -- cell text --------------------------------------------------------------------------------
+
+
+def shot_text(row: TimelineRow) -> str:
+    """The capture time and size, the object key under it."""
+    size = f"  ·  {human_size(row.size)}" if row.size else ""
+    return local_time(row.when) + size + (f"\n{row.object_key}" if row.object_key else "")
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def local_time(when: datetime) -> str:
+    """HH:MM:SS.mmm in local time, with the day before it when it is not today. Formatted by
+    hand: strftime costs 20 times more (it imports a module per call, which PySide hooks)."""
+    local = when.astimezone()
+    stamp = (
+        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 1000:03d}"
+    )
+    if local.date() != date.today():
+        return f"{MONTHS[local.month - 1]} {local.day:02d} {stamp}"
+    return stamp
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.2f} MB"
+
+
+def upload_text(row: TimelineRow) -> str:
+    if row.kind is RowKind.CALLBACK or row.upload_state == "none":
+        return "—"
+    if row.upload_state == "uploaded":
+        return f"stored · {row.upload_ms:.0f} ms" if row.upload_ms is not None else "stored"
+    if row.upload_tries:
+        return f"retrying ({row.upload_tries})"
+    return "waiting"
+
+
+def attempts_text(row: TimelineRow) -> str:
+    if row.kind is RowKind.CALLBACK:
+        return "—"
+    if not row.attempts:
+        return "sending…" if row.notify_state == "sending" else "—"
+    parts = [
+        f"{a.status if a.status is not None else 'no answer'} · {a.ms:.0f} ms" for a in row.attempts
+    ]
+    mark = {"delivered": "✓ ", "failed": "✗ "}.get(row.notify_state, "")
+    return mark + "  →  ".join(parts)
+
+
+def callback_text(row: TimelineRow) -> str:
+    if not row.callbacks:
+        return "—"
+    last = row.callbacks[-1]
+    if last.checksum_ok is None:
+        verdict = f"rejected ({last.answered})"
+    else:
+        verdict = "✓ verified" if last.checksum_ok else "✗ bad checksum"
+    count = len(row.callbacks)
+    return verdict + (f" ×{count}" if count > 1 else "")
+
+
+def _callback_colour(row: TimelineRow) -> QColor | None:
+    if not row.callbacks:
+        return None
+    ok = row.callbacks[-1].checksum_ok
+    return QColor("#15803d" if ok else "#b91c1c")
+
+
+def _tooltip(row: TimelineRow, column: Column) -> str:
+    if column is Column.SHOT:
+        utc = row.when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return f"{utc}\n{row.object_key}"
+    if column is Column.STATUS:
+        return row.summary
+    if column is Column.NOTIFY:
+        return "\n".join(
+            f"attempt {a.attempt}: {a.status or 'no answer'} in {a.ms:.0f} ms"
+            + (f" — {a.error}" if a.error else "")
+            for a in row.attempts
+        )
+    if column is Column.CALLBACK and row.callbacks:
+        return row.callbacks[-1].verdict
+    if column is Column.UPLOAD and row.uploaded_at:
+        stored = local_time(_parse_iso(row.uploaded_at))
+        return f"stored at {stored} in {row.upload_tries} tr(ies): {row.upload_location}"
+    if column is Column.UPLOAD and row.upload_error:
+        return row.upload_error
+    return ""
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,0 +1,358 @@
+"""The timeline panel: counters, status filter, auto-follow, and the table itself."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from capture.journal.reader import Counters, StatusGroup, TimelineRow
+from gui.resources import icon
+from gui.settings.fields import section_title
+from gui.timeline.model import THUMB_SIZE, Column, TimelineFilter, TimelineModel
+
+ROW_HEIGHT = THUMB_SIZE.height() + 8
+EMPTY = "No shots yet. Press Start capture: each shot appears here, newest on top."
+FILTERED = "No rows match this filter."
+FILTERS: list[tuple[str, StatusGroup | None]] = [
+    ("All", None),
+    ("Failed", StatusGroup.FAILED),
+    ("Pending", StatusGroup.PENDING),
+]
+WIDTHS = {
+    Column.THUMB: THUMB_SIZE.width() + 14,
+    Column.STATUS: 116,
+    Column.UPLOAD: 100,
+    Column.NOTIFY: 116,
+    Column.CALLBACK: 112,
+}
+
+
+class TimelinePanel(QWidget):
+    selected = Signal(object)  # the TimelineRow shown in the detail pane, or None
+    filter_changed = Signal(object)  # the StatusGroup shown, or None: the feed reads it anew
+
+    def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.model = model
+        self.proxy = TimelineFilter()
+        self.proxy.setSourceModel(model)
+        self.older = QLabel()  # under the table: the rows the journal holds beyond the model's
+        self.older.setProperty("role", "hint")
+        self.older.setWordWrap(True)
+        self.older.setContentsMargins(14, 4, 12, 6)
+        self.older.hide()
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self._toolbar())
+        self.table = self._table()
+        column.addWidget(self.table, 1)
+        column.addWidget(self.older)
+        self._selecting = False
+        self._refresh = QTimer(self, singleShot=True, interval=150)
+        self._refresh.timeout.connect(self._emit_selected)
+        self.proxy.rowsInserted.connect(self._rows_inserted)
+        self.proxy.rowsAboutToBeInserted.connect(self._remember_scroll)
+        self.model.dataChanged.connect(self._data_changed)
+        self._scroll_before = 0
+        # The rows in view ask for their thumbnails after anything that changes which rows
+        # those are (coalesced: once per turn of the event loop).
+        self._in_view = QTimer(self, singleShot=True, interval=0)
+        self._in_view.timeout.connect(self._want_thumbnails)
+        for signal in (
+            self.proxy.rowsInserted,
+            self.proxy.rowsRemoved,
+            self.proxy.layoutChanged,
+            self.proxy.modelReset,
+            self.table.verticalScrollBar().rangeChanged,
+            self.model.thumbnail_forgotten,
+        ):
+            signal.connect(self._schedule_in_view)
+        # A scroll asks at once: each page scrolled past asks, newest request first served.
+        self.table.verticalScrollBar().valueChanged.connect(self._want_thumbnails)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
+            signal.connect(self._show_empty)
+        self._midnight = QTimer(self, singleShot=True, timerType=Qt.TimerType.VeryCoarseTimer)
+        self._midnight.timeout.connect(self._new_day)
+        self._midnight.start(until_midnight_ms())
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _toolbar(self) -> QWidget:
+        bar = QWidget()
+        rows = QVBoxLayout(bar)
+        rows.setContentsMargins(14, 10, 12, 8)
+        rows.setSpacing(8)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        rows.addLayout(row)
+        row.addWidget(section_title("Timeline"))
+        row.addStretch(1)
+        self.filter_group = QButtonGroup(self)
+        for i, (label, _group) in enumerate(FILTERS):
+            button = QToolButton()
+            button.setText(label)
+            button.setCheckable(True)
+            button.setChecked(i == 0)
+            self.filter_group.addButton(button, i)
+            row.addWidget(button)
+        self.filter_group.idClicked.connect(lambda i: self.set_filter(FILTERS[i][1]))
+        row.addSpacing(8)
+        self.follow = QToolButton()
+        self.follow.setText("Follow newest")
+        self.follow.setIcon(icon("arrow-up", "#1e40af"))
+        self.follow.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.follow.setCheckable(True)
+        self.follow.setChecked(True)
+        self.follow.setToolTip("Keep the newest row selected and in view")
+        self.follow.toggled.connect(self._follow_toggled)
+        row.addWidget(self.follow)
+        strip = QHBoxLayout()
+        strip.setSpacing(6)
+        self.counters: dict[str, QLabel] = {}
+        for name in ("shots", "uploaded", "notified", "callbacks", "failures", "pending"):
+            chip = QLabel()
+            chip.setObjectName("counter")
+            self.counters[name] = chip
+            strip.addWidget(chip)
+        strip.addStretch(1)
+        rows.addLayout(strip)
+        self.set_counters(Counters())
+        return bar
+
+    def _table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.proxy)
+        table.setItemDelegate(TipDelegate(self.proxy, self.model, table))
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        table.setIconSize(THUMB_SIZE)  # the thumbnails (icons); the status pixmaps keep theirs
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for col, width in WIDTHS.items():
+            table.setColumnWidth(col, width)
+        header.setSectionResizeMode(Column.SHOT, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+        table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.empty = QLabel(EMPTY)
+        self.empty.setProperty("role", "hint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        QVBoxLayout(table.viewport()).addWidget(self.empty)
+        return table
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def set_counters(self, counters: Counters) -> None:
+        values = {
+            "shots": (counters.shots, "Shots", ""),
+            "uploaded": (counters.uploaded, "Uploaded", ""),
+            "notified": (counters.notified, "Notified", ""),
+            "callbacks": (counters.callbacks, "Callbacks", "ok" if counters.callbacks else ""),
+            "failures": (counters.failures, "Failures", "bad" if counters.failures else ""),
+            "pending": (counters.pending, "Pending", "wait" if counters.pending else ""),
+        }
+        self._show_older(counters)
+        for name, (value, label, tone) in values.items():
+            chip = self.counters[name]
+            chip.setText(f"{label} <b>{value:,}</b>")
+            if chip.property("tone") != tone:
+                chip.setProperty("tone", tone)
+                chip.style().unpolish(chip)
+                chip.style().polish(chip)
+
+    def show_rows(self, rows: list[TimelineRow], counters: Counters | None, fresh: bool) -> None:
+        """What the feed read: `fresh` rows start the window over (at start, or after the
+        filter changed); the counters come with the last batch of a read."""
+        if fresh:
+            self.model.restart()
+        self.model.apply(rows)
+        if counters is not None:
+            self.set_counters(counters)
+
+    def set_filter(self, group: StatusGroup | None) -> None:
+        """Show one status group (or all): at once among the rows kept, then from the whole
+        journal as the feed reads the group's newest rows again."""
+        changed = group is not self.model.group
+        self.model.group = group
+        self.proxy.set_group(group)
+        self._show_empty()
+        if changed:
+            self.filter_changed.emit(group)
+        index = [g for _, g in FILTERS].index(group)
+        self.filter_group.button(index).setChecked(True)
+        if self.follow.isChecked():
+            self._select_top()
+
+    def current_row(self) -> TimelineRow | None:
+        index = self.proxy.mapToSource(self.table.currentIndex())
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def rows_in_view(self) -> range:
+        """The filter's rows the table shows now, top to bottom."""
+        count = self.proxy.rowCount()
+        if count == 0:
+            return range(0)
+        top = self.table.rowAt(0)
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        return range(max(top, 0), (count - 1 if bottom < 0 else bottom) + 1)
+
+    def _schedule_in_view(self, *_args: object) -> None:
+        self._in_view.start()  # not start(msec): signals pass arguments that are not delays
+
+    def _want_thumbnails(self, *_args: object) -> None:
+        proxy = self.proxy
+        self.model.want_thumbnails(
+            proxy.mapToSource(proxy.index(row, Column.THUMB)).row() for row in self.rows_in_view()
+        )
+
+    def _new_day(self) -> None:
+        self.model.restamp()
+        self._midnight.start(until_midnight_ms())
+
+    def _show_older(self, counters: Counters) -> None:
+        """Say when the journal holds more rows (of the group shown) than the model keeps."""
+        group = self.model.group
+        in_journal = {
+            None: counters.rows,
+            StatusGroup.FAILED: counters.failures,
+            StatusGroup.PENDING: counters.pending,
+        }.get(group, 0)
+        shown = self.proxy.rowCount()
+        older = in_journal - shown
+        self.older.setVisible(older > 0)
+        if older > 0:
+            kind = "rows" if group is None else f"{group.value} rows"
+            self.older.setText(
+                f"Showing the newest {shown:,} {kind}; {older:,} older ones are in the"
+                " journal, and the counters include them."
+            )
+
+    def _show_empty(self) -> None:
+        empty = self.proxy.rowCount() == 0
+        if empty:
+            self.empty.setText(FILTERED if self.model.rowCount() else EMPTY)
+        self.empty.setVisible(empty)
+
+    def select_row(self, proxy_row: int) -> None:
+        self.table.setCurrentIndex(self.proxy.index(proxy_row, Column.STATUS))
+
+    # -- following -----------------------------------------------------------------------------
+
+    def _follow_toggled(self, on: bool) -> None:
+        if on:
+            self._select_top()
+
+    def _select_top(self) -> None:
+        if self.proxy.rowCount() == 0:
+            return
+        self._selecting = True
+        self.table.selectionModel().setCurrentIndex(
+            self.proxy.index(0, Column.STATUS),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollToTop()
+        self._selecting = False
+
+    def _remember_scroll(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        self._scroll_before = self.table.verticalScrollBar().value()
+
+    def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self.follow.isChecked():
+            self._select_top()
+        elif first == 0 and self._scroll_before > 0:
+            bar = self.table.verticalScrollBar()
+            bar.setValue(self._scroll_before + (last - first + 1) * ROW_HEIGHT)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._selecting and current.isValid() and current.row() != 0:
+            self.follow.setChecked(False)
+        self._refresh.start()
+
+    def _data_changed(
+        self, top_left: QModelIndex, bottom_right: QModelIndex, roles: list[int] | None = None
+    ) -> None:
+        if roles == [Qt.ItemDataRole.DecorationRole]:
+            return  # a thumbnail arrived: nothing the detail pane shows
+        self._in_view.start()  # a row updated (say, its thumbnail journaled) may ask now
+        current = self.proxy.mapToSource(self.table.currentIndex())
+        if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
+            self._refresh.start()
+
+    def _emit_selected(self) -> None:
+        self.selected.emit(self.current_row())
+
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def until_midnight_ms(now: datetime | None = None) -> int:
+    """Milliseconds from `now` (local) to one second past the next local midnight."""
+    now = now or datetime.now().astimezone()
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0, 0, 1), now.tzinfo)
+    return max(1000, int((tomorrow - now).total_seconds() * 1000))
+
+
+class TipDelegate(QStyledItemDelegate):
+    """Qt's own delegate paints every cell (no Python while painting); only a tooltip, asked
+    for when the pointer rests on a cell, is worded here from the row."""
+
+    def __init__(self, proxy: TimelineFilter, model: TimelineModel, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._proxy = proxy
+        self._model = model
+
+    def helpEvent(
+        self,
+        event: QHelpEvent,
+        view: QAbstractItemView,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        if event.type() != QEvent.Type.ToolTip or not index.isValid():
+            return super().helpEvent(event, view, option, index)
+        source = self._proxy.mapToSource(self._proxy.index(index.row(), index.column()))
+        text = self._model.tooltip(source.row(), source.column())
+        if text:
+            QToolTip.showText(event.globalPos(), text, view, option.rect)
+        else:
+            QToolTip.hideText()
+        return True

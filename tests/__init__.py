@@ -1,0 +1,1 @@
+"""ShotHook's tests, mirroring the packages they test; helpers in tests/support."""
