@@ -1,14 +1,10 @@
-"""The journal: every session, shot, upload, notification attempt and received callback, in
-SQLite on disk (WAL mode, so a kill -9 loses nothing already committed).
+"""The journal's writers: every session, shot, upload, notification attempt and received
+callback, in SQLite on disk (WAL mode, so a kill -9 loses nothing already committed).
 
 Writers (the engine's threads) share one `Journal`; each call is one short transaction. Readers
-(the window's timeline) open their own `JournalReader` connection. Every row change bumps a global
-`seq`, so a reader asks only for what changed since the last `seq` it saw.
-
-Shot states:
-    upload:  pending -> uploaded | lost (its spool file vanished: notified as 206)
-             | none (a 206 interval: nothing to upload)
-    notify:  waiting (for upload) -> sending -> delivered | failed
+(the window's timeline) open their own `TimelineReader` connection. Every row change bumps a
+global `seq`, so a reader asks only for what changed since the last `seq` it saw. A shot's
+states are in `states`.
 """
 
 from __future__ import annotations
@@ -23,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from capture.events import iso, utc_now
+from capture.journal import states
+from capture.journal.states import NotifyState, UploadState
 from capture.spec.naming import parse_utc_digits
+from capture.spec.payload import CODE_INCOMPLETE
 
 RAW_BODY_KEEP = 16 * 1024  # bytes of each received body kept in the journal
 EXCERPT_KEEP = 300  # characters of each webhook answer kept per attempt
@@ -158,8 +157,8 @@ class OpenShot:
     code: int
     msg: str
     spool_path: str | None
-    upload_state: str
-    notify_state: str
+    upload_state: UploadState
+    notify_state: NotifyState
     request_id: str | None
     payload_json: str | None
     callback_url: str
@@ -191,7 +190,8 @@ class IncomingCallback:
 
 @dataclass(frozen=True)
 class PendingNotification:
-    """A notification about to be sent: journaled (state 'sending') before the first attempt."""
+    """A notification about to be sent, journaled as NotifyState.SENDING before its first
+    attempt."""
 
     request_id: str
     payload_json: str
@@ -269,8 +269,7 @@ class Journal:
             for row in rows:
                 last = _last_activity(cur, int(row["id"])) or str(row["started_at"])
                 unfinished = cur.execute(
-                    "SELECT COUNT(*) FROM shots WHERE session_id = ? AND (upload_state = 'pending'"
-                    " OR notify_state IN ('waiting', 'sending'))",
+                    f"SELECT COUNT(*) FROM shots s WHERE s.session_id = ? AND {states.OPEN.sql}",
                     (row["id"],),
                 ).fetchone()[0]
                 cur.execute("UPDATE sessions SET stopped_at = ? WHERE id = ?", (last, row["id"]))
@@ -280,13 +279,13 @@ class Journal:
     # -- shots and uploads ------------------------------------------------------------------
 
     def add_shot(self, shot: NewShot) -> int:
-        upload_state = "pending" if shot.spool_path else "none"
+        upload_state = UploadState.PENDING if shot.spool_path else UploadState.NONE
         with self._tx() as cur:
             seq = self._next_seq(cur)
             cur.execute(
                 "INSERT INTO shots(session_id, tick, sid, uid, channel, object_key, captured_utc,"
-                " code, msg, width, height, size, spool_path, upload_state, seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " code, msg, width, height, size, spool_path, upload_state, notify_state, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     shot.session_id,
                     shot.tick,
@@ -302,6 +301,7 @@ class Journal:
                     shot.size,
                     shot.spool_path,
                     upload_state,
+                    NotifyState.WAITING,
                     seq,
                 ),
             )
@@ -346,9 +346,9 @@ class Journal:
         with self._tx() as cur:
             seq = self._next_seq(cur)
             cur.execute(
-                "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
+                "UPDATE shots SET upload_state = ?, upload_tries = upload_tries + 1,"
                 " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
-                (location, iso(utc_now()), ms, seq, shot_id),
+                (UploadState.UPLOADED, location, iso(utc_now()), ms, seq, shot_id),
             )
             if notification is not None:
                 _notification_created(cur, shot_id, notification, seq)
@@ -357,9 +357,9 @@ class Journal:
         """The shot can never be uploaded (its spool file is gone): it becomes a 206 shot."""
         with self._tx() as cur:
             cur.execute(
-                "UPDATE shots SET upload_state = 'lost', code = 206, msg = ?, upload_error = ?,"
+                "UPDATE shots SET upload_state = ?, code = ?, msg = ?, upload_error = ?,"
                 " spool_path = NULL, seq = ? WHERE id = ?",
-                (why, why, self._next_seq(cur), shot_id),
+                (UploadState.LOST, CODE_INCOMPLETE, why, why, self._next_seq(cur), shot_id),
             )
 
     def forget_spool(self, shot_id: int) -> None:
@@ -409,7 +409,11 @@ class Journal:
         with self._tx() as cur:
             cur.execute(
                 "UPDATE shots SET notify_state = ?, seq = ? WHERE id = ?",
-                ("delivered" if delivered else "failed", self._next_seq(cur), shot_id),
+                (
+                    NotifyState.DELIVERED if delivered else NotifyState.FAILED,
+                    self._next_seq(cur),
+                    shot_id,
+                ),
             )
 
     def open_shots(self) -> list[OpenShot]:
@@ -417,16 +421,15 @@ class Journal:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, object_key, sid, uid, channel, captured_utc, code, msg, spool_path,"
-                " upload_state, notify_state, request_id, payload_json, callback_url FROM shots"
-                " WHERE upload_state = 'pending' OR notify_state IN ('waiting', 'sending')"
-                " ORDER BY id"
+                " upload_state, notify_state, request_id, payload_json, callback_url FROM shots s"
+                f" WHERE {states.OPEN.sql} ORDER BY id"
             ).fetchall()
-        return [OpenShot(**dict(row)) for row in rows]
+        return [_open_shot(row) for row in rows]
 
     def pending_spool_bytes(self) -> int:
         with self._lock:
             row = self._conn.execute(
-                "SELECT COALESCE(SUM(size), 0) FROM shots WHERE upload_state = 'pending'"
+                f"SELECT COALESCE(SUM(s.size), 0) FROM shots s WHERE {states.UPLOAD_OPEN.sql}"
             ).fetchone()
         return int(row[0])
 
@@ -441,8 +444,8 @@ class Journal:
         """(shot id, spool path, size) of uploaded shots still in the spool, oldest first."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, spool_path, size FROM shots"
-                " WHERE spool_path IS NOT NULL AND upload_state = 'uploaded' ORDER BY id"
+                "SELECT id, spool_path, size FROM shots s"
+                f" WHERE spool_path IS NOT NULL AND {states.UPLOADED.sql} ORDER BY id"
             ).fetchall()
         return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
@@ -518,15 +521,23 @@ def _notification_created(
 ) -> None:
     cur.execute(
         "UPDATE shots SET request_id = ?, payload_json = ?, callback_url = ?,"
-        " notify_state = 'sending', seq = ? WHERE id = ?",
+        " notify_state = ?, seq = ? WHERE id = ?",
         (
             notification.request_id,
             notification.payload_json,
             notification.callback_url,
+            NotifyState.SENDING,
             seq,
             shot_id,
         ),
     )
+
+
+def _open_shot(row: sqlite3.Row) -> OpenShot:
+    fields = dict(row)
+    fields["upload_state"] = UploadState(fields["upload_state"])
+    fields["notify_state"] = NotifyState(fields["notify_state"])
+    return OpenShot(**fields)
 
 
 def _correlate(
