@@ -19,8 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from capture.journal import states
+from capture.journal.schema import connect
 from capture.journal.states import NotifyState, ShotFacts, Status, StatusGroup, UploadState
-from capture.journal.writer import connect
 from capture.spec.naming import parse_utc_digits
 from capture.spec.payload import CODE_COMPLETE
 

@@ -4,7 +4,7 @@ callback, in SQLite on disk (WAL mode, so a kill -9 loses nothing already commit
 Writers (the engine's threads) share one `Journal`; each call is one short transaction. Readers
 (the window's timeline) open their own `TimelineReader` connection. Every row change bumps a
 global `seq`, so a reader asks only for what changed since the last `seq` it saw. A shot's
-states are in `states`.
+states are in `states`, the schema and its upgrades in `schema`.
 """
 
 from __future__ import annotations
@@ -20,110 +20,26 @@ from typing import Any
 
 from capture.events import iso, utc_now
 from capture.journal import states
+from capture.journal.schema import connect, upgrade
 from capture.journal.states import NotifyState, UploadState
 from capture.spec.naming import parse_utc_digits
 from capture.spec.payload import CODE_INCOMPLETE
 
+__all__ = [  # `connect` is part of the writers' API
+    "EXCERPT_KEEP",
+    "RAW_BODY_KEEP",
+    "AbandonedSession",
+    "CallbackRecord",
+    "IncomingCallback",
+    "Journal",
+    "NewShot",
+    "OpenShot",
+    "PendingNotification",
+    "connect",
+]
+
 RAW_BODY_KEEP = 16 * 1024  # bytes of each received body kept in the journal
 EXCERPT_KEEP = 300  # characters of each webhook answer kept per attempt
-
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('seq', 0), ('schema', 1);
-CREATE TABLE IF NOT EXISTS sessions(
-    id INTEGER PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    stopped_at TEXT,
-    source TEXT NOT NULL,
-    storage TEXT NOT NULL,
-    callback_url TEXT NOT NULL,
-    settings_json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS shots(
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    tick INTEGER NOT NULL,
-    sid TEXT NOT NULL,
-    uid INTEGER NOT NULL,
-    channel TEXT NOT NULL,
-    object_key TEXT NOT NULL,
-    captured_utc TEXT NOT NULL,
-    code INTEGER NOT NULL,
-    msg TEXT NOT NULL,
-    width INTEGER NOT NULL DEFAULT 0,
-    height INTEGER NOT NULL DEFAULT 0,
-    size INTEGER NOT NULL DEFAULT 0,
-    spool_path TEXT,
-    upload_state TEXT NOT NULL,
-    upload_tries INTEGER NOT NULL DEFAULT 0,
-    upload_error TEXT NOT NULL DEFAULT '',
-    upload_location TEXT NOT NULL DEFAULT '',
-    uploaded_at TEXT,
-    upload_ms REAL,
-    request_id TEXT,
-    notify_state TEXT NOT NULL DEFAULT 'waiting',
-    callback_url TEXT NOT NULL DEFAULT '',
-    payload_json TEXT,
-    seq INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS shots_seq ON shots(seq);
-CREATE INDEX IF NOT EXISTS shots_request ON shots(request_id);
-CREATE INDEX IF NOT EXISTS shots_key ON shots(object_key);
-CREATE INDEX IF NOT EXISTS shots_open ON shots(upload_state, notify_state);
-CREATE TABLE IF NOT EXISTS thumbnails(
-    shot_id INTEGER PRIMARY KEY REFERENCES shots(id),
-    jpeg BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS attempts(
-    id INTEGER PRIMARY KEY,
-    shot_id INTEGER NOT NULL REFERENCES shots(id),
-    request_id TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    status INTEGER,
-    ms REAL NOT NULL,
-    ok INTEGER NOT NULL,
-    error TEXT NOT NULL DEFAULT '',
-    body_excerpt TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS attempts_shot ON attempts(shot_id);
-CREATE TABLE IF NOT EXISTS callbacks(
-    id INTEGER PRIMARY KEY,
-    received_at TEXT NOT NULL,
-    remote TEXT NOT NULL DEFAULT '',
-    request_id TEXT,
-    object_key TEXT,
-    shot_id INTEGER REFERENCES shots(id),
-    delivery INTEGER NOT NULL DEFAULT 1,
-    answered INTEGER NOT NULL,
-    checksum_ok INTEGER,
-    verdict TEXT NOT NULL,
-    code INTEGER,
-    raw_body TEXT NOT NULL,
-    body_size INTEGER NOT NULL,
-    seq INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS callbacks_seq ON callbacks(seq);
-CREATE INDEX IF NOT EXISTS callbacks_shot ON callbacks(shot_id);
-CREATE INDEX IF NOT EXISTS callbacks_request ON callbacks(request_id);
-"""
-
-
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    if readonly:
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
-        )
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.row_factory = sqlite3.Row
-    return conn
 
 
 @dataclass(frozen=True)
@@ -212,8 +128,11 @@ class Journal:
         self.path = path
         self._lock = threading.Lock()
         self._conn = connect(path)
-        with self._lock:
-            self._conn.executescript(_SCHEMA)
+        try:
+            upgrade(self._conn, path)
+        except BaseException:
+            self._conn.close()
+            raise
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Cursor]:
