@@ -3,8 +3,8 @@ callback, in SQLite on disk (WAL mode, so a kill -9 loses nothing already commit
 
 Writers (the engine's threads) share one `Journal`; each call is one short transaction. Readers
 (the window's timeline) open their own `TimelineReader` connection. Every row change bumps a
-global `seq`, so a reader asks only for what changed since the last `seq` it saw. A shot's
-states are in `states`, the schema and its upgrades in `schema`.
+global `seq`, so a reader asks only for what changed since the last `seq` it saw. The shot
+states are in `states`, the records handed in and out in `records`, the schema in `schema`.
 """
 
 from __future__ import annotations
@@ -14,18 +14,25 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from capture.events import iso, utc_now
 from capture.journal import states
+from capture.journal.records import (
+    AbandonedSession,
+    CallbackRecord,
+    IncomingCallback,
+    NewShot,
+    OpenShot,
+    PendingNotification,
+)
 from capture.journal.schema import connect, upgrade
 from capture.journal.states import NotifyState, UploadState
 from capture.spec.naming import parse_utc_digits
 from capture.spec.payload import CODE_INCOMPLETE
 
-__all__ = [  # `connect` is part of the writers' API
+__all__ = [  # the records and `connect` are part of the writers' API
     "EXCERPT_KEEP",
     "RAW_BODY_KEEP",
     "AbandonedSession",
@@ -40,85 +47,6 @@ __all__ = [  # `connect` is part of the writers' API
 
 RAW_BODY_KEEP = 16 * 1024  # bytes of each received body kept in the journal
 EXCERPT_KEEP = 300  # characters of each webhook answer kept per attempt
-
-
-@dataclass(frozen=True)
-class NewShot:
-    session_id: int
-    tick: int
-    sid: str
-    uid: int
-    channel: str
-    object_key: str
-    captured_utc: str
-    code: int
-    msg: str
-    width: int = 0
-    height: int = 0
-    size: int = 0
-    spool_path: str | None = None
-    thumbnail: bytes | None = None
-
-
-@dataclass(frozen=True)
-class OpenShot:
-    """A shot whose upload or notification is not finished (resumed after a restart)."""
-
-    id: int
-    object_key: str
-    sid: str
-    uid: int
-    channel: str
-    captured_utc: str
-    code: int
-    msg: str
-    spool_path: str | None
-    upload_state: UploadState
-    notify_state: NotifyState
-    request_id: str | None
-    payload_json: str | None
-    callback_url: str
-
-
-@dataclass(frozen=True)
-class AbandonedSession:
-    """A session that never recorded its stop (the app was killed or crashed)."""
-
-    id: int
-    started_at: str
-    last_activity: str  # ISO time of the last thing journaled for it
-    unfinished: int  # its shots not yet uploaded or notified
-
-
-@dataclass(frozen=True)
-class IncomingCallback:
-    """A callback the webhook received, with what it decided about it, to be journaled."""
-
-    remote: str
-    request_id: str | None
-    object_key: str | None
-    answered: int
-    checksum_ok: bool | None
-    verdict: str
-    code: int | None
-    raw_body: bytes
-
-
-@dataclass(frozen=True)
-class PendingNotification:
-    """A notification about to be sent, journaled as NotifyState.SENDING before its first
-    attempt."""
-
-    request_id: str
-    payload_json: str
-    callback_url: str
-
-
-@dataclass(frozen=True)
-class CallbackRecord:
-    id: int
-    shot_id: int | None
-    delivery: int  # 1 for the first delivery of a requestId, 2.. for its retries
 
 
 class Journal:
