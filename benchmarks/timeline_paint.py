@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
-from capture.journal.reader import Attempt, Callback, RowKind, Status, TimelineRow
+from capture.journal.reader import Attempt, Callback, RowKind, TimelineRow
+from capture.journal.states import NotifyState, Status, UploadState
+from capture.spec.payload import CODE_COMPLETE
 from gui.timeline.model import TimelineModel
 from gui.timeline.view import TimelinePanel
 
@@ -51,18 +53,18 @@ def row(n: int) -> TimelineRow:
         when=when,
         object_key=key,
         request_id=request,
-        code=200,
+        code=CODE_COMPLETE,
         msg="Supervise complete",
         status=Status.VERIFIED if n % 4 else Status.FAILED,
         summary="checksum verified",
         size=51_200,
         has_thumbnail=True,
-        upload_state="uploaded",
+        upload_state=UploadState.UPLOADED,
         upload_tries=1,
         upload_location=f"/storage/{key}",
         uploaded_at=when.isoformat(),
         upload_ms=9.0,
-        notify_state="delivered",
+        notify_state=NotifyState.DELIVERED,
         attempts=(Attempt(1, when.isoformat(), 200, 9.0, True, "", '{"ok": true}'),),
         callbacks=(
             Callback(n, when.isoformat(), "127.0.0.1", request, key, 1, 200, True, "ok", 200),

@@ -10,7 +10,8 @@ from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from capture.journal.reader import Status, StatusGroup
+from capture.journal.states import Status, StatusGroup
+from capture.spec.payload import CODE_INCOMPLETE
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 ICONS = RESOURCES / "icons"
@@ -47,7 +48,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.UPLOADING: "Uploading",
     Status.NOTIFYING: "Notifying",
     Status.RETRYING: "Retrying",
-    Status.NO_SHOT: "No shot (206)",
+    Status.NO_SHOT: f"No shot ({CODE_INCOMPLETE})",
     Status.FAILED: "Failed",
     Status.MISMATCH: "Bad checksum",
     Status.FOREIGN: "Foreign callback",

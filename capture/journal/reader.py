@@ -18,8 +18,27 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from capture.journal.writer import connect
+from capture.journal import states
+from capture.journal.schema import connect
+from capture.journal.states import NotifyState, ShotFacts, Status, StatusGroup, UploadState
 from capture.spec.naming import parse_utc_digits
+from capture.spec.payload import CODE_COMPLETE
+
+__all__ = [  # Status and StatusGroup too: a row's status is part of the reader's answer
+    "DEFAULT_BATCH",
+    "Attempt",
+    "Batch",
+    "Callback",
+    "Counters",
+    "Detail",
+    "ReceivedBody",
+    "RowKind",
+    "Status",
+    "StatusGroup",
+    "TimelineReader",
+    "TimelineRow",
+    "shot_status",
+]
 
 DEFAULT_BATCH = 500
 
@@ -27,35 +46,6 @@ DEFAULT_BATCH = 500
 class RowKind(StrEnum):
     SHOT = "shot"
     CALLBACK = "callback"  # a callback that matched no shot (sent by something else)
-
-
-class StatusGroup(StrEnum):
-    OK = "ok"
-    PENDING = "pending"
-    FAILED = "failed"
-    FOREIGN = "foreign"
-
-
-class Status(StrEnum):
-    VERIFIED = "verified"  # delivered, and the embedded webhook verified the checksum
-    DELIVERED = "delivered"  # delivered to a webhook that is not ours
-    UPLOADING = "uploading"
-    RETRYING = "retrying"  # an upload or a notification attempt failed; more to come
-    NOTIFYING = "notifying"
-    NO_SHOT = "no shot"  # a 206 interval
-    FAILED = "failed"  # the notification failed after every attempt
-    MISMATCH = "checksum mismatch"
-    FOREIGN = "foreign callback"
-
-    @property
-    def group(self) -> StatusGroup:
-        if self in (Status.VERIFIED, Status.DELIVERED):
-            return StatusGroup.OK
-        if self in (Status.UPLOADING, Status.RETRYING, Status.NOTIFYING):
-            return StatusGroup.PENDING
-        if self is Status.FOREIGN:
-            return StatusGroup.FOREIGN
-        return StatusGroup.FAILED
 
 
 @dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
@@ -101,19 +91,23 @@ class TimelineRow:
     height: int = 0
     size: int = 0
     has_thumbnail: bool = False
-    upload_state: str = ""
+    upload_state: UploadState | None = None  # None for a foreign callback
     upload_tries: int = 0
     upload_error: str = ""
     upload_location: str = ""
     uploaded_at: str = ""
     upload_ms: float | None = None
-    notify_state: str = ""
+    notify_state: NotifyState | None = None
     attempts: tuple[Attempt, ...] = ()
     callbacks: tuple[Callback, ...] = ()
 
     @property
     def key(self) -> tuple[RowKind, int]:
         return (self.kind, self.id)
+
+    @property
+    def checksum_bad(self) -> bool:
+        return any(c.checksum_ok is False for c in self.callbacks)
 
 
 @dataclass(frozen=True)
@@ -160,20 +154,6 @@ _CALLBACK_COLUMNS = (
     "id, shot_id, seq, received_at, remote, request_id, object_key, delivery, answered,"
     " checksum_ok, verdict, code"
 )
-_FAILED_SHOT = (
-    "(s.code <> 200 OR s.notify_state = 'failed' OR EXISTS(SELECT 1 FROM callbacks c"
-    " WHERE c.shot_id = s.id AND c.checksum_ok = 0))"
-)
-
-_PENDING_SHOT = (
-    f"(NOT {_FAILED_SHOT} AND (s.upload_state = 'pending'"
-    " OR s.notify_state IN ('waiting', 'sending')))"
-)
-_GROUP_SHOTS = {  # shots whose rows may be in a group (the rows' own status decides)
-    StatusGroup.FAILED: f"WHERE {_FAILED_SHOT}",
-    StatusGroup.PENDING: f"WHERE {_PENDING_SHOT}",
-    StatusGroup.FOREIGN: "WHERE 0",
-}
 
 
 class TimelineReader:
@@ -213,7 +193,7 @@ class TimelineReader:
         `rows_since`: where a window that keeps only the newest rows starts, without reading
         the whole history. Shots are captured in id order, so the newest shots are the
         highest ids (the same for foreign callbacks)."""
-        where = _GROUP_SHOTS.get(group, "") if group is not None else ""
+        where = f"WHERE {states.SHOT_GROUPS[group].sql}" if group is not None else ""
         with self._lock, _snapshot(self._conn) as conn:
             head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
             shot_ids = [
@@ -245,11 +225,11 @@ class TimelineReader:
     def counters(self) -> Counters:
         with self._lock, _snapshot(self._conn) as conn:
             shots = conn.execute(
-                "SELECT COALESCE(SUM(code = 200), 0),"
-                " COALESCE(SUM(upload_state = 'uploaded'), 0),"
-                " COALESCE(SUM(notify_state = 'delivered'), 0),"
-                f" COALESCE(SUM({_FAILED_SHOT}), 0),"
-                f" COALESCE(SUM({_PENDING_SHOT}), 0),"
+                f"SELECT COALESCE(SUM({states.COMPLETE.sql}), 0),"
+                f" COALESCE(SUM({states.UPLOADED.sql}), 0),"
+                f" COALESCE(SUM({states.DELIVERED.sql}), 0),"
+                f" COALESCE(SUM({states.FAILED.sql}), 0),"
+                f" COALESCE(SUM({states.PENDING.sql}), 0),"
                 " COUNT(*)"
                 " FROM shots s"
             ).fetchone()
@@ -363,13 +343,13 @@ def _shot_row(
         height=int(r["height"]),
         size=int(r["size"]),
         has_thumbnail=bool(r["has_thumbnail"]),
-        upload_state=str(r["upload_state"]),
+        upload_state=UploadState(r["upload_state"]),
         upload_tries=int(r["upload_tries"]),
         upload_error=str(r["upload_error"]),
         upload_location=str(r["upload_location"]),
         uploaded_at=str(r["uploaded_at"] or ""),
         upload_ms=r["upload_ms"],
-        notify_state=str(r["notify_state"]),
+        notify_state=NotifyState(r["notify_state"]),
         attempts=attempts,
         callbacks=callbacks,
     )
@@ -382,20 +362,24 @@ def _with_status(row: TimelineRow, status: Status, summary: str) -> TimelineRow:
 
 
 def shot_status(row: TimelineRow) -> tuple[Status, str]:
-    """The status of a shot and the reason, in words (the first thing that went wrong)."""
-    if row.code != 200:
+    """The status of a shot and the reason, in words (the first thing that went wrong).
+
+    The tests go in the order of `states.FAILED`'s terms, then `states.OPEN`'s: the group of
+    the status returned is the group `states.SHOT_GROUPS` files the shot under."""
+    facts: ShotFacts = row
+    if not states.COMPLETE.holds(facts):
         return Status.NO_SHOT, row.msg
-    bad = [c for c in row.callbacks if c.checksum_ok is False]
-    if bad:
+    if states.CHECKSUM_BAD.holds(facts):
+        bad = [c for c in row.callbacks if c.checksum_ok is False]
         return Status.MISMATCH, bad[-1].verdict
-    if row.notify_state == "failed":
+    if states.NOTIFY_FAILED.holds(facts):
         last = row.attempts[-1].error if row.attempts else ""
         return Status.FAILED, f"notification failed after {len(row.attempts)} attempts: {last}"
-    if row.upload_state == "pending":
+    if states.UPLOAD_OPEN.holds(facts):
         if row.upload_tries:
             return Status.RETRYING, f"upload try {row.upload_tries} failed: {row.upload_error}"
         return Status.UPLOADING, "waiting to be stored"
-    if row.notify_state in ("waiting", "sending"):
+    if states.NOTIFY_OPEN.holds(facts):
         failed = [a for a in row.attempts if not a.ok]
         if failed:
             return Status.RETRYING, f"attempt {failed[-1].attempt} failed: {failed[-1].error}"
@@ -450,7 +434,7 @@ def _callback(r: sqlite3.Row) -> Callback:
 
 
 def _image_place(row: TimelineRow, spool_path: str | None) -> tuple[str, str]:
-    if row.code != 200:
+    if row.code != CODE_COMPLETE:
         return "", "no image: no screenshot was taken in this interval"
     for candidate in (spool_path, row.upload_location):
         if candidate and "://" not in candidate and Path(candidate).is_file():

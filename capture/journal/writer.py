@@ -1,14 +1,10 @@
-"""The journal: every session, shot, upload, notification attempt and received callback, in
-SQLite on disk (WAL mode, so a kill -9 loses nothing already committed).
+"""The journal's writers: every session, shot, upload, notification attempt and received
+callback, in SQLite on disk (WAL mode, so a kill -9 loses nothing already committed).
 
 Writers (the engine's threads) share one `Journal`; each call is one short transaction. Readers
-(the window's timeline) open their own `JournalReader` connection. Every row change bumps a global
-`seq`, so a reader asks only for what changed since the last `seq` it saw.
-
-Shot states:
-    upload:  pending -> uploaded | lost (its spool file vanished: notified as 206)
-             | none (a 206 interval: nothing to upload)
-    notify:  waiting (for upload) -> sending -> delivered | failed
+(the window's timeline) open their own `TimelineReader` connection. Every row change bumps a
+global `seq`, so a reader asks only for what changed since the last `seq` it saw. The shot
+states are in `states`, the records handed in and out in `records`, the schema in `schema`.
 """
 
 from __future__ import annotations
@@ -18,191 +14,39 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from capture.events import iso, utc_now
+from capture.journal import states
+from capture.journal.records import (
+    AbandonedSession,
+    CallbackRecord,
+    IncomingCallback,
+    NewShot,
+    OpenShot,
+    PendingNotification,
+)
+from capture.journal.schema import connect, upgrade
+from capture.journal.states import NotifyState, UploadState
 from capture.spec.naming import parse_utc_digits
+from capture.spec.payload import CODE_INCOMPLETE
+
+__all__ = [  # the records and `connect` are part of the writers' API
+    "EXCERPT_KEEP",
+    "RAW_BODY_KEEP",
+    "AbandonedSession",
+    "CallbackRecord",
+    "IncomingCallback",
+    "Journal",
+    "NewShot",
+    "OpenShot",
+    "PendingNotification",
+    "connect",
+]
 
 RAW_BODY_KEEP = 16 * 1024  # bytes of each received body kept in the journal
 EXCERPT_KEEP = 300  # characters of each webhook answer kept per attempt
-
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('seq', 0), ('schema', 1);
-CREATE TABLE IF NOT EXISTS sessions(
-    id INTEGER PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    stopped_at TEXT,
-    source TEXT NOT NULL,
-    storage TEXT NOT NULL,
-    callback_url TEXT NOT NULL,
-    settings_json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS shots(
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    tick INTEGER NOT NULL,
-    sid TEXT NOT NULL,
-    uid INTEGER NOT NULL,
-    channel TEXT NOT NULL,
-    object_key TEXT NOT NULL,
-    captured_utc TEXT NOT NULL,
-    code INTEGER NOT NULL,
-    msg TEXT NOT NULL,
-    width INTEGER NOT NULL DEFAULT 0,
-    height INTEGER NOT NULL DEFAULT 0,
-    size INTEGER NOT NULL DEFAULT 0,
-    spool_path TEXT,
-    upload_state TEXT NOT NULL,
-    upload_tries INTEGER NOT NULL DEFAULT 0,
-    upload_error TEXT NOT NULL DEFAULT '',
-    upload_location TEXT NOT NULL DEFAULT '',
-    uploaded_at TEXT,
-    upload_ms REAL,
-    request_id TEXT,
-    notify_state TEXT NOT NULL DEFAULT 'waiting',
-    callback_url TEXT NOT NULL DEFAULT '',
-    payload_json TEXT,
-    seq INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS shots_seq ON shots(seq);
-CREATE INDEX IF NOT EXISTS shots_request ON shots(request_id);
-CREATE INDEX IF NOT EXISTS shots_key ON shots(object_key);
-CREATE INDEX IF NOT EXISTS shots_open ON shots(upload_state, notify_state);
-CREATE TABLE IF NOT EXISTS thumbnails(
-    shot_id INTEGER PRIMARY KEY REFERENCES shots(id),
-    jpeg BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS attempts(
-    id INTEGER PRIMARY KEY,
-    shot_id INTEGER NOT NULL REFERENCES shots(id),
-    request_id TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    status INTEGER,
-    ms REAL NOT NULL,
-    ok INTEGER NOT NULL,
-    error TEXT NOT NULL DEFAULT '',
-    body_excerpt TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS attempts_shot ON attempts(shot_id);
-CREATE TABLE IF NOT EXISTS callbacks(
-    id INTEGER PRIMARY KEY,
-    received_at TEXT NOT NULL,
-    remote TEXT NOT NULL DEFAULT '',
-    request_id TEXT,
-    object_key TEXT,
-    shot_id INTEGER REFERENCES shots(id),
-    delivery INTEGER NOT NULL DEFAULT 1,
-    answered INTEGER NOT NULL,
-    checksum_ok INTEGER,
-    verdict TEXT NOT NULL,
-    code INTEGER,
-    raw_body TEXT NOT NULL,
-    body_size INTEGER NOT NULL,
-    seq INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS callbacks_seq ON callbacks(seq);
-CREATE INDEX IF NOT EXISTS callbacks_shot ON callbacks(shot_id);
-CREATE INDEX IF NOT EXISTS callbacks_request ON callbacks(request_id);
-"""
-
-
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    if readonly:
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
-        )
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-@dataclass(frozen=True)
-class NewShot:
-    session_id: int
-    tick: int
-    sid: str
-    uid: int
-    channel: str
-    object_key: str
-    captured_utc: str
-    code: int
-    msg: str
-    width: int = 0
-    height: int = 0
-    size: int = 0
-    spool_path: str | None = None
-    thumbnail: bytes | None = None
-
-
-@dataclass(frozen=True)
-class OpenShot:
-    """A shot whose upload or notification is not finished (resumed after a restart)."""
-
-    id: int
-    object_key: str
-    sid: str
-    uid: int
-    channel: str
-    captured_utc: str
-    code: int
-    msg: str
-    spool_path: str | None
-    upload_state: str
-    notify_state: str
-    request_id: str | None
-    payload_json: str | None
-    callback_url: str
-
-
-@dataclass(frozen=True)
-class AbandonedSession:
-    """A session that never recorded its stop (the app was killed or crashed)."""
-
-    id: int
-    started_at: str
-    last_activity: str  # ISO time of the last thing journaled for it
-    unfinished: int  # its shots not yet uploaded or notified
-
-
-@dataclass(frozen=True)
-class IncomingCallback:
-    """A callback the webhook received, with what it decided about it, to be journaled."""
-
-    remote: str
-    request_id: str | None
-    object_key: str | None
-    answered: int
-    checksum_ok: bool | None
-    verdict: str
-    code: int | None
-    raw_body: bytes
-
-
-@dataclass(frozen=True)
-class PendingNotification:
-    """A notification about to be sent: journaled (state 'sending') before the first attempt."""
-
-    request_id: str
-    payload_json: str
-    callback_url: str
-
-
-@dataclass(frozen=True)
-class CallbackRecord:
-    id: int
-    shot_id: int | None
-    delivery: int  # 1 for the first delivery of a requestId, 2.. for its retries
 
 
 class Journal:
@@ -212,8 +56,11 @@ class Journal:
         self.path = path
         self._lock = threading.Lock()
         self._conn = connect(path)
-        with self._lock:
-            self._conn.executescript(_SCHEMA)
+        try:
+            upgrade(self._conn, path)
+        except BaseException:
+            self._conn.close()
+            raise
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Cursor]:
@@ -269,8 +116,7 @@ class Journal:
             for row in rows:
                 last = _last_activity(cur, int(row["id"])) or str(row["started_at"])
                 unfinished = cur.execute(
-                    "SELECT COUNT(*) FROM shots WHERE session_id = ? AND (upload_state = 'pending'"
-                    " OR notify_state IN ('waiting', 'sending'))",
+                    f"SELECT COUNT(*) FROM shots s WHERE s.session_id = ? AND {states.OPEN.sql}",
                     (row["id"],),
                 ).fetchone()[0]
                 cur.execute("UPDATE sessions SET stopped_at = ? WHERE id = ?", (last, row["id"]))
@@ -280,13 +126,13 @@ class Journal:
     # -- shots and uploads ------------------------------------------------------------------
 
     def add_shot(self, shot: NewShot) -> int:
-        upload_state = "pending" if shot.spool_path else "none"
+        upload_state = UploadState.PENDING if shot.spool_path else UploadState.NONE
         with self._tx() as cur:
             seq = self._next_seq(cur)
             cur.execute(
                 "INSERT INTO shots(session_id, tick, sid, uid, channel, object_key, captured_utc,"
-                " code, msg, width, height, size, spool_path, upload_state, seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " code, msg, width, height, size, spool_path, upload_state, notify_state, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     shot.session_id,
                     shot.tick,
@@ -302,6 +148,7 @@ class Journal:
                     shot.size,
                     shot.spool_path,
                     upload_state,
+                    NotifyState.WAITING,
                     seq,
                 ),
             )
@@ -346,9 +193,9 @@ class Journal:
         with self._tx() as cur:
             seq = self._next_seq(cur)
             cur.execute(
-                "UPDATE shots SET upload_state = 'uploaded', upload_tries = upload_tries + 1,"
+                "UPDATE shots SET upload_state = ?, upload_tries = upload_tries + 1,"
                 " upload_location = ?, uploaded_at = ?, upload_ms = ?, seq = ? WHERE id = ?",
-                (location, iso(utc_now()), ms, seq, shot_id),
+                (UploadState.UPLOADED, location, iso(utc_now()), ms, seq, shot_id),
             )
             if notification is not None:
                 _notification_created(cur, shot_id, notification, seq)
@@ -357,9 +204,9 @@ class Journal:
         """The shot can never be uploaded (its spool file is gone): it becomes a 206 shot."""
         with self._tx() as cur:
             cur.execute(
-                "UPDATE shots SET upload_state = 'lost', code = 206, msg = ?, upload_error = ?,"
+                "UPDATE shots SET upload_state = ?, code = ?, msg = ?, upload_error = ?,"
                 " spool_path = NULL, seq = ? WHERE id = ?",
-                (why, why, self._next_seq(cur), shot_id),
+                (UploadState.LOST, CODE_INCOMPLETE, why, why, self._next_seq(cur), shot_id),
             )
 
     def forget_spool(self, shot_id: int) -> None:
@@ -409,7 +256,11 @@ class Journal:
         with self._tx() as cur:
             cur.execute(
                 "UPDATE shots SET notify_state = ?, seq = ? WHERE id = ?",
-                ("delivered" if delivered else "failed", self._next_seq(cur), shot_id),
+                (
+                    NotifyState.DELIVERED if delivered else NotifyState.FAILED,
+                    self._next_seq(cur),
+                    shot_id,
+                ),
             )
 
     def open_shots(self) -> list[OpenShot]:
@@ -417,16 +268,15 @@ class Journal:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT id, object_key, sid, uid, channel, captured_utc, code, msg, spool_path,"
-                " upload_state, notify_state, request_id, payload_json, callback_url FROM shots"
-                " WHERE upload_state = 'pending' OR notify_state IN ('waiting', 'sending')"
-                " ORDER BY id"
+                " upload_state, notify_state, request_id, payload_json, callback_url FROM shots s"
+                f" WHERE {states.OPEN.sql} ORDER BY id"
             ).fetchall()
-        return [OpenShot(**dict(row)) for row in rows]
+        return [_open_shot(row) for row in rows]
 
     def pending_spool_bytes(self) -> int:
         with self._lock:
             row = self._conn.execute(
-                "SELECT COALESCE(SUM(size), 0) FROM shots WHERE upload_state = 'pending'"
+                f"SELECT COALESCE(SUM(s.size), 0) FROM shots s WHERE {states.UPLOAD_OPEN.sql}"
             ).fetchone()
         return int(row[0])
 
@@ -441,8 +291,8 @@ class Journal:
         """(shot id, spool path, size) of uploaded shots still in the spool, oldest first."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT id, spool_path, size FROM shots"
-                " WHERE spool_path IS NOT NULL AND upload_state = 'uploaded' ORDER BY id"
+                "SELECT id, spool_path, size FROM shots s"
+                f" WHERE spool_path IS NOT NULL AND {states.UPLOADED.sql} ORDER BY id"
             ).fetchall()
         return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
@@ -518,15 +368,23 @@ def _notification_created(
 ) -> None:
     cur.execute(
         "UPDATE shots SET request_id = ?, payload_json = ?, callback_url = ?,"
-        " notify_state = 'sending', seq = ? WHERE id = ?",
+        " notify_state = ?, seq = ? WHERE id = ?",
         (
             notification.request_id,
             notification.payload_json,
             notification.callback_url,
+            NotifyState.SENDING,
             seq,
             shot_id,
         ),
     )
+
+
+def _open_shot(row: sqlite3.Row) -> OpenShot:
+    fields = dict(row)
+    fields["upload_state"] = UploadState(fields["upload_state"])
+    fields["notify_state"] = NotifyState(fields["notify_state"])
+    return OpenShot(**fields)
 
 
 def _correlate(

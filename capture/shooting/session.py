@@ -23,6 +23,7 @@ from capture.delivery.notifier import Notifier, NotifyJob
 from capture.delivery.uploads import Uploader, UploadItem, UploadQueue
 from capture.errors import report_unexpected
 from capture.events import Event, EventSink
+from capture.journal.states import UploadState
 from capture.journal.writer import Journal, NewShot, OpenShot, PendingNotification
 from capture.runtime import Spawn, StopToken, Worker, stop_all
 from capture.settings.model import Settings
@@ -517,7 +518,7 @@ class Session:
         """Queue shots earlier sessions left unfinished; returns how many."""
         for shot in shots:
             data = _previous_callback_data(shot.payload_json)
-            if shot.upload_state == "pending" and shot.spool_path:
+            if shot.upload_state is UploadState.PENDING and shot.spool_path:
                 self._remember(shot.id, shot.sid, shot.uid, shot.captured_utc, data)
                 size = _file_size(shot.spool_path)
                 self.progress.update(open_uploads=1)

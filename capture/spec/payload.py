@@ -159,7 +159,7 @@ def _consistency_warnings(data: dict[str, Any], cname: str) -> list[str]:
     if not data["userId"].isdigit():
         warnings.append("userId is not decimal text")
     if data["code"] == CODE_COMPLETE and data["msg"] != MSG_COMPLETE:
-        warnings.append(f"msg for code 200 is not {MSG_COMPLETE!r}")
+        warnings.append(f"msg for code {CODE_COMPLETE} is not {MSG_COMPLETE!r}")
     return warnings
 
 

@@ -23,7 +23,8 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 
-from capture.journal.reader import RowKind, Status, StatusGroup, TimelineRow
+from capture.journal.reader import RowKind, TimelineRow
+from capture.journal.states import NotifyState, Status, StatusGroup, UploadState
 from gui.resources import STATUS_LABELS, status_colour, status_icon
 
 THUMB_SIZE = QSize(88, 50)  # also the view's icon size: a thumbnail is drawn at its size
@@ -381,9 +382,9 @@ def human_size(size: int) -> str:
 
 
 def upload_text(row: TimelineRow) -> str:
-    if row.kind is RowKind.CALLBACK or row.upload_state == "none":
+    if row.kind is RowKind.CALLBACK or row.upload_state is UploadState.NONE:
         return "—"
-    if row.upload_state == "uploaded":
+    if row.upload_state is UploadState.UPLOADED:
         return f"stored · {row.upload_ms:.0f} ms" if row.upload_ms is not None else "stored"
     if row.upload_tries:
         return f"retrying ({row.upload_tries})"
@@ -394,11 +395,12 @@ def attempts_text(row: TimelineRow) -> str:
     if row.kind is RowKind.CALLBACK:
         return "—"
     if not row.attempts:
-        return "sending…" if row.notify_state == "sending" else "—"
+        return "sending…" if row.notify_state is NotifyState.SENDING else "—"
     parts = [
         f"{a.status if a.status is not None else 'no answer'} · {a.ms:.0f} ms" for a in row.attempts
     ]
-    mark = {"delivered": "✓ ", "failed": "✗ "}.get(row.notify_state, "")
+    marks: dict[NotifyState | None, str] = {NotifyState.DELIVERED: "✓ ", NotifyState.FAILED: "✗ "}
+    mark = marks.get(row.notify_state, "")
     return mark + "  →  ".join(parts)
 
 

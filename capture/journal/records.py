@@ -1,0 +1,86 @@
+"""What the journal's writers hand in and get back: one frozen record per kind of row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from capture.journal.states import NotifyState, UploadState
+
+
+@dataclass(frozen=True)
+class NewShot:
+    session_id: int
+    tick: int
+    sid: str
+    uid: int
+    channel: str
+    object_key: str
+    captured_utc: str
+    code: int
+    msg: str
+    width: int = 0
+    height: int = 0
+    size: int = 0
+    spool_path: str | None = None
+    thumbnail: bytes | None = None
+
+
+@dataclass(frozen=True)
+class OpenShot:
+    """A shot whose upload or notification is not finished (resumed after a restart)."""
+
+    id: int
+    object_key: str
+    sid: str
+    uid: int
+    channel: str
+    captured_utc: str
+    code: int
+    msg: str
+    spool_path: str | None
+    upload_state: UploadState
+    notify_state: NotifyState
+    request_id: str | None
+    payload_json: str | None
+    callback_url: str
+
+
+@dataclass(frozen=True)
+class AbandonedSession:
+    """A session that never recorded its stop (the app was killed or crashed)."""
+
+    id: int
+    started_at: str
+    last_activity: str  # ISO time of the last thing journaled for it
+    unfinished: int  # its shots not yet uploaded or notified
+
+
+@dataclass(frozen=True)
+class IncomingCallback:
+    """A callback the webhook received, with what it decided about it, to be journaled."""
+
+    remote: str
+    request_id: str | None
+    object_key: str | None
+    answered: int
+    checksum_ok: bool | None
+    verdict: str
+    code: int | None
+    raw_body: bytes
+
+
+@dataclass(frozen=True)
+class PendingNotification:
+    """A notification about to be sent, journaled as NotifyState.SENDING before its first
+    attempt."""
+
+    request_id: str
+    payload_json: str
+    callback_url: str
+
+
+@dataclass(frozen=True)
+class CallbackRecord:
+    id: int
+    shot_id: int | None
+    delivery: int  # 1 for the first delivery of a requestId, 2.. for its retries

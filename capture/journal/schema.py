@@ -1,0 +1,206 @@
+"""The journal file: how it is opened, and its schema as numbered upgrade steps.
+
+A journal records its schema version in the meta row 'schema'. `upgrade` runs, at open, each
+step past that version in order, every step in a transaction of its own with the new version,
+so a journal is always at one version or the next, never between. A journal newer than this
+code is refused: its rows may mean what this code cannot know.
+
+Adding a column (a table, an index): write step N+1 as a function of a cursor and append it to
+STEPS, e.g.
+
+    def _v002_shot_labels(cur: sqlite3.Cursor) -> None:
+        cur.execute("ALTER TABLE shots ADD COLUMN label TEXT NOT NULL DEFAULT ''")
+
+Bump nothing else: the code's version is the number of steps. A step that has shipped is never
+edited or reordered, as journals on users' machines are past it and will not run it again; so
+a step spells out its SQL, state names included, as they were when it shipped. (SQLite runs
+DDL inside a transaction, which is what makes a step atomic. Rebuilding a table needs foreign
+keys off, which `connect` turns on: such a step says so and turns them off itself.)
+tests/journal/test_schema.py opens a journal made at version 1 and checks that it upgrades
+without losing a row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from capture.errors import ShotHookError
+
+Step = Callable[[sqlite3.Cursor], None]
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def upgrade(conn: sqlite3.Connection, path: Path, steps: Sequence[Step] | None = None) -> int:
+    """Bring the journal at `path` (open on `conn`) to the version of `steps` (STEPS unless
+    given), one transaction per step; returns the version it was at. Raises ShotHookError for
+    a journal newer than the steps."""
+    steps = STEPS if steps is None else steps
+    cur = conn.cursor()
+    found: int | None = None
+    while True:
+        cur.execute("BEGIN IMMEDIATE")  # the version is read under the write lock
+        try:
+            version = stored_version(cur)
+            found = version if found is None else found
+            if version > len(steps):
+                raise ShotHookError(
+                    f"the journal {path} is at schema version {version}, newer than this"
+                    f" ShotHook knows (version {len(steps)})",
+                    advice="Run a newer ShotHook, or move the file away to start a new journal.",
+                )
+            if version == len(steps):
+                cur.execute("COMMIT")
+                return found
+            steps[version](cur)
+            _store_version(cur, version + 1)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+
+
+def stored_version(cur: sqlite3.Cursor) -> int:
+    """The schema version the journal records; 0 for a file with no journal in it yet."""
+    has_meta = cur.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()
+    if not has_meta:
+        return 0
+    row = cur.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _store_version(cur: sqlite3.Cursor, version: int) -> None:
+    cur.execute(
+        "INSERT INTO meta(key, value) VALUES ('schema', ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (version,),
+    )
+
+
+def script(sql: str) -> Step:
+    """A step that runs the statements of `sql` in order, in the step's transaction (unlike
+    `executescript`, which commits first)."""
+    statements = _statements(sql)
+
+    def step(cur: sqlite3.Cursor) -> None:
+        for statement in statements:
+            cur.execute(statement)
+
+    return step
+
+
+def _statements(sql: str) -> list[str]:
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        raise ValueError(f"an unfinished SQL statement: {current.strip()[:80]!r}")
+    return statements
+
+
+_v001_first_schema = script(
+    """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('seq', 0), ('schema', 1);
+CREATE TABLE IF NOT EXISTS sessions(
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    stopped_at TEXT,
+    source TEXT NOT NULL,
+    storage TEXT NOT NULL,
+    callback_url TEXT NOT NULL,
+    settings_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shots(
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    tick INTEGER NOT NULL,
+    sid TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    captured_utc TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    msg TEXT NOT NULL,
+    width INTEGER NOT NULL DEFAULT 0,
+    height INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    spool_path TEXT,
+    upload_state TEXT NOT NULL,
+    upload_tries INTEGER NOT NULL DEFAULT 0,
+    upload_error TEXT NOT NULL DEFAULT '',
+    upload_location TEXT NOT NULL DEFAULT '',
+    uploaded_at TEXT,
+    upload_ms REAL,
+    request_id TEXT,
+    notify_state TEXT NOT NULL DEFAULT 'waiting',
+    callback_url TEXT NOT NULL DEFAULT '',
+    payload_json TEXT,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shots_seq ON shots(seq);
+CREATE INDEX IF NOT EXISTS shots_request ON shots(request_id);
+CREATE INDEX IF NOT EXISTS shots_key ON shots(object_key);
+CREATE INDEX IF NOT EXISTS shots_open ON shots(upload_state, notify_state);
+CREATE TABLE IF NOT EXISTS thumbnails(
+    shot_id INTEGER PRIMARY KEY REFERENCES shots(id),
+    jpeg BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS attempts(
+    id INTEGER PRIMARY KEY,
+    shot_id INTEGER NOT NULL REFERENCES shots(id),
+    request_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    status INTEGER,
+    ms REAL NOT NULL,
+    ok INTEGER NOT NULL,
+    error TEXT NOT NULL DEFAULT '',
+    body_excerpt TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS attempts_shot ON attempts(shot_id);
+CREATE TABLE IF NOT EXISTS callbacks(
+    id INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    remote TEXT NOT NULL DEFAULT '',
+    request_id TEXT,
+    object_key TEXT,
+    shot_id INTEGER REFERENCES shots(id),
+    delivery INTEGER NOT NULL DEFAULT 1,
+    answered INTEGER NOT NULL,
+    checksum_ok INTEGER,
+    verdict TEXT NOT NULL,
+    code INTEGER,
+    raw_body TEXT NOT NULL,
+    body_size INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS callbacks_seq ON callbacks(seq);
+CREATE INDEX IF NOT EXISTS callbacks_shot ON callbacks(shot_id);
+CREATE INDEX IF NOT EXISTS callbacks_request ON callbacks(request_id);
+"""
+)
+
+STEPS: tuple[Step, ...] = (_v001_first_schema,)  # step N takes a journal to version N
+SCHEMA_VERSION = len(STEPS)
