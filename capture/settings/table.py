@@ -9,17 +9,18 @@ dataclasses' defaults and rules (`model.py`), the argparse flags and how a given
 (`store.py`), and the window's form rows (`gui/settings/fields.py` `add_setting`).
 
 When adding a setting:
-1. Its entry here, in `SETTINGS` in its group's place (the order of its group's rules). Give it a
-   flag, metavar and help if the command line sets it, a label if the window's form edits it.
-2. Its check in `rules.py` (raw text or the typed value in, typed value out, `ConfigError`
-   naming the field and the rule), unless an existing one fits.
-3. Its attribute in its group's dataclass in `model.py`, `name: type = ENTRY.default`.
-4. With a label: its form row in its tab (`add_text(ENTRY)` or `add_setting(ENTRY, editor)`;
-   the Storage tab also reads and writes each value by name in `values`/`set_values`).
-5. With a flag: its row in README.md's flag table.
-tests/settings/test_table.py, tests/cli/test_flags.py and tests/gui/test_settings.py fail
-until steps 3 to 5 agree with the entry, and the store's round trip of every setting until its
-example value is added to tests/support/settings.py.
+1. Its entry here, and in `SETTINGS` in its group's place (the group's rules run in this order).
+   Give it a flag, metavar and help if the command line sets it, a label (and placeholder, note)
+   if the window's form edits it, `only_for` if it belongs to one storage kind.
+2. Its check in `rules.py` (text or the typed value in, typed value out, `ConfigError` naming
+   the field and the rule), unless an existing one fits.
+3. Its attribute in its group's dataclass in `model.py`: `name: type = ENTRY.default`.
+4. With a label: its form row in its tab, `add_text(ENTRY)` or `add_setting(ENTRY, editor)`
+   (the Storage tab also fills and reads each of its values by name).
+5. With a flag: its row in README.md's flag table, with the metavar and the default.
+6. Its example value, and with a rule a value breaking it, in tests/support/settings.py.
+tests/settings/test_table.py, tests/cli/test_flags.py and tests/gui/test_settings.py fail until
+each step agrees with the entry.
 """
 
 from __future__ import annotations
