@@ -15,7 +15,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from capture.cli.flags import settings_from_args
+from capture.cli.flags import settings_from_args, storage_flags_given
 from capture.errors import ConfigError, ShotHookError
 from capture.paths import APP_NAME, DataDir
 from capture.settings.model import Settings
@@ -105,8 +105,7 @@ def initial_settings(args: argparse.Namespace, saved: Settings) -> Settings:
     key = saved.storage.access_key if not saved.storage.secret_key else ""
     base = replace(saved, storage=replace(saved.storage, access_key="")) if key else saved
     settings = settings_from_args(args, base=base)
-    storage_flags = (args.storage_dir, args.s3_endpoint, args.bucket, args.region)
-    if key and args.addressing_style is None and all(f is None for f in storage_flags):
+    if key and not storage_flags_given(args):
         settings = replace(settings, storage=replace(settings.storage, access_key=key))
     return settings
 

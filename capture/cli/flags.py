@@ -1,31 +1,18 @@
 """Command-line flags, shared by headless mode and the window (which takes them as initial
-values). Bad values become ConfigErrors naming the flag's field and rule."""
+values), made from the settings table (`capture/settings/table.py`). Bad values become
+ConfigErrors naming the flag's field and rule."""
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from capture.errors import ConfigError
 from capture.receiver.answers import AnswerMode
-from capture.settings.model import (
-    AddressingStyle,
-    CallbackSettings,
-    Secret,
-    Settings,
-    StorageKind,
-    StorageSettings,
-    check_channel,
-    check_extra_info,
-    check_http_url,
-    check_interval,
-    check_jpeg_quality,
-    check_port,
-    check_prefix,
-    check_uid,
-    check_users,
-)
+from capture.settings import table
+from capture.settings.model import Secret, Settings, StorageKind, StorageSettings
+from capture.settings.table import RunOption, Setting
 from capture.storage.spool import DEFAULT_CAP_BYTES
 
 SPOOL_CAP_MAX_MB = 1_000_000
@@ -47,68 +34,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="ShotHook: periodic screenshots to object storage, with webhook "
         "notifications, as video platforms' screenshot-upload does it.",
     )
-    mode = p.add_argument_group("mode")
-    mode.add_argument("--headless", action="store_true", help="run without a window")
-    mode.add_argument(
-        "--webhook-only", action="store_true", help="headless: run only the embedded webhook"
-    )
-    mode.add_argument(
-        "--check-storage",
-        action="store_true",
-        help="headless: test the storage (reach, write, read back, delete) and exit",
-    )
-    mode.add_argument("--autostart", action="store_true", help="window: start capturing at once")
-
-    cap = p.add_argument_group("capture")
-    cap.add_argument("--source", help="synthetic | camera index | video file | stream URL")
-    cap.add_argument("--interval", help="seconds between shots, 1..3600 (default 10)")
-    cap.add_argument("--count", help="headless: stop after N rounds of shots")
-    cap.add_argument("--channel", help="channel name (default shothook-demo)")
-    cap.add_argument("--uid", help="user id, 1..4294967295 (default 1001)")
-    cap.add_argument("--extra-info", help="extraInfo, sent as callbackData (<= 1024 bytes)")
-    cap.add_argument("--jpeg-quality", help="1..100 (default 85)")
-    cap.add_argument("--users", help="simulated publishers with consecutive uids (default 1)")
-
-    sto = p.add_argument_group("storage")
-    sto.add_argument("--prefix", help="filename prefix, parts of [A-Za-z0-9] joined by /")
-    sto.add_argument("--storage-dir", help="local folder for shots (default: in the data dir)")
-    sto.add_argument("--s3-endpoint", help="S3-compatible endpoint URL (AWS when omitted)")
-    sto.add_argument("--bucket", help="bucket name (selects S3 storage)")
-    sto.add_argument("--region", help="bucket region")
-    sto.add_argument(
-        "--addressing-style", choices=[s.value for s in AddressingStyle], help="S3 addressing"
-    )
-
-    hook = p.add_argument_group("notifications and webhook")
-    hook.add_argument("--callback-url", help="where to POST notifications (default: embedded)")
-    hook.add_argument("--public-url", help="the URL a tunnel exposes the webhook at")
-    hook.add_argument("--webhook-host", help="address the webhook listens on (127.0.0.1)")
-    hook.add_argument("--webhook-port", help="port for the webhook (default 8787)")
-    hook.add_argument(
-        "--webhook-answer",
-        help="how the embedded webhook answers: normal (default), status:CODE, delay:SECONDS, "
-        "non-json or drop (to watch the sender retry)",
-    )
-    hook.add_argument(
-        "--webhook-reject-bad-checksum",
-        action="store_true",
-        help="the embedded webhook answers 401 to a notification whose checksum does not verify",
-    )
-
-    out = p.add_argument_group("files and output")
-    out.add_argument("--data-dir", help="journal, settings and spool (default: user data dir)")
-    out.add_argument("--events", help="headless: write JSON-lines events to FILE, or - (stdout)")
-    out.add_argument(
-        "--spool-cap-mb",
-        help="most megabytes of shots waiting to upload kept in the spool (default 1024); "
-        "past it new shots are refused and notified as 206",
-    )
-    out.add_argument(
-        "--drain-timeout",
-        default="60",
-        help="headless: seconds to wait for pending uploads/notifications at the end",
-    )
+    for section in table.SECTIONS:
+        group = p.add_argument_group(section)
+        for option in table.with_flags(section):
+            _add(group, option)
     return p
+
+
+def _add(group: argparse._ArgumentGroup, option: Setting[Any] | RunOption) -> None:
+    if isinstance(option, RunOption):
+        if not option.metavar:
+            group.add_argument(option.flag, action="store_true", help=option.help)
+        else:
+            group.add_argument(
+                option.flag, metavar=option.metavar, default=option.default, help=option.help
+            )
+        return
+    group.add_argument(
+        option.flag, metavar=option.metavar, choices=option.choices, help=option.flag_help
+    )
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -116,73 +60,54 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def settings_from_args(args: argparse.Namespace, base: Settings | None = None) -> Settings:
-    """`base` (defaults, or saved settings) with every flag given applied and checked."""
+    """`base` (defaults, or saved settings) with every flag given applied through its check."""
     base = base or Settings()
-    capture = base.capture
-    if args.source is not None:
-        capture = replace(capture, source=args.source)
-    if args.interval is not None:
-        capture = replace(capture, interval=check_interval(args.interval))
-    if args.channel is not None:
-        capture = replace(capture, channel=check_channel(args.channel))
-    if args.uid is not None:
-        capture = replace(capture, uid=check_uid(args.uid))
-    if args.extra_info is not None:
-        capture = replace(capture, extra_info=check_extra_info(args.extra_info))
-    if args.jpeg_quality is not None:
-        capture = replace(capture, jpeg_quality=check_jpeg_quality(args.jpeg_quality))
-    if args.users is not None:
-        capture = replace(capture, users=check_users(args.users))
+    kind = _storage_kind(args, base.storage)
+    changes: dict[str, dict[str, object]] = {group: {} for group in table.GROUPS}
+    for setting in table.SETTINGS:
+        text = getattr(args, setting.dest) if setting.flag else None
+        if text is not None:
+            changes[setting.group][setting.name] = setting.from_flag(text)
+    if kind is not None:
+        changes["storage"]["kind"] = kind
+    if kind is StorageKind.S3:
+        # Headless S3 keys come from the standard AWS chain (env vars, profiles).
+        changes["storage"].update(access_key="", secret_key=Secret())
     return Settings(
-        capture=capture,
-        storage=_storage(args, base.storage),
-        callback=_callback(args, base.callback),
+        **{group: replace(getattr(base, group), **changes[group]) for group in table.GROUPS}
     ).validated()
 
 
-def _storage(args: argparse.Namespace, storage: StorageSettings) -> StorageSettings:
-    if args.prefix is not None:
-        storage = replace(storage, prefix=check_prefix(args.prefix))
-    s3_flags = (args.s3_endpoint, args.bucket, args.region, args.addressing_style)
-    if args.storage_dir is not None and any(v is not None for v in s3_flags):
-        raise ConfigError("storage", "choose --storage-dir or the S3 flags, not both")
-    if args.storage_dir is not None:
-        storage = replace(storage, kind=StorageKind.LOCAL, directory=args.storage_dir)
-    if any(v is not None for v in s3_flags):
-        if not (args.bucket or storage.bucket):
-            raise ConfigError(
-                "bucket", "required with --s3-endpoint, --region or --addressing-style"
-            )
-        storage = replace(
-            storage,
-            kind=StorageKind.S3,
-            endpoint=args.s3_endpoint if args.s3_endpoint is not None else storage.endpoint,
-            bucket=args.bucket if args.bucket is not None else storage.bucket,
-            region=args.region if args.region is not None else storage.region,
-            addressing_style=AddressingStyle(args.addressing_style)
-            if args.addressing_style
-            else storage.addressing_style,
-            # Headless S3 keys come from the standard AWS chain (env vars, profiles).
-            access_key="",
-            secret_key=Secret(),
-        )
-    return storage
+def storage_flags_given(args: argparse.Namespace) -> bool:
+    """Whether any flag that selects a storage kind (--storage-dir, the S3 flags) was given."""
+    return bool(_selecting(args))
 
 
-def _callback(args: argparse.Namespace, callback: CallbackSettings) -> CallbackSettings:
-    if args.callback_url is not None:
-        callback = replace(
-            callback, url=check_http_url("callback_url", args.callback_url, required=True)
-        )
-    if args.public_url is not None:
-        callback = replace(
-            callback, public_url=check_http_url("public_url", args.public_url, required=True)
-        )
-    if args.webhook_host is not None:
-        callback = replace(callback, webhook_host=args.webhook_host)
-    if args.webhook_port is not None:
-        callback = replace(callback, webhook_port=check_port(args.webhook_port))
-    return callback
+def _selecting(args: argparse.Namespace) -> list[Setting[Any]]:
+    return [
+        s for s in table.SETTINGS if s.flag and s.only_for and getattr(args, s.dest) is not None
+    ]
+
+
+def _storage_kind(args: argparse.Namespace, storage: StorageSettings) -> StorageKind | None:
+    """The storage kind the flags select, if any: local with --storage-dir, S3 with the S3
+    flags (never both), which need a bucket (from the flag or the base settings)."""
+    given = _selecting(args)
+    kinds = {s.only_for for s in given}
+    if len(kinds) > 1:
+        local = _flags(StorageKind.LOCAL)
+        raise ConfigError("storage", f"choose {local} or the S3 flags, not both")
+    if StorageKind.S3 in kinds and not (getattr(args, table.BUCKET.dest) or storage.bucket):
+        raise ConfigError(table.BUCKET.field, f"required with {_flags(StorageKind.S3)}")
+    return kinds.pop() if kinds else None
+
+
+def _flags(kind: StorageKind) -> str:
+    """The flags that select `kind` (but for the bucket's), as "--a, --b or --c"."""
+    flags = [
+        s.flag for s in table.SETTINGS if s.flag and s.only_for is kind and s is not table.BUCKET
+    ]
+    return flags[0] if len(flags) == 1 else f"{', '.join(flags[:-1])} or {flags[-1]}"
 
 
 def parse_count(value: str | None) -> int | None:

@@ -1,281 +1,119 @@
-"""Typed settings with defaults, and the spec's rules, each naming its field and rule.
-
-The rules come from docs/spec/screenshot-upload.md (client and console configuration).
-`check_*` functions take raw user input (text from a flag or a line edit, or an already typed
-value) and either return the typed value or raise `ConfigError(field, rule)`; `Settings.problems`
-lists every broken rule at once so a form can show them all.
+"""Typed settings: the settings table's entries (`table.py`) as three groups of typed values,
+with the table's defaults, and every broken rule at once (`problems`) so a form can show them
+all. The value types and rules live in `rules.py`; `__all__` passes on those that ShotHook's
+modules import along with the settings.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from capture.errors import ConfigError
-
-INTERVAL_MIN, INTERVAL_MAX = 1, 3600
-UID_MIN, UID_MAX = 1, 4_294_967_295
-CHANNEL_MAX_BYTES = 63  # "fewer than 64 bytes"
-EXTRA_INFO_MAX_BYTES = 1024
-PREFIX_MAX_CHARS = 128
-USERS_MAX = 64
-CHANNEL_SPECIALS = " !#$%&()+-:;<=.>?@[]^_{}|~,"
-
-RULE_INTERVAL = f"whole seconds from {INTERVAL_MIN} to {INTERVAL_MAX}"
-RULE_UID = f"a whole number from {UID_MIN} to {UID_MAX} (unsigned 32-bit, 0 is not allowed)"
-RULE_CHANNEL_EMPTY = "must not be empty"
-RULE_CHANNEL_BYTES = f"must be fewer than 64 bytes in UTF-8 (at most {CHANNEL_MAX_BYTES})"
-RULE_CHANNEL_CHARS = f"only letters, digits, space and {CHANNEL_SPECIALS.strip()}"
-RULE_EXTRA_INFO = f"at most {EXTRA_INFO_MAX_BYTES} bytes in UTF-8"
-RULE_PREFIX_PART = "parts joined by '/', each only letters A-Z, a-z and digits 0-9, none empty"
-RULE_PREFIX_LEN = f"at most {PREFIX_MAX_CHARS} characters in all"
-RULE_QUALITY = "a whole number from 1 to 100"
-RULE_USERS = f"a whole number from 1 to {USERS_MAX}"
-RULE_PORT = "a whole number from 0 to 65535 (0 picks a free port)"
-RULE_HTTP_URL = "an http:// or https:// URL with a host"
-RULE_BUCKET = (
-    "3 to 63 characters: lowercase letters, digits, '.' and '-', "
-    "starting and ending with a letter or digit, no '..', '.-' or '-.'"
+from capture.settings import table
+from capture.settings.rules import (
+    CHANNEL_SPECIALS,
+    INTERVAL_MAX,
+    INTERVAL_MIN,
+    PREFIX_MAX_CHARS,
+    UID_MAX,
+    USERS_MAX,
+    AddressingStyle,
+    Secret,
+    StorageKind,
+    check_bucket,
+    check_channel,
+    check_extra_info,
+    check_host,
+    check_http_url,
+    check_interval,
+    check_jpeg_quality,
+    check_port,
+    check_prefix,
+    check_region,
+    check_uid,
+    check_users,
+    check_users_fit,
+    is_loopback,
 )
-RULE_REGION = "letters, digits and '-' only (for example us-east-1), or empty for the default"
-RULE_HOST = "an IP address to listen on, such as 127.0.0.1"
-RULE_UTF8 = "must be valid UTF-8 text"
-RULE_USERS_FIT = f"uid + users - 1 must be at most {UID_MAX} (each user takes the next uid)"
 
-_CHANNEL_ALLOWED = re.compile(r"[A-Za-z0-9" + re.escape(CHANNEL_SPECIALS) + r"]*")
-_PREFIX_PART = re.compile(r"[A-Za-z0-9]+")
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_REGION = re.compile(r"[A-Za-z0-9-]*")
+__all__ = [
+    "CHANNEL_SPECIALS",
+    "INTERVAL_MAX",
+    "INTERVAL_MIN",
+    "KEY_PAIR",
+    "PREFIX_MAX_CHARS",
+    "UID_MAX",
+    "USERS_MAX",
+    "AddressingStyle",
+    "CallbackSettings",
+    "CaptureSettings",
+    "Secret",
+    "Settings",
+    "StorageKind",
+    "StorageSettings",
+    "check_bucket",
+    "check_channel",
+    "check_extra_info",
+    "check_host",
+    "check_http_url",
+    "check_interval",
+    "check_jpeg_quality",
+    "check_port",
+    "check_prefix",
+    "check_region",
+    "check_uid",
+    "check_users",
+    "check_users_fit",
+    "is_loopback",
+]
+
 _T = TypeVar("_T")
-
-
-class Secret:
-    """A string that never shows itself in repr, str or logs. Call `reveal()` to use it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str = "") -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('***')" if self._value else "Secret('')"
-
-    __str__ = __repr__
-
-
-class StorageKind(StrEnum):
-    LOCAL = "local"
-    S3 = "s3"
-
-
-class AddressingStyle(StrEnum):
-    AUTO = "auto"
-    PATH = "path"
-    VIRTUAL = "virtual"
-
-
-# ---------------------------------------------------------------------------------------------
-# Field checks: raw input in, typed value out, or ConfigError naming the field and the rule.
-
-
-def _whole_number(field_name: str, value: object, lo: int, hi: int, rule: str) -> int:
-    if isinstance(value, bool):
-        raise ConfigError(field_name, rule, value)
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        number = int(value)
-    else:
-        raise ConfigError(field_name, rule, value)
-    if not lo <= number <= hi:
-        raise ConfigError(field_name, rule, value)
-    return number
-
-
-def check_interval(value: object) -> int:
-    return _whole_number("interval", value, INTERVAL_MIN, INTERVAL_MAX, RULE_INTERVAL)
-
-
-def check_uid(value: object) -> int:
-    return _whole_number("uid", value, UID_MIN, UID_MAX, RULE_UID)
-
-
-def check_jpeg_quality(value: object) -> int:
-    return _whole_number("jpeg_quality", value, 1, 100, RULE_QUALITY)
-
-
-def check_users(value: object) -> int:
-    return _whole_number("users", value, 1, USERS_MAX, RULE_USERS)
-
-
-def check_port(value: object, field_name: str = "webhook_port") -> int:
-    return _whole_number(field_name, value, 0, 65535, RULE_PORT)
-
-
-def check_users_fit(uid: object, users: object) -> None:
-    """The simulated users' uids (uid, uid + 1, ...) must all be valid uids."""
-    if isinstance(uid, int) and isinstance(users, int) and uid + users - 1 > UID_MAX:
-        raise ConfigError("users", RULE_USERS_FIT, users)
-
-
-def _utf8_size(field_name: str, value: str) -> int:
-    """Bytes of `value` in UTF-8; text that cannot be UTF-8 (lone surrogates from undecodable
-    command-line bytes) breaks a rule rather than raising UnicodeEncodeError later."""
-    try:
-        return len(value.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise ConfigError(field_name, RULE_UTF8, value) from None
-
-
-def check_channel(value: str) -> str:
-    if not value:
-        raise ConfigError("channel", RULE_CHANNEL_EMPTY)
-    if _utf8_size("channel", value) > CHANNEL_MAX_BYTES:
-        raise ConfigError("channel", RULE_CHANNEL_BYTES, value)
-    if not _CHANNEL_ALLOWED.fullmatch(value):
-        bad = sorted({c for c in value if not _CHANNEL_ALLOWED.fullmatch(c)})
-        raise ConfigError("channel", f"{RULE_CHANNEL_CHARS}; not allowed: {''.join(bad)!r}")
-    return value
-
-
-def check_extra_info(value: str) -> str:
-    size = _utf8_size("extraInfo", value)
-    if size > EXTRA_INFO_MAX_BYTES:
-        raise ConfigError("extraInfo", f"{RULE_EXTRA_INFO}; this is {size} bytes")
-    return value
-
-
-def check_prefix(value: str) -> str:
-    if not value:
-        return ""
-    if len(value) > PREFIX_MAX_CHARS:
-        raise ConfigError("prefix", f"{RULE_PREFIX_LEN}; this is {len(value)}")
-    for part in value.split("/"):
-        if not _PREFIX_PART.fullmatch(part):
-            raise ConfigError("prefix", RULE_PREFIX_PART, value)
-    return value
-
-
-def check_http_url(field_name: str, value: str, *, required: bool) -> str:
-    if not value:
-        if required:
-            raise ConfigError(field_name, f"must be {RULE_HTTP_URL}")
-        return ""
-    _utf8_size(field_name, value)
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(field_name, f"must be {RULE_HTTP_URL}", value)
-    try:
-        _ = parts.port
-    except ValueError:
-        raise ConfigError(field_name, f"must be {RULE_HTTP_URL} and a valid port", value) from None
-    return value
-
-
-def check_bucket(value: str) -> str:
-    if not _BUCKET.fullmatch(value) or any(bad in value for bad in ("..", ".-", "-.")):
-        raise ConfigError("bucket", RULE_BUCKET, value)
-    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value):
-        raise ConfigError("bucket", f"{RULE_BUCKET}; not formatted like an IP address", value)
-    return value
-
-
-def check_region(value: str) -> str:
-    if not _REGION.fullmatch(value):
-        raise ConfigError("region", RULE_REGION, value)
-    return value
-
-
-def check_host(value: str) -> str:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise ConfigError("webhook_host", RULE_HOST, value) from None
-    return value
-
-
-def is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
-# ---------------------------------------------------------------------------------------------
-# The schema.
+# The rule between two settings that names either: checked once the secret key is known.
+KEY_PAIR = (table.ACCESS_KEY, table.SECRET_KEY)
+RULE_KEY_PAIR = (
+    "give both access key and secret key, or neither to use the standard AWS credential chain"
+)
 
 
 @dataclass(frozen=True)
 class CaptureSettings:
     """Client side (the SDK's ContentInspectConfig) plus how ShotHook captures."""
 
-    source: str = "auto"
-    interval: int = 10
-    channel: str = "shothook-demo"
-    uid: int = 1001
-    extra_info: str = ""
-    jpeg_quality: int = 85
-    users: int = 1
+    source: str = table.SOURCE.default
+    interval: int = table.INTERVAL.default
+    channel: str = table.CHANNEL.default
+    uid: int = table.UID.default
+    extra_info: str = table.EXTRA_INFO.default
+    jpeg_quality: int = table.JPEG_QUALITY.default
+    users: int = table.USERS.default
 
     def problems(self) -> list[ConfigError]:
-        return _collect(
-            lambda: check_interval(self.interval),
-            lambda: check_channel(self.channel),
-            lambda: check_uid(self.uid),
-            lambda: check_extra_info(self.extra_info),
-            lambda: check_jpeg_quality(self.jpeg_quality),
-            lambda: check_users(self.users),
-            lambda: check_users_fit(self.uid, self.users),
-        )
+        return _collect(*_rules("capture", self), partial(check_users_fit, self.uid, self.users))
 
 
 @dataclass(frozen=True)
 class StorageSettings:
     """Console side: where shots go. `directory` empty means the default local folder."""
 
-    kind: StorageKind = StorageKind.LOCAL
-    directory: str = ""
-    prefix: str = ""
-    endpoint: str = ""
-    region: str = ""
-    bucket: str = ""
-    access_key: str = ""
-    secret_key: Secret = field(default_factory=Secret)
-    addressing_style: AddressingStyle = AddressingStyle.AUTO
+    kind: StorageKind = table.KIND.default
+    directory: str = table.DIRECTORY.default
+    prefix: str = table.PREFIX.default
+    endpoint: str = table.ENDPOINT.default
+    region: str = table.REGION.default
+    bucket: str = table.BUCKET.default
+    access_key: str = table.ACCESS_KEY.default
+    secret_key: Secret = table.SECRET_KEY.default
+    addressing_style: AddressingStyle = table.ADDRESSING_STYLE.default
 
     def problems(self) -> list[ConfigError]:
-        checks: list[Callable[[], object]] = [lambda: check_prefix(self.prefix)]
-        if self.kind is StorageKind.S3:
-            checks += [
-                lambda: check_bucket(self.bucket),
-                lambda: check_region(self.region),
-                lambda: check_http_url("endpoint", self.endpoint, required=False),
-            ]
-            if bool(self.access_key) != bool(self.secret_key):
-                checks.append(
-                    lambda: _fail(
-                        "secret_key" if self.access_key else "access_key",
-                        "give both access key and secret key, or neither to use the "
-                        "standard AWS credential chain",
-                    )
-                )
+        checks = _rules("storage", self)
+        if self.kind is StorageKind.S3 and bool(self.access_key) != bool(self.secret_key):
+            missing = table.SECRET_KEY if self.access_key else table.ACCESS_KEY
+            checks.append(partial(_fail, missing.field, RULE_KEY_PAIR))
         return _collect(*checks)
 
 
@@ -283,18 +121,13 @@ class StorageSettings:
 class CallbackSettings:
     """Where notifications go (empty url: the embedded webhook) and how the webhook verifies."""
 
-    url: str = ""
-    public_url: str = ""
-    webhook_host: str = "127.0.0.1"
-    webhook_port: int = 8787
+    url: str = table.CALLBACK_URL.default
+    public_url: str = table.PUBLIC_URL.default
+    webhook_host: str = table.WEBHOOK_HOST.default
+    webhook_port: int = table.WEBHOOK_PORT.default
 
     def problems(self) -> list[ConfigError]:
-        return _collect(
-            lambda: check_http_url("callback_url", self.url, required=False),
-            lambda: check_http_url("public_url", self.public_url, required=False),
-            lambda: check_host(self.webhook_host),
-            lambda: check_port(self.webhook_port),
-        )
+        return _collect(*_rules("callback", self))
 
 
 @dataclass(frozen=True)
@@ -315,46 +148,54 @@ class Settings:
 
     def to_public_dict(self) -> dict[str, Any]:
         """Everything but the secret key: safe for files, the journal and exports."""
-        out: dict[str, Any] = {}
-        for group_name in ("capture", "storage", "callback"):
-            group = getattr(self, group_name)
-            out[group_name] = {
-                f.name: _plain(getattr(group, f.name))
-                for f in fields(group)
-                if f.name != "secret_key"
+        return {
+            group: {
+                s.name: _plain(getattr(getattr(self, group), s.name))
+                for s in table.in_group(group)
+                if not s.secret
             }
-        return out
+            for group in table.GROUPS
+        }
 
     @classmethod
     def from_public_dict(cls, data: dict[str, Any], secret_key: str = "") -> Settings:
         """Rebuild from `to_public_dict` output; unknown keys are ignored, missing ones default."""
-        capture = _build(CaptureSettings, data.get("capture", {}))
-        storage = _build(StorageSettings, data.get("storage", {}))
+        capture = _build(CaptureSettings, "capture", data.get("capture", {}))
+        storage = _build(StorageSettings, "storage", data.get("storage", {}))
         storage = replace(storage, secret_key=Secret(secret_key))
-        callback = _build(CallbackSettings, data.get("callback", {}))
+        callback = _build(CallbackSettings, "callback", data.get("callback", {}))
         return cls(capture=capture, storage=storage, callback=callback)
+
+
+def _rules(group: str, values: object) -> list[Callable[[], object]]:
+    """Each setting's check of its value in `values`, where it applies."""
+    return [
+        partial(s.check, getattr(values, s.name))
+        for s in table.in_group(group)
+        if s.applies_to(values)
+    ]
 
 
 def _plain(value: object) -> object:
     return value.value if isinstance(value, StrEnum) else value
 
 
-def _build(cls: type[_T], raw: object) -> _T:
+def _build(cls: Callable[..., _T], group: str, raw: object) -> _T:
+    """`cls` from a saved group: values of the wrong type are left out (so they default)."""
     if not isinstance(raw, dict):
         return cls()
     kwargs: dict[str, Any] = {}
-    defaults = cls()
-    for f in fields(cls):  # type: ignore[arg-type]
-        if f.name not in raw or f.name == "secret_key":
+    for s in table.in_group(group):
+        if s.name not in raw or s.secret:
             continue
-        default = getattr(defaults, f.name)
-        value = raw[f.name]
+        kind = type(s.default)
+        value = raw[s.name]
         try:
-            kwargs[f.name] = type(default)(value) if isinstance(default, StrEnum) else value
+            value = kind(value) if isinstance(s.default, StrEnum) else value
         except ValueError:
             continue
-        if not isinstance(kwargs[f.name], type(default)) or isinstance(kwargs[f.name], bool):
-            del kwargs[f.name]
+        if isinstance(value, kind) and not isinstance(value, bool):
+            kwargs[s.name] = value
     return cls(**kwargs)
 
 

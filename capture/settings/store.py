@@ -21,43 +21,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from capture.errors import describe
-from capture.settings.model import (
-    CallbackSettings,
-    CaptureSettings,
-    Secret,
-    Settings,
-    StorageSettings,
-)
+from capture.settings import table
+from capture.settings.model import KEY_PAIR, Secret, Settings
 from capture.storage.local import write_atomic
 
 KEYRING_SERVICE = "ShotHook"
 FILE_VERSION = 1
 _log = logging.getLogger(__name__)
 
-# ConfigError.field -> (settings group, attribute) for the rules checked on load.
-_FIELD_OF: dict[str, tuple[str, str]] = {
-    "interval": ("capture", "interval"),
-    "channel": ("capture", "channel"),
-    "uid": ("capture", "uid"),
-    "extraInfo": ("capture", "extra_info"),
-    "jpeg_quality": ("capture", "jpeg_quality"),
-    "users": ("capture", "users"),
-    "prefix": ("storage", "prefix"),
-    "bucket": ("storage", "bucket"),
-    "region": ("storage", "region"),
-    "endpoint": ("storage", "endpoint"),
-    "callback_url": ("callback", "url"),
-    "public_url": ("callback", "public_url"),
-    "webhook_host": ("callback", "webhook_host"),
-    "webhook_port": ("callback", "webhook_port"),
-}
-_GROUPS: dict[str, type] = {
-    "capture": CaptureSettings,
-    "storage": StorageSettings,
-    "callback": CallbackSettings,
-}
 # Checked once the secret is known, not against the file alone.
-_SECRET_RULES = ("access_key", "secret_key")
+_SECRET_RULES = {s.field for s in KEY_PAIR}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,25 +246,23 @@ def sanitize(raw: dict[str, Any]) -> tuple[Settings, list[str]]:
             elif public[group][name] != value:
                 shown = public[group][name]
                 warnings.append(f"{group}.{name}: {value!r} is not valid; using {shown!r}")
-    for _ in range(len(_FIELD_OF)):  # resetting one field may reveal another's problem
+    for _ in table.SETTINGS:  # resetting one setting may reveal another's problem
         problems = [p for p in settings.problems() if p.field not in _SECRET_RULES]
         if not problems:
             break
         problem = problems[0]
-        group, attr = _FIELD_OF.get(problem.field, ("", ""))
-        if not group:
+        setting = table.by_field(problem.field)
+        if setting is None:
             settings = Settings()
             warnings.append(f"{problem}; using all defaults")
             break
-        settings, default = _reset(settings, group, attr)
-        if problem.field == "uid" and settings.capture.problems():
-            settings, _ = _reset(settings, "capture", "users")
-        warnings.append(f"{problem}; using {default!r}")
+        settings = _reset(settings, setting)
+        if setting is table.UID and settings.capture.problems():
+            settings = _reset(settings, table.USERS)
+        warnings.append(f"{problem}; using {setting.default!r}")
     return settings, warnings
 
 
-def _reset(settings: Settings, group: str, attr: str) -> tuple[Settings, object]:
-    defaults = _GROUPS[group]()
-    default = getattr(defaults, attr)
-    changed = replace(getattr(settings, group), **{attr: default})
-    return replace(settings, **{group: changed}), default
+def _reset(settings: Settings, setting: table.Setting[Any]) -> Settings:
+    changed = replace(getattr(settings, setting.group), **{setting.name: setting.default})
+    return replace(settings, **{setting.group: changed})

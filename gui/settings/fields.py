@@ -1,10 +1,11 @@
 """A form section: labelled editors, each with its rule's message right under it, shown as the
-user types (ConfigError names the field; the message states the rule)."""
+user types (ConfigError names the field; the message states the rule). A setting's row takes
+its label, note and placeholder from the settings table (`add_setting`, `add_text`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from capture.errors import ConfigError
+from capture.settings.table import Setting
 
 _T = TypeVar("_T")
 
@@ -80,9 +82,44 @@ class FormSection(QWidget):
             outer.addStretch(1)
         self._editors: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
+        self._settings: list[Setting[Any]] = []
+        self._texts: list[tuple[Setting[Any], QLineEdit]] = []
         self._row = 0
 
+    def add_setting(self, setting: Setting[Any], editor: QWidget) -> QWidget:
+        """The row that edits `setting`, keyed by the field its ConfigErrors name."""
+        self._settings.append(setting)
+        return self.add(setting.field, setting.label, editor, setting.note)
+
+    def add_text(self, setting: Setting[Any]) -> QLineEdit:
+        """A line edit for `setting`, with its placeholder; `texts`/`set_texts` read and fill it."""
+        editor = QLineEdit()
+        editor.setPlaceholderText(setting.placeholder)
+        self._texts.append((setting, editor))
+        self.add_setting(setting, editor)
+        return editor
+
+    def texts(self, problems: list[ConfigError], *, strip: bool = False) -> dict[str, Any]:
+        """Each line edit's setting by name: its checked text, or its default (the problem in
+        `problems`)."""
+        return {
+            setting.name: parse(
+                setting.check,
+                editor.text().strip() if strip else editor.text(),
+                setting.default,
+                problems,
+            )
+            for setting, editor in self._texts
+        }
+
+    def set_texts(self, values: object) -> None:
+        """Fill each line edit from its setting's attribute in `values` (a settings group)."""
+        for setting, editor in self._texts:
+            editor.setText(str(getattr(values, setting.name)))
+
     def add(self, field: str, label: str, editor: QWidget, note: str = "") -> QWidget:
+        """A row that is no setting (a preset picker, a read-only URL), or one `add_setting`
+        makes."""
         caption = QLabel(label)
         caption.setBuddy(editor)
         self._grid.addWidget(caption, self._row, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -115,6 +152,10 @@ class FormSection(QWidget):
 
     def fields(self) -> list[str]:
         return list(self._editors)
+
+    def settings(self) -> list[Setting[Any]]:
+        """The settings this section's rows edit."""
+        return list(self._settings)
 
     def show_problems(self, problems: list[ConfigError]) -> None:
         by_field: dict[str, str] = {}

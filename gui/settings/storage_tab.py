@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from capture.errors import ConfigError, describe
 from capture.journal.reader import StatusGroup
+from capture.settings import table
 from capture.settings.model import AddressingStyle, Secret, StorageKind, StorageSettings
 from capture.storage import CheckStep
 from capture.storage.presets import PRESETS, find_preset, preset_problem
@@ -44,10 +45,8 @@ class StoragePanel(QWidget):
         self.kind = QComboBox()
         self.kind.addItem(icon("folder", "#4b5563"), "Local folder", StorageKind.LOCAL.value)
         self.kind.addItem(icon("database", "#4b5563"), "S3-compatible", StorageKind.S3.value)
-        self.top.add("kind", "Storage", self.kind)
-        self.prefix = QLineEdit()
-        self.prefix.setPlaceholderText("optional, e.g. shots/demo")
-        self.top.add("prefix", "Filename prefix", self.prefix)
+        self.top.add_setting(table.KIND, self.kind)
+        self.prefix = self.top.add_text(table.PREFIX)
         layout.addWidget(self.top)
 
         self.local = FormSection(stretch=False)
@@ -56,7 +55,7 @@ class StoragePanel(QWidget):
         browse = QPushButton(icon("folder", "#4b5563"), "")
         browse.setToolTip("Choose a folder")
         browse.clicked.connect(self._browse)
-        self.local.add("directory", "Folder", _with_button(self.directory, browse))
+        self.local.add_setting(table.DIRECTORY, _with_button(self.directory, browse))
         layout.addWidget(self.local)
 
         layout.addWidget(self._s3_section())
@@ -74,25 +73,18 @@ class StoragePanel(QWidget):
         self.preset.addItems([CUSTOM, *(p.name for p in PRESETS)])
         self.preset_note = hint("")
         self.s3.add("preset", "Preset", self.preset)
-        self.endpoint = QLineEdit()
-        self.endpoint.setPlaceholderText("empty for AWS S3")
-        self.s3.add("endpoint", "Endpoint", self.endpoint)
-        self.region = QLineEdit()
-        self.s3.add("region", "Region", self.region)
-        self.bucket = QLineEdit()
-        self.s3.add("bucket", "Bucket", self.bucket)
-        self.access_key = QLineEdit()
-        self.access_key.setPlaceholderText("empty: the standard AWS credential chain")
-        self.s3.add("access_key", "Access key", self.access_key)
-        self.secret_key = QLineEdit()
+        self.endpoint = self.s3.add_text(table.ENDPOINT)
+        self.region = self.s3.add_text(table.REGION)
+        self.bucket = self.s3.add_text(table.BUCKET)
+        self.access_key = self.s3.add_text(table.ACCESS_KEY)
+        self.secret_key = self.s3.add_text(table.SECRET_KEY)
         self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.s3.add("secret_key", "Secret key", self.secret_key)
         self.secret_note = hint("")
         self.s3.add_wide(self.secret_note)
         self.addressing = QComboBox()
         for style in AddressingStyle:
             self.addressing.addItem(style.value, style.value)
-        self.s3.add("addressing_style", "Addressing", self.addressing)
+        self.s3.add_setting(table.ADDRESSING_STYLE, self.addressing)
         self.s3.add_wide(self.preset_note)
         return self.s3
 

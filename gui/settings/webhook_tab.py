@@ -19,15 +19,10 @@ from PySide6.QtWidgets import (
 
 from capture.errors import ConfigError
 from capture.receiver.answers import AnswerKind, AnswerMode
-from capture.settings.model import (
-    CallbackSettings,
-    check_host,
-    check_http_url,
-    check_port,
-    is_loopback,
-)
+from capture.settings import table
+from capture.settings.model import CallbackSettings, is_loopback
 from gui.resources import icon
-from gui.settings.fields import FormSection, hint, parse, section_title
+from gui.settings.fields import FormSection, hint, section_title
 
 MODES = [
     (AnswerKind.NORMAL, "Normal: 200 with JSON"),
@@ -44,9 +39,7 @@ class WebhookPanel(FormSection):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.callback_url = QLineEdit()
-        self.callback_url.setPlaceholderText("empty: the embedded webhook below")
-        self.add("callback_url", "Callback URL", self.callback_url)
+        self.callback_url = self.add_text(table.CALLBACK_URL)
         self.embedded = QLineEdit("starting…")
         self.embedded.setReadOnly(True)
         self.embedded.setProperty("role", "mono")
@@ -56,18 +49,9 @@ class WebhookPanel(FormSection):
         copy.setToolTip("Copy the embedded webhook's URL")
         copy.clicked.connect(self._copy_embedded)
         self.add("embedded", "Embedded webhook", _row(self.embedded, copy))
-        self.public_url = QLineEdit()
-        self.public_url.setPlaceholderText("optional: the URL a tunnel exposes it at")
-        self.add(
-            "public_url",
-            "Public URL",
-            self.public_url,
-            "Checksums are verified against this callbackAddr too.",
-        )
-        self.host = QLineEdit()
-        self.add("webhook_host", "Listen on", self.host)
-        self.port = QLineEdit()
-        self.add("webhook_port", "Port", self.port, "Address and port apply at the next launch.")
+        self.public_url = self.add_text(table.PUBLIC_URL)
+        self.host = self.add_text(table.WEBHOOK_HOST)
+        self.port = self.add_text(table.WEBHOOK_PORT)
         self.exposed = hint("", role="error")
         self.exposed.setVisible(False)
         self.add_wide(self.exposed)
@@ -111,31 +95,11 @@ class WebhookPanel(FormSection):
     # -- values ------------------------------------------------------------------------------
 
     def set_values(self, callback: CallbackSettings) -> None:
-        self.callback_url.setText(callback.url)
-        self.public_url.setText(callback.public_url)
-        self.host.setText(callback.webhook_host)
-        self.port.setText(str(callback.webhook_port))
+        self.set_texts(callback)
 
     def values(self) -> tuple[CallbackSettings, list[ConfigError]]:
         problems: list[ConfigError] = []
-        defaults = CallbackSettings()
-        url = self.callback_url.text().strip()
-        public = self.public_url.text().strip()
-        callback = CallbackSettings(
-            url=parse(
-                lambda t: check_http_url("callback_url", t, required=False), url, "", problems
-            ),
-            public_url=parse(
-                lambda t: check_http_url("public_url", t, required=False), public, "", problems
-            ),
-            webhook_host=parse(
-                check_host, self.host.text().strip(), defaults.webhook_host, problems
-            ),
-            webhook_port=parse(
-                check_port, self.port.text().strip(), defaults.webhook_port, problems
-            ),
-        )
-        return callback, problems
+        return CallbackSettings(**self.texts(problems, strip=True)), problems
 
     def answer_mode(self) -> AnswerMode:
         return AnswerMode(

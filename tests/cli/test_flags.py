@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +17,10 @@ from capture.cli.flags import (
     parse_count,
     parse_seconds,
     settings_from_args,
+    storage_flags_given,
 )
 from capture.errors import ConfigError
+from capture.settings import table
 from capture.settings.model import (
     AddressingStyle,
     CaptureSettings,
@@ -25,6 +28,7 @@ from capture.settings.model import (
     StorageKind,
     StorageSettings,
 )
+from tests.support.settings import EXAMPLES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -223,7 +227,9 @@ def test_main_answers_a_usage_error_with_status_2_and_one_line(
     assert err.startswith("shothook: unrecognized arguments: --bogus")
 
 
-# -- the README stays true to the parser -------------------------------------------------------
+# -- the flags are the table's, and the README stays true to them ------------------------------
+
+PROSE_ONLY = {"--headless", "--autostart"}  # described in the README's prose, not its table
 
 
 def _parser_flags() -> set[str]:
@@ -235,32 +241,77 @@ def _parser_flags() -> set[str]:
     }
 
 
-def _readme_table_flags() -> set[str]:
-    """Flags named in the first column of the README's flag table (its code spans)."""
-    flags: set[str] = set()
+def _table_flags() -> set[str]:
+    return {s.flag for s in table.SETTINGS if s.flag} | {r.flag for r in table.RUN_OPTIONS}
+
+
+def _readme_rows() -> dict[str, tuple[str, str]]:
+    """Each flag named in the first column of the README's flag table (its code spans): that
+    column and the rest of its row, with markdown's escapes and code marks taken out."""
+    rows: dict[str, tuple[str, str]] = {}
     for line in README.read_text().splitlines():
         if line.startswith("| `--"):
-            first_column = line.split(" | ")[0]
-            flags |= set(re.findall(r"--[a-z0-9-]+", first_column))
-    return flags
+            first, rest = line.replace("\\|", "|").split(" | ", 1)
+            first, rest = first.replace("`", ""), rest.replace("`", "")
+            for flag in re.findall(r"--[a-z0-9-]+", first):
+                rows[flag] = (first, rest)
+    return rows
+
+
+def test_every_flag_argparse_knows_is_in_the_table() -> None:
+    assert _parser_flags() == _table_flags()
 
 
 def test_every_flag_in_the_readme_table_exists() -> None:
-    assert _readme_table_flags() - _parser_flags() == set()
+    assert set(_readme_rows()) - _parser_flags() == set()
 
 
 def test_every_headless_flag_is_in_the_readme_table() -> None:
-    window_or_mode = {"--headless", "--autostart"}  # described in the prose, not the table
-    assert _parser_flags() - window_or_mode - _readme_table_flags() == set()
+    assert _table_flags() - PROSE_ONLY - set(_readme_rows()) == set()
+    assert _table_flags() >= PROSE_ONLY
+    text = README.read_text()
+    assert all(f"`{flag}`" in text for flag in PROSE_ONLY)
+
+
+def test_the_readme_table_names_each_flag_with_its_metavar() -> None:
+    rows = _readme_rows()
+    options: list[table.Setting[Any] | table.RunOption] = [
+        *(s for s in table.SETTINGS if s.flag),
+        *table.RUN_OPTIONS,
+    ]
+    for option in options:
+        if option.flag in PROSE_ONLY:
+            continue
+        first, _ = rows[option.flag]
+        named = f"{option.flag} {option.metavar}" if option.metavar else option.flag
+        assert re.search(re.escape(named) + r"(?![\w-])", first), (named, first)
 
 
 def test_readme_defaults_match_the_parser_and_settings() -> None:
-    text = README.read_text()
-    defaults = Settings()
-    assert f"default {defaults.capture.interval})" in text  # --interval row
-    assert f"(default `{defaults.capture.channel}`)" in text
-    assert f"(default {defaults.capture.uid})" in text
-    assert f"(default {defaults.capture.jpeg_quality})" in text
-    assert f"default {defaults.callback.webhook_host}:{defaults.callback.webhook_port}" in text
-    drain = next(a for a in build_parser()._actions if "--drain-timeout" in a.option_strings)
-    assert f"(default {drain.default})" in text
+    """Each flag's README row states the setting's default (or the flag's, for a run option)."""
+    rows = _readme_rows()
+    defaults = [(s.flag, str(s.default)) for s in table.SETTINGS if s.flag and s.default]
+    defaults += [(r.flag, r.default) for r in table.RUN_OPTIONS if r.default]
+    assert ("--interval", "10") in defaults and ("--drain-timeout", "60") in defaults
+    for flag, default in defaults:
+        _, meaning = rows[flag]
+        said = rf"default\b[^;|]*?(?<![\w.-]){re.escape(default)}(?![\w-])"
+        assert re.search(said, meaning, re.IGNORECASE), (flag, default, meaning)
+
+
+def test_every_flag_sets_its_setting_through_its_check() -> None:
+    for setting in (s for s in table.SETTINGS if s.flag):
+        value = EXAMPLES[setting]
+        argv = [setting.flag, str(value)]
+        if setting.only_for is StorageKind.S3 and setting is not table.BUCKET:
+            argv += ["--bucket", "shots"]
+        got = getattr(settings(*argv), setting.group)
+        assert getattr(got, setting.name) == value, setting.flag
+        if setting.only_for is not None:
+            assert got.kind is setting.only_for, setting.flag
+
+
+def test_storage_flags_given_means_a_flag_that_selects_a_storage_kind() -> None:
+    assert not storage_flags_given(parse_args(["--prefix", "qa", "--interval", "5"]))
+    for setting in (s for s in table.SETTINGS if s.flag and s.only_for):
+        assert storage_flags_given(parse_args([setting.flag, str(EXAMPLES[setting])]))

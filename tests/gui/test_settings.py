@@ -1,5 +1,6 @@
 """Settings in the window: inline rule messages as you type, Start follows validity, values
-persist (the secret key only in a keyring), flags override saved values."""
+persist (the secret key only in a keyring), flags override saved values; the form's rows are
+the settings table's."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from capture.settings import table
 from capture.settings.model import StorageKind
 from capture.settings.store import KeyringSecrets, SessionSecrets
 from gui.app import App
+from gui.settings.fields import FormSection
+from gui.settings.form import SettingsForm
+from tests.support.settings import EXAMPLES, every_setting_changed
 
 AppFactory = Callable[..., App]
 CloseApp = Callable[[App], list[str]]
@@ -193,3 +199,45 @@ def test_a_flag_that_breaks_a_rule_stops_the_window_from_opening(
 
     with pytest.raises(ConfigError, match="interval: whole seconds"):
         make_app("--interval", "0")
+
+
+# -- the form's rows are the settings table's ---------------------------------------------------
+
+AIDS = {"preset", "embedded"}  # rows that help fill in settings but are none themselves
+
+
+def settings_form(qtbot: QtBot, tmp_path: Path) -> SettingsForm:
+    form = SettingsForm(tmp_path / "storage")
+    qtbot.addWidget(form)
+    return form
+
+
+def test_every_setting_with_a_label_has_one_form_row_and_every_row_is_a_setting(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    form = settings_form(qtbot, tmp_path)
+    sections = form.findChildren(FormSection)
+    rows = [setting for section in sections for setting in section.settings()]
+    assert sorted(s.field for s in rows) == sorted(s.field for s in table.SETTINGS if s.label)
+    others = {f for section in sections for f in section.fields()} - {s.field for s in rows}
+    assert others == AIDS
+    for section in sections:
+        for setting in section.settings():
+            editor = section.editor(setting.field)
+            [caption] = [c for c in section.findChildren(QLabel) if c.buddy() is editor]
+            assert caption.text() == setting.label
+            if isinstance(editor, QLineEdit) and setting.placeholder:
+                assert editor.placeholderText() == setting.placeholder
+            notes = [n.text() for n in section.findChildren(QLabel)]
+            assert not setting.note or setting.note in notes
+
+
+def test_the_form_shows_and_gives_back_every_setting(qtbot: QtBot, tmp_path: Path) -> None:
+    form = settings_form(qtbot, tmp_path)
+    changed = every_setting_changed()
+    form.set_settings(changed)
+    assert form.problems() == []
+    got = form.settings()
+    for setting, value in EXAMPLES.items():
+        assert getattr(getattr(got, setting.group), setting.name) == value, setting.name
+    assert got == changed

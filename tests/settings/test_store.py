@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from capture.settings import table
 from capture.settings.model import (
     AddressingStyle,
     CaptureSettings,
@@ -24,6 +26,7 @@ from capture.settings.store import (
     default_secret_store,
     secret_account,
 )
+from tests.support.settings import BROKEN, EXAMPLES, every_setting_changed
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -81,6 +84,19 @@ def test_round_trip_with_keyring_keeps_the_secret_out_of_the_file(tmp_path: Path
     assert loaded.settings == s3_settings()
     assert loaded.settings.storage.secret_key.reveal() == SECRET
     assert loaded.warnings == []
+
+
+def test_every_setting_round_trips(tmp_path: Path) -> None:
+    """Each setting of the table, at a value unlike its default, comes back as it was saved."""
+    backend = MemoryKeyring()
+    path = tmp_path / "settings.json"
+    saved = every_setting_changed()
+    SettingsStore(path, KeyringSecrets(backend)).save(saved)
+    loaded = SettingsStore(path, KeyringSecrets(backend)).load()
+    assert loaded.warnings == []
+    for setting, value in EXAMPLES.items():
+        assert getattr(getattr(loaded.settings, setting.group), setting.name) == value, setting
+    assert loaded.settings == saved
 
 
 def test_without_keyring_the_secret_lasts_only_for_the_session(tmp_path: Path) -> None:
@@ -160,6 +176,27 @@ def test_an_invalid_saved_value_falls_back_to_its_default_with_a_warning(
         assert loaded.settings.capture.channel == "kept"
     if name != "interval":
         assert loaded.settings.capture.interval == 7
+
+
+@pytest.mark.parametrize("setting", list(BROKEN), ids=lambda s: s.name)
+def test_a_saved_value_breaking_any_settings_rule_falls_back_to_its_default(
+    tmp_path: Path, setting: table.Setting[Any]
+) -> None:
+    path = tmp_path / "settings.json"
+    data = replace(every_setting_changed(), capture=CaptureSettings(channel="kept"))
+    saved = data.to_public_dict()
+    bad = BROKEN[setting]
+    typed = type(setting.default)
+    saved[setting.group][setting.name] = int(bad) if typed is int else bad
+    path.write_text(json.dumps(saved), encoding="utf-8")
+
+    loaded = SettingsStore(path, SessionSecrets()).load()
+    value = getattr(getattr(loaded.settings, setting.group), setting.name)
+    assert value == setting.default
+    name = f"{setting.group}.{setting.name}"
+    assert any(w.startswith((f"{setting.field}: ", f"{name}: ")) for w in loaded.warnings)
+    if setting is not table.CHANNEL:
+        assert loaded.settings.capture.channel == "kept"
 
 
 def test_uid_plus_users_beyond_32_bits_resets_to_valid_values(tmp_path: Path) -> None:
