@@ -13,6 +13,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from capture.spec.payload import PayloadError
+
 
 class ShotHookError(Exception):
     """An error with a message meant for the user (no traceback needed)."""
@@ -60,18 +62,9 @@ class StorageError(ShotHookError):
         self.retryable = retryable
 
 
-class PayloadError(ShotHookError):
-    """A notification body is malformed; `field` names the offending field ('' for the body)."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}" if field else problem)
-        self.field = field
-        self.problem = problem
-
-
 def describe(exc: BaseException) -> str:
     """One line for the user. Our own errors speak for themselves; others get their type."""
-    if isinstance(exc, ShotHookError):
+    if isinstance(exc, ShotHookError | PayloadError):
         return str(exc)
     text = str(exc).strip() or "(no message)"
     return f"{type(exc).__name__}: {_shorten(text, 300)}"

@@ -26,14 +26,14 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from capture import events
-from capture.errors import PayloadError, report_loop_error, report_unexpected
+from capture.errors import report_loop_error, report_unexpected
 from capture.events import Event, EventSink
 from capture.journal.writer import IncomingCallback, Journal
 from capture.receiver.answers import AnswerKind, AnswerMode
 from capture.receiver.groupcommit import GroupCommit
 from capture.runtime import StopToken
 from capture.settings.model import is_loopback
-from capture.spec.payload import Received, parse_body
+from capture.spec.payload import PayloadError, Received, parse_body
 
 MAX_BODY = 64 * 1024
 CLIENT_TIMEOUT_S = 10.0  # for the request headers, then again for the body

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from capture.errors import PayloadError
 from capture.spec.naming import parse_utc_digits, utc_digits
 
 CODE_COMPLETE = 200
@@ -33,6 +32,17 @@ _FIELD_TYPES: dict[str, type] = {
     "timestamp": int,
 }
 _TYPE_NAMES = {str: "a string", dict: "an object", int: "a number (integer)"}
+
+
+class PayloadError(ValueError):
+    """A notification body is malformed; `field` names the offending field ('' for the body).
+    Its text is meant for the user as it stands (capture.errors.describe shows it so)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.message = f"{field}: {problem}" if field else problem
+        super().__init__(self.message)
+        self.field = field
+        self.problem = problem
 
 
 def checksum(callback_addr: str, code: int, object_key: str, request_id: str) -> str:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capture.errors import PayloadError
 from capture.spec.payload import (
     CONTENT_TYPE,
     Notification,
+    PayloadError,
     checksum,
     parse_body,
     timestamp_as_utc17,
