@@ -1,10 +1,11 @@
-"""Where ShotHook keeps its files: one data folder holds the journal, settings, spool and the
-default local storage."""
+"""Where ShotHook keeps its files (one data folder holds the journal, settings, spool and the
+default local storage), and how it writes them (atomically: a reader never sees half a file)."""
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -57,6 +58,21 @@ class DataDir:
         for folder in (self.root, self.spool):
             folder.mkdir(parents=True, exist_ok=True)
         return self
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, flush it to disk, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class DataDirLock:

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from capture.errors import describe
+from capture.paths import write_atomic
 from capture.settings import table
 from capture.settings.model import KEY_PAIR, Secret, Settings
-from capture.storage.local import write_atomic
 
 KEYRING_SERVICE = "ShotHook"
 FILE_VERSION = 1
