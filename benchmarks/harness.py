@@ -34,6 +34,8 @@ class Scale:
     preview_seconds: float  # the window's preview, measured while uploads stall
     memory_shots: int  # shots through the window for its memory row (the floor is at 100)
     startup_reps: int  # timed start-ups of main.py and of the floor, alternated
+    timeline_shots: int  # shots in the journal the timeline reads (the window shows the newest)
+    repaints: int  # timeline repaints of each kind (alone, beside a thread running Python)
 
 
 FULL = Scale(
@@ -46,6 +48,8 @@ FULL = Scale(
     preview_seconds=10.0,
     memory_shots=5_000,
     startup_reps=5,
+    timeline_shots=10_000,
+    repaints=60,
 )
 QUICK = Scale(
     "quick",
@@ -57,6 +61,8 @@ QUICK = Scale(
     preview_seconds=2.5,
     memory_shots=250,
     startup_reps=1,
+    timeline_shots=2_500,
+    repaints=30,
 )
 TINY = Scale(
     "tiny",
@@ -68,6 +74,8 @@ TINY = Scale(
     preview_seconds=1.0,
     memory_shots=150,
     startup_reps=1,
+    timeline_shots=300,
+    repaints=10,
 )
 SCALES = {s.name: s for s in (FULL, QUICK, TINY)}
 

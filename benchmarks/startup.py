@@ -5,7 +5,7 @@ Ours: `python main.py --data-dir NEW --webhook-port 0` on Qt's offscreen platfor
 the instant (Unix time) and closes. Timed from just before the process is started. The floor:
 `python -c "import PySide6.QtWidgets"`, start to exit, alternated with ours in the same run.
 
-Python's bytecode cache is on for both (`benchmarks.window.bytecode_env`, shared with the other
+Python's bytecode cache is on for both (`benchmarks.child.bytecode_env`, shared with the other
 window benches and kept between runs), filled before the timed runs: a user's second start.
 When it does not exist yet, one untimed run of each fills it, and its figures are noted.
 """
@@ -15,12 +15,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from benchmarks.child import ROOT, bytecode_env, pycache
 from benchmarks.harness import Bench, BenchError, Context, Row, median
-from benchmarks.window import bytecode_env, pycache
 
-ROOT = Path(__file__).resolve().parent.parent
 FIRST_FRAME_ENV = "SHOTHOOK_EXIT_AFTER_FIRST_FRAME"  # gui/app.py's (not imported: no Qt here)
 GOAL_S = 1.5
 ROW = "start-up: process start to first preview frame"

@@ -1,27 +1,18 @@
 """The window's rows: the preview while uploads stall, and memory with the timeline open.
 
 Each runs the real window (`gui.app.build`) in a child process on Qt's offscreen platform
-(`benchmarks/window_app.py`), which reports what it measured as one `RESULT {json}` line; this
-process stays Qt-free and hosts the stalling S3 endpoint.
+(`benchmarks/window_app.py`, run by `benchmarks.child`), which reports what it measured as one
+`RESULT {json}` line; this process stays Qt-free and hosts the stalling S3 endpoint.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from benchmarks.harness import Bench, BenchError, Context, Row
+from benchmarks.child import run_child
+from benchmarks.harness import Bench, Context, Row
 from benchmarks.slow_s3 import SlowS3
 
-ROOT = Path(__file__).resolve().parent.parent
 STALL_S = 5.0
 PREVIEW_GOAL = 0.95
 STALL_GOAL_MS = 20.0
@@ -29,86 +20,8 @@ GROWTH_GOAL_MB = 30.0
 PREVIEW_ROW = "preview: frames shown/s, 1080p30, uploads stalled"
 STALL_ROW = "preview: GUI thread's longest stall"
 MEMORY_ROW = "memory: window RSS, timeline open"
-CHILD_TIMEOUT_S = 600.0
 MB = 1024 * 1024
-
-
-def bytecode_env() -> dict[str, str]:
-    """Python's bytecode cache on, in a folder of its own under the system's temporary folder
-    (`PYTHONPYCACHEPREFIX`), kept from run to run as a user's `__pycache__` folders are, and
-    nothing written into the tree. The first run on a machine fills it; the start-up row then
-    measures a user's second start. (This machine's environment sets PYTHONDONTWRITEBYTECODE:
-    without a cache every start compiles every module again, 1.5 to 3 s more.)"""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(pycache())
-    return env
-
-
-def pycache() -> Path:
-    return Path(tempfile.gettempdir()) / "shothook-bench-pycache"
-
-
-def child_env(ctx: Context) -> dict[str, str]:
-    """The window's environment: offscreen, no real keyring, moto-style test credentials (the
-    stalling endpoint checks none), nothing from this machine's AWS files."""
-    env = bytecode_env()
-    env.update(
-        QT_QPA_PLATFORM="offscreen",
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
-    return env
-
-
-def run_window(
-    ctx: Context, mode: str, args: list[str], on_result: Callable[[], None] = lambda: None
-) -> dict[str, Any]:
-    """`python -m benchmarks.window_app MODE ...`; its RESULT, once it has closed its window.
-    `on_result` runs as soon as the result is printed (before the window closes)."""
-    data = ctx.workdir / f"{mode}-data"
-    cmd = [sys.executable, "-m", "benchmarks.window_app", mode, "--data-dir", str(data), *args]
-    child = subprocess.Popen(
-        cmd, cwd=ROOT, env=child_env(ctx), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    errors: list[str] = []
-    drain = threading.Thread(target=_collect, args=(child.stderr, errors), daemon=True)
-    drain.start()
-    result: dict[str, Any] | None = None
-    assert child.stdout is not None
-    began = time.perf_counter()
-    reported = 0.0
-    for line in child.stdout:
-        if line.startswith("RESULT "):
-            reported = time.perf_counter()
-            result = json.loads(line[len("RESULT ") :])
-            on_result()
-    try:
-        code = child.wait(CHILD_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
-        raise BenchError(f"the {mode} window did not exit") from None
-    drain.join(5)
-    ended = time.perf_counter()
-    if result is not None:
-        ctx.log(
-            f"the {mode} window: {reported - began:.1f} s to its result, then"
-            f" {ended - reported:.1f} s to close"
-        )
-    if code != 0 or result is None:
-        tail = "".join(e for e in errors if "propagateSizeHints" not in e)[-2000:]
-        raise BenchError(f"the {mode} window exited {code} without a result:\n{tail}")
-    return result
-
-
-def _collect(stream: IO[str] | None, into: list[str]) -> None:
-    if stream is not None:
-        into.extend(stream)
+APP = "benchmarks.window_app"  # the child
 
 
 # -- preview while uploads stall ---------------------------------------------------------------
@@ -118,8 +31,9 @@ def run_preview(ctx: Context) -> list[Row]:
     seconds = ctx.scale.preview_seconds
     server = SlowS3(STALL_S).start()
     try:
-        result = run_window(
+        result = run_child(
             ctx,
+            APP,
             "preview",
             [
                 *("--seconds", str(seconds), "--bare-seconds", str(min(2.0, seconds / 3))),
@@ -222,7 +136,7 @@ def preview_rows(r: dict[str, Any], puts: int) -> list[Row]:
 
 def run_memory(ctx: Context) -> list[Row]:
     shots = ctx.scale.memory_shots
-    result = run_window(ctx, "memory", ["--shots", str(shots)])
+    result = run_child(ctx, APP, "memory", ["--shots", str(shots)])
     first, last = result["samples"][0], result["samples"][-1]
     ctx.log(
         f"{last['shots']} shots in {result['seconds']:.1f} s; RSS {first['rss'] / MB:.1f} MB"

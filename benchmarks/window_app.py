@@ -1,9 +1,10 @@
 """The real window, measured from inside: `python -m benchmarks.window_app MODE ...`.
 
-Run by benchmarks/window.py in a process of its own, on Qt's offscreen platform, so the
-benchmark's process stays Qt-free. The window is built as `main.py` builds it (`gui.app.build`:
-engine, controller, preview, timeline); this module only adds instruments and drives it. It
-prints one line `RESULT {json}` on stdout, then closes the window as its close button would.
+Run by benchmarks/window.py (through `benchmarks.child`) in a process of its own, on Qt's
+offscreen platform, so the benchmark's process stays Qt-free. The window is built as `main.py`
+builds it (`gui.app.build`: engine, controller, preview, timeline); this module only adds
+instruments and drives it. It prints one line `RESULT {json}` on stdout, then closes the window
+as its close button would.
 
 - `preview`: a 1920x1080 test pattern at 30 fps, capture every second to an S3 endpoint whose
   PUTs stall; counts the distinct frames the preview paints against the frames the source
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 import threading
@@ -30,6 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 
+from benchmarks.child import report
 from capture.cli.flags import parse_args
 from capture.events import Event, Fanout
 from capture.runtime import StopToken
@@ -278,10 +279,6 @@ def close(app: App) -> list[str]:
     app.window.close()
     spin_until(done.is_set, 30.0, "the window to close")
     return leftover
-
-
-def report(result: dict[str, Any]) -> None:
-    print("RESULT " + json.dumps(result), flush=True)
 
 
 # -- preview while uploads stall ---------------------------------------------------------------

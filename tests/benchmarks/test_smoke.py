@@ -51,6 +51,9 @@ def test_the_quick_and_full_runs_measure_more_than_the_smoke_test() -> None:
         assert bigger.webhook_requests > TINY.webhook_requests
         assert bigger.preview_seconds > TINY.preview_seconds
         assert bigger.memory_shots > TINY.memory_shots
+        assert bigger.timeline_shots > TINY.timeline_shots
+        assert bigger.repaints > TINY.repaints
+    assert FULL.timeline_shots >= 10_000  # the timeline's rows are stated over 10,000 shots
     assert FULL.shots >= 30  # the schedule goal is stated over 30 shots
     assert FULL.memory_shots >= 5_000  # the memory goal is stated over 5,000 shots
     assert TINY.memory_shots > 100  # the memory floor is taken after the first 100
@@ -60,7 +63,8 @@ def test_the_window_rows_need_the_gui_and_the_harness_knows_that_need() -> None:
     from benchmarks.harness import missing
 
     needs = {bench.name: bench.needs for bench in BENCHES}
-    assert needs["preview"] == needs["memory"] == needs["startup"] == "gui"
+    gui = ("preview", "memory", "timeline", "repaint", "startup")
+    assert all(needs[name] == "gui" for name in gui), needs
     assert missing("engine") == ""
     assert missing("gui") == ""  # PySide6 is a dependency
     assert "unknown" in missing("a printer")
