@@ -15,12 +15,13 @@ from capture.events import EventSink
 from capture.journal.writer import Journal
 from capture.paths import DataDir, DataDirLock
 from capture.receiver.answers import AnswerMode
-from capture.runtime import Spawn, Worker, spawn_thread
-from capture.settings.model import Settings
+from capture.runtime import Spawn, StopToken, Worker, spawn_thread
+from capture.settings.model import Settings, StorageSettings
 from capture.sources import FrameSource
 from capture.sources.frames import FrameSlot
 from capture.sources.runner import SourceRunner, SourceState
 from capture.storage import make_storage
+from capture.storage.base import CheckStep
 from capture.storage.spool import DEFAULT_CAP_BYTES, Spool
 
 if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aiohttp (start-up)
@@ -170,6 +171,22 @@ class Engine:
         session.start()
         self.session = session
         return session
+
+    def check_storage(
+        self, settings: StorageSettings, stop: StopToken
+    ) -> tuple[str, list[CheckStep]]:
+        """Checks a storage configuration (not necessarily the session's) step by step: its label
+        and the steps. Blocking, for a worker thread; once `stop` is set (the window closing), an
+        endpoint that never answers is abandoned instead of waited on (boto3 retries for 30 s)."""
+        from capture.delivery.abandonable import Helper
+
+        storage = make_storage(settings, self.data_dir.storage)
+        helper = Helper("storage-check")
+        try:
+            return storage.label, helper.call(storage.check, stop, "the storage check")
+        finally:
+            helper.close()
+            storage.close()
 
     def stop_session(self, timeout: float = 10.0) -> list[str]:
         session, self.session = self.session, None

@@ -17,7 +17,6 @@ from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
-from capture.delivery.abandonable import Helper
 from capture.engine import Engine
 from capture.errors import ShotHookError, describe
 from capture.events import Fanout
@@ -33,7 +32,7 @@ from capture.sources import (
     make_source,
     open_auto,
 )
-from capture.storage import make_storage
+from capture.storage.base import CheckStep
 from gui.banners import Kind
 from gui.bridge import EventBridge
 from gui.engine_events import EventPresenter, log_event
@@ -314,21 +313,12 @@ class AppController(QObject):
     def test_storage(self) -> None:
         settings = self.window.form.settings()
         panel = self.window.form.storage
-        data_dir = self.engine.data_dir.storage
         label = "S3 bucket" if settings.storage.kind is StorageKind.S3 else "local folder"
         panel.show_check_running(label)
 
-        def check() -> tuple[str, list[Any]]:
-            # On a helper thread: closing the window must not wait for an endpoint that never
-            # answers (boto3 waits 10 s x 3 attempts per step); an abandoned check just ends.
-            storage = make_storage(settings.storage, data_dir)
-            helper = Helper("probe")
-            try:
-                steps = helper.call(storage.check, self._closing_token, "the storage check")
-                return storage.label, steps
-            finally:
-                helper.close()
-                storage.close()
+        def check() -> tuple[str, list[CheckStep]]:
+            # Closing the window must not wait for an endpoint that never answers.
+            return self.engine.check_storage(settings.storage, self._closing_token)
 
         self.probe.submit(
             check,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from capture import events
-from capture.cli.headless import Progress
+from capture.cli import wording
 from capture.events import Event
 from capture.receiver.answers import AnswerMode
 from capture.settings.model import is_loopback
@@ -23,9 +23,9 @@ SOURCE_MESSAGE_MS = 8000
 
 def log_event(event: Event) -> None:
     """An EventSink (any thread): the event in words, in the log."""
-    line = Progress.line(event)
-    if line:
-        _events_log.info(line.strip())
+    text = wording.line(event)
+    if text:
+        _events_log.info(text.strip())
 
 
 class EventPresenter:
