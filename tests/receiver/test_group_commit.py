@@ -4,6 +4,7 @@ before its answer, in order, with the same correlation and delivery counting as 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -186,3 +187,27 @@ def test_a_failed_commit_fails_its_callbacks_and_the_next_ones_still_commit(
     assert isinstance(failed, sqlite3.OperationalError)
     assert later.delivery == 1  # the failed one was never journaled
     assert len(callback_rows(journal.path)) == 1
+
+
+def test_a_row_sqlite_refuses_fails_alone_and_not_the_callbacks_batched_with_it(
+    journal: CountingJournal,
+) -> None:
+    shots = [sent_shot(journal, tick) for tick in range(4)]
+    bad = dataclasses.replace(incoming(shots[1][1], None), code=10**30)  # beyond SQLite's INTEGER
+
+    async def receive_all() -> list[CallbackRecord | BaseException]:
+        writer = GroupCommit(journal)
+        try:
+            callbacks = [incoming(r, None) for _, r, _ in shots]
+            callbacks[1] = bad
+            return await asyncio.gather(*(writer.add(c) for c in callbacks), return_exceptions=True)
+        finally:
+            await writer.close()
+
+    outcomes = asyncio.run(receive_all())
+    assert journal.batches[0] == 4  # they did arrive together, in one group commit
+    assert isinstance(outcomes[1], OverflowError)
+    good = [outcomes[i] for i in (0, 2, 3)]
+    assert all(isinstance(o, CallbackRecord) for o in good)
+    rows = callback_rows(journal.path)
+    assert [row["shot_id"] for row in rows] == [shots[i][0] for i in (0, 2, 3)]
