@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from capture.journal import states
+from capture.journal.records import spool_file
 from capture.journal.schema import connect
 from capture.journal.states import NotifyState, ShotFacts, Status, StatusGroup, UploadState
 from capture.spec.naming import parse_utc_digits
@@ -160,6 +161,7 @@ class TimelineReader:
     """Read-only view of the journal for the timeline. Safe to share between threads."""
 
     def __init__(self, journal_path: Path) -> None:
+        self._folder = journal_path.parent  # spool paths are journaled relative to it
         self._conn = connect(journal_path, readonly=True)
         self._lock = threading.Lock()
 
@@ -265,7 +267,8 @@ class TimelineReader:
                 )
             }
         received = tuple(ReceivedBody(c, _pretty(bodies.get(c.id, ""))) for c in row.callbacks)
-        path, where = _image_place(row, shot["spool_path"] if shot else None)
+        stored = shot["spool_path"] if shot else None
+        path, where = _image_place(row, spool_file(self._folder, stored) if stored else None)
         return Detail(
             row=row,
             payload_sent=_pretty(shot["payload_json"] or "") if shot else "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from capture.journal.states import NotifyState, UploadState
 
@@ -84,3 +85,21 @@ class CallbackRecord:
     id: int
     shot_id: int | None
     delivery: int  # 1 for the first delivery of a requestId, 2.. for its retries
+
+
+# Spool files are journaled relative to the journal's folder (the data folder), so a data folder
+# that is moved, restored elsewhere or mounted at a new place still finds the shots it was
+# waiting to upload. A file outside that folder (never made by ShotHook) keeps its full path.
+
+
+def stored_spool_path(journal_folder: Path, path: str) -> str:
+    """How a spool file's path is written to the journal."""
+    try:
+        return Path(path).relative_to(journal_folder).as_posix()
+    except ValueError:
+        return path
+
+
+def spool_file(journal_folder: Path, stored: str) -> str:
+    """The spool file a journaled path names, on this machine, today."""
+    return str(journal_folder / stored) if not Path(stored).is_absolute() else stored

@@ -8,7 +8,7 @@ code is refused: its rows may mean what this code cannot know.
 Adding a column (a table, an index): write step N+1 as a function of a cursor and append it to
 STEPS, e.g.
 
-    def _v002_shot_labels(cur: sqlite3.Cursor) -> None:
+    def _v003_shot_labels(cur: sqlite3.Cursor) -> None:
         cur.execute("ALTER TABLE shots ADD COLUMN label TEXT NOT NULL DEFAULT ''")
 
 Bump nothing else: the code's version is the number of steps. A step that has shipped is never
@@ -22,6 +22,7 @@ without losing a row.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -202,5 +203,24 @@ CREATE INDEX IF NOT EXISTS callbacks_request ON callbacks(request_id);
 """
 )
 
-STEPS: tuple[Step, ...] = (_v001_first_schema,)  # step N takes a journal to version N
+
+def _v002_spool_paths_relative(cur: sqlite3.Cursor) -> None:
+    """Spool paths relative to the data folder, so a moved data folder keeps its waiting shots.
+    Version 1 wrote `<data folder>/spool/<file>` in full (POSIX or Windows); a path of any other
+    shape stays as it is."""
+    rows = cur.execute("SELECT id, spool_path FROM shots WHERE spool_path IS NOT NULL").fetchall()
+    for shot_id, path in rows:
+        text = str(path)
+        parts = re.split(r"[\\/]", text)
+        absolute = text.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", text) is not None
+        if absolute and len(parts) >= 2 and parts[-2] == "spool" and parts[-1]:
+            cur.execute(
+                "UPDATE shots SET spool_path = ? WHERE id = ?", (f"spool/{parts[-1]}", shot_id)
+            )
+
+
+STEPS: tuple[Step, ...] = (
+    _v001_first_schema,
+    _v002_spool_paths_relative,
+)  # step N takes a journal to version N
 SCHEMA_VERSION = len(STEPS)

@@ -26,6 +26,8 @@ from capture.journal.records import (
     NewShot,
     OpenShot,
     PendingNotification,
+    spool_file,
+    stored_spool_path,
 )
 from capture.journal.schema import connect, upgrade
 from capture.journal.states import NotifyState, UploadState
@@ -54,6 +56,7 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.folder = path.parent  # spool paths are journaled relative to it
         self._lock = threading.Lock()
         self._conn = connect(path)
         try:
@@ -146,7 +149,7 @@ class Journal:
                     shot.width,
                     shot.height,
                     shot.size,
-                    shot.spool_path,
+                    shot.spool_path and stored_spool_path(self.folder, shot.spool_path),
                     upload_state,
                     NotifyState.WAITING,
                     seq,
@@ -271,7 +274,7 @@ class Journal:
                 " upload_state, notify_state, request_id, payload_json, callback_url FROM shots s"
                 f" WHERE {states.OPEN.sql} ORDER BY id"
             ).fetchall()
-        return [_open_shot(row) for row in rows]
+        return [_open_shot(row, self.folder) for row in rows]
 
     def pending_spool_bytes(self) -> int:
         with self._lock:
@@ -285,7 +288,7 @@ class Journal:
             rows = self._conn.execute(
                 "SELECT spool_path FROM shots WHERE spool_path IS NOT NULL"
             ).fetchall()
-        return {str(row[0]) for row in rows}
+        return {spool_file(self.folder, str(row[0])) for row in rows}
 
     def uploaded_spool_files(self) -> list[tuple[int, str, int]]:
         """(shot id, spool path, size) of uploaded shots still in the spool, oldest first."""
@@ -294,7 +297,7 @@ class Journal:
                 "SELECT id, spool_path, size FROM shots s"
                 f" WHERE spool_path IS NOT NULL AND {states.UPLOADED.sql} ORDER BY id"
             ).fetchall()
-        return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
+        return [(int(r[0]), spool_file(self.folder, str(r[1])), int(r[2])) for r in rows]
 
     # -- callbacks --------------------------------------------------------------------------
 
@@ -380,8 +383,10 @@ def _notification_created(
     )
 
 
-def _open_shot(row: sqlite3.Row) -> OpenShot:
+def _open_shot(row: sqlite3.Row, folder: Path) -> OpenShot:
     fields = dict(row)
+    if fields["spool_path"]:
+        fields["spool_path"] = spool_file(folder, fields["spool_path"])
     fields["upload_state"] = UploadState(fields["upload_state"])
     fields["notify_state"] = NotifyState(fields["notify_state"])
     return OpenShot(**fields)

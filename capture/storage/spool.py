@@ -104,10 +104,13 @@ class Spool:
         return removed
 
     def remove_orphans(self, known: set[str]) -> int:
-        """Delete files no journal row points at (a crash between write and journal)."""
+        """Delete files no journal row points at (a crash between write and journal). A file is
+        known by its name, whatever folder the journal remembers it in: a data folder that was
+        moved or restored elsewhere must never lose the shots it still has to upload."""
+        known_names = {Path(path).name for path in known}
         removed = 0
         for path in self.folder.iterdir():
-            if str(path) not in known and path.suffix in (".jpg", ".partial"):
+            if path.name not in known_names and path.suffix in (".jpg", ".partial"):
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed

@@ -113,10 +113,25 @@ def test_a_version_1_journal_opens_and_upgrades_without_losing_a_row(v1_journal:
     meta = {r["key"]: r["value"] for r in after["meta"]}
     assert meta == {"seq": 43, "schema": SCHEMA_VERSION}
     for table in TABLES[1:]:
-        assert after[table] == before[table], table
+        if table != "shots":
+            assert after[table] == before[table], table
+    spool_paths = [shot.pop("spool_path") for shot in after["shots"]]
+    assert after["shots"] == [
+        {k: v for k, v in s.items() if k != "spool_path"} for s in before["shots"]
+    ]
+    # Step 2: spool files are named relative to the data folder (a moved folder keeps them).
+    assert [p for p in spool_paths if p] == [
+        f"spool/{p.rpartition('/')[2]}" for p in (s["spool_path"] for s in before["shots"]) if p
+    ]
+    reopened = Journal(v1_journal)
+    try:
+        waiting = [shot.spool_path for shot in reopened.open_shots() if shot.spool_path]
+    finally:
+        reopened.close()
+    assert waiting and all(path.startswith(str(v1_journal.parent / "spool")) for path in waiting)
     lost = after["shots"][3]
     assert (lost["code"], lost["upload_state"], lost["notify_state"]) == (206, "lost", "delivered")
-    assert (lost["msg"], lost["spool_path"]) == ("spool file vanished", None)
+    assert (lost["msg"], spool_paths[3]) == ("spool file vanished", None)
     assert [c["delivery"] for c in after["callbacks"]] == [1, 2, 1, 1, 1]
     assert after["thumbnails"][0]["jpeg"] == b"\xff\xd8fixture-thumb\xff\xd9"
     assert (record.shot_id, record.delivery) == (1, 3)  # the journal goes on where it was
