@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from capture.errors import StorageError
@@ -26,12 +27,7 @@ class LocalStorage:
         try:
             write_atomic(path, data)
         except OSError as exc:
-            raise StorageError(
-                f"cannot write {path}: {exc.strerror or exc}",
-                code=type(exc).__name__,
-                retryable=not isinstance(exc, PermissionError),
-                advice="Check that the storage folder exists, is writable and has free space.",
-            ) from exc
+            raise _write_error(path, exc) from exc
         return str(path)
 
     def check(self) -> list[CheckStep]:
@@ -63,3 +59,27 @@ class LocalStorage:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+# A folder that cannot be written (read-only, not ours, not a folder) stays so until someone
+# acts: retrying every few seconds would only fill the journal. Uploads pause on these and ask,
+# as for S3's AccessDenied; a full disk is retried, since space comes back by itself.
+_NEEDS_SOMEONE = {
+    errno.EROFS: "The storage folder is on a read-only file system: choose a writable folder.",
+    errno.EACCES: "ShotHook may not write there: fix the folder's permissions or choose another.",
+    errno.EPERM: "ShotHook may not write there: fix the folder's permissions or choose another.",
+    errno.ENOTDIR: "Part of the storage folder's path is a file, not a folder: choose another.",
+    errno.EISDIR: "A folder stands where the screenshot's file should go: move it away.",
+}
+
+
+def _write_error(path: Path, exc: OSError) -> StorageError:
+    advice = _NEEDS_SOMEONE.get(exc.errno or 0)
+    if advice is None:
+        advice = "Check that the storage folder exists, is writable and has free space."
+    return StorageError(
+        f"cannot write {path}: {exc.strerror or exc}",
+        code=errno.errorcode.get(exc.errno or 0, type(exc).__name__),
+        retryable=exc.errno not in _NEEDS_SOMEONE,
+        advice=advice,
+    )
