@@ -8,15 +8,19 @@ they do with events.
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capture.errors import ShotHookError
-from capture.events import EventSink
-from capture.journal.writer import Journal
+from capture.events import EventSink, utc_now
+from capture.journal.writer import Journal, Pruned
 from capture.paths import DataDir, DataDirLock
 from capture.receiver.answers import AnswerMode
 from capture.runtime import Spawn, StopToken, Worker, spawn_thread
 from capture.settings.model import Settings, StorageSettings
+from capture.settings.table import KEEP_DAYS
 from capture.sources import FrameSource
 from capture.sources.frames import FrameSlot
 from capture.sources.runner import SourceRunner, SourceState
@@ -28,6 +32,7 @@ if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aioht
     from capture.receiver.webhook import WebhookServer
     from capture.shooting.session import Session
 
+_log = logging.getLogger("shothook.engine")
 SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
 
 
@@ -39,10 +44,12 @@ class Engine:
         spawn: Spawn = spawn_thread,
         *,
         spool_cap_bytes: int = DEFAULT_CAP_BYTES,
+        keep_days: int = int(KEEP_DAYS.default or 0),
     ) -> None:
         self.data_dir = data_dir.create()
         self.sink = sink
         self.spawn = spawn
+        self.keep_days = keep_days
         self._lock = DataDirLock(data_dir)
         self._lock.acquire()
         try:
@@ -54,6 +61,7 @@ class Engine:
                 pending_bytes=self.journal.pending_spool_bytes(),
             )
             self.spool.remove_orphans(self.journal.spool_paths())
+            self.forget_old_sessions()
         except BaseException:
             self._lock.release()
             raise
@@ -152,6 +160,7 @@ class Engine:
         if self.session is not None:
             raise ShotHookError("a capture session is already running")
         settings.validated()
+        self.forget_old_sessions()
         workers = DEFAULT_UPLOAD_WORKERS if upload_workers is None else upload_workers
         storage = make_storage(settings.storage, self.data_dir.storage, pool=workers * 2)
         session = Session(
@@ -171,6 +180,26 @@ class Engine:
         session.start()
         self.session = session
         return session
+
+    def forget_old_sessions(self) -> Pruned | None:
+        """Retention: sessions that ended more than `keep_days` ago leave the journal, with
+        their kept images (at start and at each session's start, so a window open for weeks
+        stays bounded too). Shots still waiting are never forgotten."""
+        if not self.keep_days:
+            return None
+        pruned = self.journal.prune(utc_now() - timedelta(days=self.keep_days))
+        for path in pruned.spool_files:
+            Path(path).unlink(missing_ok=True)
+        if pruned.sessions or pruned.callbacks:
+            _log.info(
+                "retention (%d days): forgot %d sessions, %d shots, %d callbacks, %d kept images",
+                self.keep_days,
+                pruned.sessions,
+                pruned.shots,
+                pruned.callbacks,
+                len(pruned.spool_files),
+            )
+        return pruned
 
     def check_storage(
         self, settings: StorageSettings, stop: StopToken

@@ -15,7 +15,12 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from capture.cli.flags import settings_from_args, storage_flags_given
+from capture.cli.flags import (
+    parse_keep_days,
+    parse_spool_cap,
+    settings_from_args,
+    storage_flags_given,
+)
 from capture.errors import ConfigError, ShotHookError
 from capture.paths import APP_NAME, DataDir
 from capture.settings.model import Settings
@@ -89,7 +94,7 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     spawn = make_spawn(reporter.report)
     bridge = EventBridge()
     sink = Fanout(bridge)
-    engine = Engine(data_dir, sink, spawn)
+    engine = Engine(data_dir, sink, spawn, **engine_options(args))
     window = MainWindow(TimelineModel(), data_dir.storage)
     controller = AppController(window, engine, sink, bridge, store, spawn, reporter)
     controller.closed.connect(lambda _stuck: collector.release())
@@ -110,6 +115,14 @@ def initial_settings(args: argparse.Namespace, saved: Settings) -> Settings:
     return settings
 
 
+def engine_options(args: argparse.Namespace) -> dict[str, int]:
+    """The flags that shape the engine itself (checked: ConfigError naming the flag)."""
+    return {
+        "spool_cap_bytes": parse_spool_cap(args.spool_cap_mb),
+        "keep_days": parse_keep_days(args.keep_days),
+    }
+
+
 def run_window(args: argparse.Namespace) -> int:
     if _no_display():
         print_startup_error(
@@ -126,6 +139,7 @@ def run_window(args: argparse.Namespace) -> int:
 
         saved = SettingsStore(data_dir.settings, SessionSecrets()).load(with_secret=False)
         initial_settings(args, saved.settings)
+        engine_options(args)
     except (OSError, ConfigError) as exc:
         print_startup_error(exc)
         return EXIT_CONFIG

@@ -5,6 +5,7 @@ ConfigErrors naming the flag's field and rule."""
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import replace
 from typing import Any, NoReturn
 
@@ -133,6 +134,18 @@ def parse_spool_cap(value: str | None) -> int:
     if not 0 < megabytes <= SPOOL_CAP_MAX_MB:
         raise ConfigError("spool_cap_mb", RULE_SPOOL_CAP, value)
     return max(1, round(megabytes * 1e6))
+
+
+KEEP_DAYS_MAX = 100_000  # about 270 years: past it, a date overflows
+
+
+def parse_keep_days(value: str) -> int:
+    """--keep-days: whole days, 0 for keeping everything."""
+    text = value.strip()
+    days = int(text) if re.fullmatch(r"[0-9]{1,6}", text) else -1  # no "²", no 5,000 digits
+    if not 0 <= days <= KEEP_DAYS_MAX:
+        raise ConfigError("keep_days", f"a whole number of days, 0 to {KEEP_DAYS_MAX}", value)
+    return days
 
 
 def answer_mode_from_args(args: argparse.Namespace) -> AnswerMode:

@@ -24,6 +24,7 @@ from capture.cli import wording
 from capture.cli.flags import (
     answer_mode_from_args,
     parse_count,
+    parse_keep_days,
     parse_seconds,
     parse_spool_cap,
     settings_from_args,
@@ -61,6 +62,7 @@ class Options:
     count: int | None
     drain: float
     spool_cap: int
+    keep_days: int
     answer: AnswerMode
     webhook_only: bool
 
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
             count=parse_count(args.count),
             drain=parse_seconds("drain_timeout", args.drain_timeout),
             spool_cap=parse_spool_cap(args.spool_cap_mb),
+            keep_days=parse_keep_days(args.keep_days),
             answer=answer_mode_from_args(args),
             webhook_only=bool(args.webhook_only),
         )
@@ -103,7 +106,9 @@ def _run_engine(
     options: Options, data_dir: DataDir, sink: Fanout, stop: threading.Event, stderr: TextIO
 ) -> int:
     try:
-        engine = Engine(data_dir, sink, spool_cap_bytes=options.spool_cap)
+        engine = Engine(
+            data_dir, sink, spool_cap_bytes=options.spool_cap, keep_days=options.keep_days
+        )
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)
         return EXIT_FAILED

@@ -220,7 +220,9 @@ class TimelineReader:
     def thumbnail(self, shot_id: int) -> bytes | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT jpeg FROM thumbnails WHERE shot_id = ?", (shot_id,)
+                "SELECT i.jpeg FROM thumbnails t JOIN thumbnail_images i ON i.id = t.image_id"
+                " WHERE t.shot_id = ?",
+                (shot_id,),
             ).fetchone()
         return bytes(row[0]) if row else None
 

@@ -87,6 +87,16 @@ class CallbackRecord:
     delivery: int  # 1 for the first delivery of a requestId, 2.. for its retries
 
 
+@dataclass(frozen=True)
+class Pruned:
+    """What retention removed from the journal, and the spool files its shots had kept."""
+
+    sessions: int
+    shots: int
+    callbacks: int
+    spool_files: tuple[str, ...]
+
+
 # Spool files are journaled relative to the journal's folder (the data folder), so a data folder
 # that is moved, restored elsewhere or mounted at a new place still finds the shots it was
 # waiting to upload. A file outside that folder (never made by ShotHook) keeps its full path.

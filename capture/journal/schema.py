@@ -8,7 +8,7 @@ code is refused: its rows may mean what this code cannot know.
 Adding a column (a table, an index): write step N+1 as a function of a cursor and append it to
 STEPS, e.g.
 
-    def _v003_shot_labels(cur: sqlite3.Cursor) -> None:
+    def _v004_shot_labels(cur: sqlite3.Cursor) -> None:
         cur.execute("ALTER TABLE shots ADD COLUMN label TEXT NOT NULL DEFAULT ''")
 
 Bump nothing else: the code's version is the number of steps. A step that has shipped is never
@@ -22,6 +22,7 @@ without losing a row.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -219,8 +220,37 @@ def _v002_spool_paths_relative(cur: sqlite3.Cursor) -> None:
             )
 
 
+def _v003_thumbnails_once(cur: sqlite3.Cursor) -> None:
+    """A round's thumbnail stored once, however many users' shots show it: the pictures move
+    to thumbnail_images (one row per distinct JPEG, found by its SHA-256) and thumbnails keeps
+    which shot shows which picture."""
+    cur.execute("ALTER TABLE thumbnails RENAME TO thumbnails_v2")
+    cur.execute(
+        "CREATE TABLE thumbnail_images(id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE,"
+        " jpeg BLOB NOT NULL)"
+    )
+    cur.execute(
+        "CREATE TABLE thumbnails(shot_id INTEGER PRIMARY KEY REFERENCES shots(id),"
+        " image_id INTEGER NOT NULL REFERENCES thumbnail_images(id))"
+    )
+    cur.execute("CREATE INDEX thumbnails_image ON thumbnails(image_id)")
+    for shot_id, jpeg in cur.execute("SELECT shot_id, jpeg FROM thumbnails_v2").fetchall():
+        digest = hashlib.sha256(bytes(jpeg)).hexdigest()
+        cur.execute(
+            "INSERT OR IGNORE INTO thumbnail_images(digest, jpeg) VALUES (?, ?)", (digest, jpeg)
+        )
+        cur.execute(
+            "INSERT INTO thumbnails(shot_id, image_id)"
+            " SELECT ?, id FROM thumbnail_images WHERE digest = ?",
+            (shot_id, digest),
+        )
+    cur.execute("DROP TABLE thumbnails_v2")
+
+
+# Step N takes a journal to version N.
 STEPS: tuple[Step, ...] = (
     _v001_first_schema,
     _v002_spool_paths_relative,
-)  # step N takes a journal to version N
+    _v003_thumbnails_once,
+)
 SCHEMA_VERSION = len(STEPS)

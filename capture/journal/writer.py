@@ -9,11 +9,13 @@ states are in `states`, the records handed in and out in `records`, the schema i
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from capture.journal.records import (
     NewShot,
     OpenShot,
     PendingNotification,
+    Pruned,
     spool_file,
     stored_spool_path,
 )
@@ -44,6 +47,7 @@ __all__ = [  # the records and `connect` are part of the writers' API
     "NewShot",
     "OpenShot",
     "PendingNotification",
+    "Pruned",
     "connect",
 ]
 
@@ -157,9 +161,7 @@ class Journal:
             )
             shot_id = int(cur.lastrowid or 0)
             if shot.thumbnail:
-                cur.execute(
-                    "INSERT INTO thumbnails(shot_id, jpeg) VALUES (?, ?)", (shot_id, shot.thumbnail)
-                )
+                _show_thumbnail(cur, shot_id, _thumbnail_image(cur, shot.thumbnail))
             return shot_id
 
     def upload_failed(self, shot_id: int, error: str) -> None:
@@ -177,11 +179,9 @@ class Journal:
         if not shot_ids:
             return
         with self._tx() as cur:
+            image_id = _thumbnail_image(cur, jpeg)
             for shot_id in shot_ids:
-                cur.execute(
-                    "INSERT OR REPLACE INTO thumbnails(shot_id, jpeg) VALUES (?, ?)",
-                    (shot_id, jpeg),
-                )
+                _show_thumbnail(cur, shot_id, image_id)
                 cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
 
     def upload_succeeded(
@@ -275,6 +275,45 @@ class Journal:
                 f" WHERE {states.OPEN.sql} ORDER BY id"
             ).fetchall()
         return [_open_shot(row, self.folder) for row in rows]
+
+    def prune(self, before: datetime) -> Pruned:
+        """Forget the sessions that ended before `before` and everything about their shots
+        (attempts, callbacks, thumbnails), and callbacks that matched no shot received before
+        it. A session with a shot still waiting to upload or notify is kept whole, however
+        old: retention never costs a shot. Returns what went, with the spool files that
+        belonged to the forgotten shots, for the caller to delete."""
+        cutoff = iso(before)
+        with self._tx() as cur:
+            old = [
+                int(r[0])
+                for r in cur.execute(
+                    "SELECT id FROM sessions WHERE stopped_at IS NOT NULL AND stopped_at < ?"
+                    f" AND NOT EXISTS(SELECT 1 FROM shots s WHERE s.session_id = sessions.id"
+                    f" AND {states.OPEN.sql})",
+                    (cutoff,),
+                )
+            ]
+            shots = _in("session_id", old)
+            files = [
+                spool_file(self.folder, str(r[0]))
+                for r in cur.execute(
+                    f"SELECT spool_path FROM shots WHERE spool_path IS NOT NULL AND {shots}", old
+                )
+            ]
+            of_shots = f"shot_id IN (SELECT id FROM shots WHERE {shots})"
+            cur.execute(f"DELETE FROM attempts WHERE {of_shots}", old)
+            callbacks = cur.execute(f"DELETE FROM callbacks WHERE {of_shots}", old).rowcount
+            cur.execute(f"DELETE FROM thumbnails WHERE {of_shots}", old)
+            shot_count = cur.execute(f"DELETE FROM shots WHERE {shots}", old).rowcount
+            cur.execute(f"DELETE FROM sessions WHERE {_in('id', old)}", old)
+            callbacks += cur.execute(
+                "DELETE FROM callbacks WHERE shot_id IS NULL AND received_at < ?", (cutoff,)
+            ).rowcount
+            cur.execute(
+                "DELETE FROM thumbnail_images WHERE NOT EXISTS"
+                " (SELECT 1 FROM thumbnails t WHERE t.image_id = thumbnail_images.id)"
+            )
+        return Pruned(len(old), shot_count, callbacks, tuple(files))
 
     def pending_spool_bytes(self) -> int:
         with self._lock:
@@ -380,6 +419,28 @@ def _notification_created(
             seq,
             shot_id,
         ),
+    )
+
+
+def _in(column: str, values: Sequence[object]) -> str:
+    """`column IN (?, ?, ...)` for `values` (false for none)."""
+    return f"{column} IN ({', '.join('?' * len(values))})" if values else "0"
+
+
+def _thumbnail_image(cur: sqlite3.Cursor, jpeg: bytes) -> int:
+    """The id of this picture among the thumbnails, stored now if it is new (each distinct
+    JPEG once: a round's users share one)."""
+    digest = hashlib.sha256(jpeg).hexdigest()
+    cur.execute(
+        "INSERT OR IGNORE INTO thumbnail_images(digest, jpeg) VALUES (?, ?)", (digest, jpeg)
+    )
+    row = cur.execute("SELECT id FROM thumbnail_images WHERE digest = ?", (digest,)).fetchone()
+    return int(row[0])
+
+
+def _show_thumbnail(cur: sqlite3.Cursor, shot_id: int, image_id: int) -> None:
+    cur.execute(
+        "INSERT OR REPLACE INTO thumbnails(shot_id, image_id) VALUES (?, ?)", (shot_id, image_id)
     )
 
 

@@ -404,6 +404,14 @@ DRAIN_TIMEOUT = RunOption(
     "S",
     default="60",
 )
+KEEP_DAYS = RunOption(
+    "--keep-days",
+    FILES,
+    "days the journal keeps finished sessions, their thumbnails and kept images (default 30; "
+    "0 keeps everything); a shot still waiting is never forgotten",
+    "DAYS",
+    default="30",
+)
 RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption("--headless", MODE, "run without a window"),
     RunOption("--webhook-only", MODE, "headless: run only the embedded webhook"),
@@ -434,6 +442,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "MB",
     ),
     DRAIN_TIMEOUT,
+    KEEP_DAYS,
 )
 
 

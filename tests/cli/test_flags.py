@@ -15,6 +15,7 @@ from capture.cli.flags import (
     build_parser,
     parse_args,
     parse_count,
+    parse_keep_days,
     parse_seconds,
     settings_from_args,
     storage_flags_given,
@@ -315,3 +316,15 @@ def test_storage_flags_given_means_a_flag_that_selects_a_storage_kind() -> None:
     assert not storage_flags_given(parse_args(["--prefix", "qa", "--interval", "5"]))
     for setting in (s for s in table.SETTINGS if s.flag and s.only_for):
         assert storage_flags_given(parse_args([setting.flag, str(EXAMPLES[setting])]))
+
+
+@pytest.mark.parametrize("text", ["-1", "1.5", "", "thirty", "1" * 5000, "100001", "²"])
+def test_keep_days_refuses_anything_but_whole_days_naming_the_flag(text: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_keep_days(text)
+    assert caught.value.field == "keep_days"
+
+
+@pytest.mark.parametrize(("text", "days"), [("0", 0), ("30", 30), (" 7 ", 7), ("100000", 100000)])
+def test_keep_days_takes_whole_days_and_0_for_everything(text: str, days: int) -> None:
+    assert parse_keep_days(text) == days

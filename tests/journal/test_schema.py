@@ -47,6 +47,19 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})")]
 
 
+def shown_thumbnails(path: Path) -> list[tuple[int, bytes]]:
+    """(shot id, JPEG) of every shot's thumbnail, as the current schema keeps them."""
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT t.shot_id, i.jpeg FROM thumbnails t"
+            " JOIN thumbnail_images i ON i.id = t.image_id ORDER BY t.shot_id"
+        ).fetchall()
+        return [(int(r[0]), bytes(r[1])) for r in rows]
+    finally:
+        conn.close()
+
+
 def version_of(path: Path) -> int:
     conn = sqlite3.connect(path)
     try:
@@ -91,6 +104,7 @@ def test_a_version_1_journal_opens_and_upgrades_without_losing_a_row(v1_journal:
     conn = sqlite3.connect(v1_journal)
     v1_columns = {table: _columns(conn, table) for table in TABLES}
     conn.close()
+    v1_columns["thumbnails"] = ["shot_id"]  # its pictures moved to thumbnail_images (step 3)
     before = dump(v1_journal)
 
     journal = Journal(v1_journal)
@@ -113,8 +127,10 @@ def test_a_version_1_journal_opens_and_upgrades_without_losing_a_row(v1_journal:
     meta = {r["key"]: r["value"] for r in after["meta"]}
     assert meta == {"seq": 43, "schema": SCHEMA_VERSION}
     for table in TABLES[1:]:
-        if table != "shots":
+        if table not in ("shots", "thumbnails"):  # the two tables later steps change
             assert after[table] == before[table], table
+    # Step 3: each distinct thumbnail stored once, every shot still showing its own.
+    assert shown_thumbnails(v1_journal) == [(t["shot_id"], t["jpeg"]) for t in before["thumbnails"]]
     spool_paths = [shot.pop("spool_path") for shot in after["shots"]]
     assert after["shots"] == [
         {k: v for k, v in s.items() if k != "spool_path"} for s in before["shots"]
@@ -133,7 +149,7 @@ def test_a_version_1_journal_opens_and_upgrades_without_losing_a_row(v1_journal:
     assert (lost["code"], lost["upload_state"], lost["notify_state"]) == (206, "lost", "delivered")
     assert (lost["msg"], spool_paths[3]) == ("spool file vanished", None)
     assert [c["delivery"] for c in after["callbacks"]] == [1, 2, 1, 1, 1]
-    assert after["thumbnails"][0]["jpeg"] == b"\xff\xd8fixture-thumb\xff\xd9"
+    assert shown_thumbnails(v1_journal)[0][1] == b"\xff\xd8fixture-thumb\xff\xd9"
     assert (record.shot_id, record.delivery) == (1, 3)  # the journal goes on where it was
 
 

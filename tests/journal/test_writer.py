@@ -125,7 +125,12 @@ def test_a_shot_its_attempts_and_its_callback_are_correlated(
     [cb] = rows(journal_path, "SELECT * FROM callbacks")
     assert (cb["shot_id"], cb["request_id"], cb["object_key"]) == (shot_id, REQUEST_ID, KEY)
     assert (cb["checksum_ok"], cb["answered"], cb["delivery"]) == (1, 200, 1)
-    thumb = rows(journal_path, "SELECT jpeg FROM thumbnails WHERE shot_id = ?", shot_id)
+    thumb = rows(
+        journal_path,
+        "SELECT i.jpeg FROM thumbnails t JOIN thumbnail_images i ON i.id = t.image_id"
+        " WHERE t.shot_id = ?",
+        shot_id,
+    )
     assert thumb == [{"jpeg": b"\xff\xd8thumb"}]
 
 
@@ -266,3 +271,21 @@ def test_open_shots_are_the_unfinished_ones_oldest_first(journal: Journal) -> No
         (missed, "none", "waiting"),
     ]
     assert journal.pending_spool_bytes() == 1000  # only the shot still to upload
+
+
+def test_a_rounds_thumbnail_is_stored_once_for_all_its_users(
+    journal: Journal, journal_path: Path
+) -> None:
+    session = new_session(journal)
+    shot_ids = [journal.add_shot(shot(session, f"{uid}.jpg")) for uid in (1, 2, 3, 4)]
+    journal.add_thumbnail(shot_ids, b"\xff\xd8round-0\xff\xd9")
+    journal.add_thumbnail([journal.add_shot(shot(session, tick=1))], b"\xff\xd8round-1\xff\xd9")
+    images = rows(journal_path, "SELECT jpeg FROM thumbnail_images ORDER BY id")
+    # add_shot's own thumbnail (the same for every shot here), then the two rounds': one each.
+    assert [r["jpeg"] for r in images] == [
+        b"\xff\xd8thumb",
+        b"\xff\xd8round-0\xff\xd9",
+        b"\xff\xd8round-1\xff\xd9",
+    ]
+    shown = rows(journal_path, "SELECT shot_id FROM thumbnails ORDER BY shot_id")
+    assert [r["shot_id"] for r in shown] == [*shot_ids, shot_ids[-1] + 1]
