@@ -171,7 +171,8 @@ class UploadSucceeded(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class UploadFailed(Event):
-    """An upload failed: retried in `retry_in_s`, or, when `final`, never (`retry_in_s` None)."""
+    """An upload failed: retried in `retry_in_s`, or, when `final`, never (`retry_in_s` None).
+    Every line has every key, so a script reads one shape whichever part failed it."""
 
     name: ClassVar[str] = "upload_failed"
     shot_id: int
@@ -182,7 +183,7 @@ class UploadFailed(Event):
     retryable: bool
     attempt: int
     retry_in_s: float | None
-    final: bool | None = _unless_none()
+    final: bool
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -306,6 +306,7 @@ class Uploader:
                 retryable=exc.retryable,
                 attempt=item.tries,
                 retry_in_s=round(self._queue.retry_in(), 1),
+                final=False,
             )
         )
         if newly_paused:

@@ -113,6 +113,7 @@ def golden_events() -> list[Event]:
             retryable=True,
             attempt=2,
             retry_in_s=2.0,
+            final=False,
         ),
         UploadFailed(  # from the session: the spool file is gone, failed for good
             shot_id=42,
@@ -277,6 +278,12 @@ def _event_classes() -> list[type[Event]]:
             found.append(kind)
         pending.extend(kind.__subclasses__())
     return found
+
+
+def test_upload_failed_has_one_shape_whichever_part_failed_the_upload() -> None:
+    lines = [e.to_dict() for e in golden_events() if isinstance(e, UploadFailed)]
+    assert [line["final"] for line in lines] == [False, True]  # the queue's, then the session's
+    assert list(lines[0]) == list(lines[1])
 
 
 def test_a_second_class_for_a_name_is_refused() -> None:
