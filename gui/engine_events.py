@@ -7,11 +7,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
-from capture import events
 from capture.cli import wording
-from capture.events import Event
+from capture.events import (
+    Event,
+    SessionStarted,
+    ShotCaptured,
+    SourceStateChanged,
+    SpoolWarning,
+    UploadsPaused,
+    UploadsResumed,
+    WarningIssued,
+    WebhookListening,
+)
 from capture.receiver.answers import AnswerMode
 from capture.settings.model import is_loopback
 from gui.banners import Kind
@@ -40,63 +48,57 @@ class EventPresenter:
         self._window = window
         self._source_changed = source_changed
         self._apply_answer_mode = apply_answer_mode
-        self._handlers: dict[str, Callable[[dict[str, Any]], None]] = {
-            events.SHOT_CAPTURED: self._shot,
-            events.UPLOADS_PAUSED: self._paused,
-            events.UPLOADS_RESUMED: self._resumed,
-            events.SPOOL_WARNING: self._spool,
-            events.WEBHOOK_LISTENING: self._listening,
-            events.SOURCE_STATE: self._source_state,
-            events.SESSION_STARTED: self._session_started,
-            events.WARNING: self._warning,
-        }
 
     def show(self, event: Event) -> None:
-        handler = self._handlers.get(event.name)
-        if handler is not None:
-            handler(event.fields)
+        match event:
+            case ShotCaptured():
+                self._shot(event)
+            case UploadsPaused():
+                self._paused(event)
+            case UploadsResumed():
+                self._window.banners.remove("uploads-paused")
+            case SpoolWarning():
+                self._spool(event)
+            case WebhookListening():
+                self._listening(event)
+            case SourceStateChanged():
+                self._source_state(event)
+            case SessionStarted():
+                self._window.storage_status.setText(f"Storage: {event.storage}")
+            case WarningIssued():
+                self._window.banners.put("warning", Kind.WARNING, event.message)
 
-    def _shot(self, f: dict[str, Any]) -> None:
+    def _shot(self, event: ShotCaptured) -> None:
         stamp = time.strftime("%H:%M:%S")
-        self._window.preview.flash(f"Shot taken {stamp} · {f.get('bytes', 0) / 1024:.0f} KB")
+        self._window.preview.flash(f"Shot taken {stamp} · {event.bytes / 1024:.0f} KB")
 
-    def _paused(self, f: dict[str, Any]) -> None:
+    def _paused(self, event: UploadsPaused) -> None:
         self._window.banners.put(
-            "uploads-paused", Kind.ERROR, f"Uploads paused: {f['reason']}", hint=f.get("advice", "")
+            "uploads-paused", Kind.ERROR, f"Uploads paused: {event.reason}", hint=event.advice
         )
 
-    def _resumed(self, _f: dict[str, Any]) -> None:
-        self._window.banners.remove("uploads-paused")
-
-    def _spool(self, f: dict[str, Any]) -> None:
+    def _spool(self, event: SpoolWarning) -> None:
         self._window.banners.put(
             "spool",
             Kind.WARNING,
-            f"Spool: {f['message']}",
+            f"Spool: {event.message}",
             hint="Shots wait in the spool until storage accepts them; free space or fix storage.",
         )
 
-    def _listening(self, f: dict[str, Any]) -> None:
-        host = str(f["host"])
+    def _listening(self, event: WebhookListening) -> None:
         panel = self._window.form.webhook
-        panel.set_listening(str(f["url"]), host, str(f.get("note", "")))
+        panel.set_listening(event.url, event.host, event.note)
         self._apply_answer_mode(panel.answer_mode())
-        if not is_loopback(host):
+        if not is_loopback(event.host):
             self._window.banners.put(
                 "exposed",
                 Kind.WARNING,
-                f"The webhook listens on {host}: other machines can reach it.",
+                f"The webhook listens on {event.host}: other machines can reach it.",
                 hint="Use 127.0.0.1 unless you mean to receive callbacks from elsewhere.",
             )
 
-    def _source_state(self, f: dict[str, Any]) -> None:
-        reason = f": {f['reason']}" if f.get("reason") else ""
-        message = f"Source {f['source']} is {f['state']}{reason}"
+    def _source_state(self, event: SourceStateChanged) -> None:
+        reason = f": {event.reason}" if event.reason else ""
+        message = f"Source {event.source} is {event.state}{reason}"
         self._window.statusBar().showMessage(message, SOURCE_MESSAGE_MS)
         self._source_changed()
-
-    def _session_started(self, f: dict[str, Any]) -> None:
-        self._window.storage_status.setText(f"Storage: {f['storage']}")
-
-    def _warning(self, f: dict[str, Any]) -> None:
-        self._window.banners.put("warning", Kind.WARNING, str(f.get("message", "")))

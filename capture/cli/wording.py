@@ -1,92 +1,139 @@
 """Engine events in words: the progress lines the headless runner prints and the window logs.
 
-One sentence per event name (an empty string where an event is not worth a line), so the terminal,
+One sentence per event class (none for an event not worth a line), so the terminal,
 shothook.log and the window all say the same thing the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from functools import singledispatch
 
-from capture import events
-from capture.events import Event
+from capture.events import (
+    CallbackReceived,
+    CallbackRejected,
+    Event,
+    NotifyAttempt,
+    NotifyFailed,
+    NotifySucceeded,
+    SessionStarted,
+    SessionStopped,
+    ShotCaptured,
+    SourceStateChanged,
+    SpoolWarning,
+    TickMissed,
+    UploadFailed,
+    UploadsPaused,
+    UploadsResumed,
+    UploadSucceeded,
+    WarningIssued,
+    WebhookListening,
+)
 
 
+@singledispatch
 def line(event: Event) -> str:
     """The event as one progress line, or "" for an event that is not told in words."""
-    format_line = _LINES.get(event.name)
-    if format_line is None:
-        return ""
-    return format_line(event.fields)
+    return ""
 
 
-def _started(f: dict[str, Any]) -> str:
-    resumed = f" (resuming {f['resumed']} unfinished)" if f["resumed"] else ""
+@line.register
+def _started(e: SessionStarted) -> str:
+    resumed = f" (resuming {e.resumed} unfinished)" if e.resumed else ""
     return (
-        f"capturing {f['source']} every {f['interval']} s as channel {f['channel']!r}, "
-        f"uid {', '.join(map(str, f['uids']))} -> {f['storage']}; "
-        f"notifying {f['callback_url']}{resumed}"
+        f"capturing {e.source} every {e.interval} s as channel {e.channel!r}, "
+        f"uid {', '.join(map(str, e.uids))} -> {e.storage}; "
+        f"notifying {e.callback_url}{resumed}"
     )
 
 
-def _stopped(f: dict[str, Any]) -> str:
+@line.register
+def _stopped(e: SessionStopped) -> str:
     return (
-        f"stopped: {f['shots']} shots, {f['uploaded']} stored, {f['notified']} notified, "
-        f"{f['missed']} intervals without a shot, {f['notify_failed']} notifications failed, "
-        f"{f['pending_uploads']} uploads pending"
+        f"stopped: {e.shots} shots, {e.uploaded} stored, {e.notified} notified, "
+        f"{e.missed} intervals without a shot, {e.notify_failed} notifications failed, "
+        f"{e.pending_uploads} uploads pending"
     )
 
 
-def _source(f: dict[str, Any]) -> str:
-    reason = f": {f['reason']}" if f["reason"] else ""
+@line.register
+def _source(e: SourceStateChanged) -> str:
+    reason = f": {e.reason}" if e.reason else ""
     retry = ""
-    if f.get("retry_in"):
-        retry = f" (attempt {f['attempt']}, next try in {f['retry_in']:g} s)"
-    return f"source {f['source']}: {f['state']}{retry}{reason}"
+    if e.retry_in:
+        retry = f" (attempt {e.attempt}, next try in {e.retry_in:g} s)"
+    return f"source {e.source}: {e.state}{retry}{reason}"
 
 
-def _upload_failed(f: dict[str, Any]) -> str:
-    if f.get("final"):
-        return f"  UPLOAD FAILED for good: {f['error']}. {f['advice']}"
-    return f"  upload failed (try {f['attempt']}): {f['error']}; retry in {f['retry_in_s']:g} s"
+@line.register
+def _listening(e: WebhookListening) -> str:
+    return f"webhook listening on {e.url}" + (f" ({e.note})" if e.note else "")
 
 
-def _listening(f: dict[str, Any]) -> str:
-    return f"webhook listening on {f['url']}" + (f" ({f['note']})" if f["note"] else "")
+@line.register
+def _shot(e: ShotCaptured) -> str:
+    return f"shot  {e.object} ({e.bytes / 1024:.0f} KiB)"
 
 
-def _attempt(f: dict[str, Any]) -> str:
-    if f["ok"]:
+@line.register
+def _missed(e: TickMissed) -> str:
+    return f"206   {e.reason}"
+
+
+@line.register
+def _stored(e: UploadSucceeded) -> str:
+    return f"  stored   {e.location} in {e.ms:.0f} ms"
+
+
+@line.register
+def _upload_failed(e: UploadFailed) -> str:
+    if e.final or e.retry_in_s is None:
+        return f"  UPLOAD FAILED for good: {e.error}. {e.advice}"
+    return f"  upload failed (try {e.attempt}): {e.error}; retry in {e.retry_in_s:g} s"
+
+
+@line.register
+def _paused(e: UploadsPaused) -> str:
+    return f"UPLOADS PAUSED: {e.reason}. {e.advice}"
+
+
+@line.register
+def _resumed(_e: UploadsResumed) -> str:
+    return "uploads resumed"
+
+
+@line.register
+def _attempt(e: NotifyAttempt) -> str:
+    if e.ok:
         return ""
-    return f"  notify attempt {f['attempt']} failed: {f['error']} ({f['ms']:.0f} ms)"
+    return f"  notify attempt {e.attempt} failed: {e.error} ({e.ms:.0f} ms)"
 
 
-def _received(f: dict[str, Any]) -> str:
-    retry = f", delivery {f['delivery']} of the same requestId" if f["retry"] else ""
-    return f"  webhook received it: {f['verdict']}{retry}"
+@line.register
+def _notified(e: NotifySucceeded) -> str:
+    return f"  notified (code {e.code}, attempt {e.attempts})"
 
 
-_LINES: dict[str, Callable[[dict[str, Any]], str]] = {
-    events.SESSION_STARTED: _started,
-    events.SESSION_STOPPED: _stopped,
-    events.SOURCE_STATE: _source,
-    events.WEBHOOK_LISTENING: _listening,
-    events.NOTIFY_ATTEMPT: _attempt,
-    events.CALLBACK_RECEIVED: _received,
-    events.SHOT_CAPTURED: lambda f: f"shot  {f['object']} ({f['bytes'] / 1024:.0f} KiB)",
-    events.TICK_MISSED: lambda f: f"206   {f['reason']}",
-    events.UPLOAD_SUCCEEDED: lambda f: f"  stored   {f['location']} in {f['ms']:.0f} ms",
-    events.UPLOAD_FAILED: _upload_failed,
-    events.UPLOADS_PAUSED: lambda f: f"UPLOADS PAUSED: {f['reason']}. {f['advice']}",
-    events.UPLOADS_RESUMED: lambda f: "uploads resumed",
-    events.NOTIFY_SUCCEEDED: lambda f: f"  notified (code {f['code']}, attempt {f['attempts']})",
-    events.NOTIFY_FAILED: lambda f: (
-        f"  NOTIFICATION FAILED after {f['attempts']} attempts: {f['error']}"
-    ),
-    events.CALLBACK_REJECTED: lambda f: (
-        f"  webhook rejected a request ({f['status']}): {f['problem']}"
-    ),
-    events.SPOOL_WARNING: lambda f: f"warning: {f['message']}",
-    events.WARNING: lambda f: f"warning: {f['message']}",
-}
+@line.register
+def _notify_failed(e: NotifyFailed) -> str:
+    return f"  NOTIFICATION FAILED after {e.attempts} attempts: {e.error}"
+
+
+@line.register
+def _received(e: CallbackReceived) -> str:
+    retry = f", delivery {e.delivery} of the same requestId" if e.retry else ""
+    return f"  webhook received it: {e.verdict}{retry}"
+
+
+@line.register
+def _rejected(e: CallbackRejected) -> str:
+    return f"  webhook rejected a request ({e.status}): {e.problem}"
+
+
+@line.register
+def _spool(e: SpoolWarning) -> str:
+    return f"warning: {e.message}"
+
+
+@line.register
+def _warning(e: WarningIssued) -> str:
+    return f"warning: {e.message}"

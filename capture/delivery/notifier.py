@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from capture import events
 from capture.delivery.abandonable import DaemonExecutor
 from capture.delivery.sender import AttemptResult, client_session, deliver
 from capture.errors import report_loop_error, report_unexpected
-from capture.events import Event, EventSink
+from capture.events import EventSink, NotifyAttempt, NotifyFailed, NotifySucceeded
 from capture.journal.writer import Journal
 from capture.runtime import StopToken
 
@@ -119,33 +118,40 @@ class Notifier:
                 body_excerpt=result.body_excerpt,
             )
             self._sink(
-                Event(
-                    events.NOTIFY_ATTEMPT,
-                    {
-                        "shot_id": job.shot_id,
-                        "object": job.object_key,
-                        "requestId": job.request_id,
-                        "attempt": result.attempt,
-                        "status": result.status,
-                        "ms": round(result.ms, 1),
-                        "ok": result.ok,
-                        "error": result.error,
-                    },
+                NotifyAttempt(
+                    shot_id=job.shot_id,
+                    object=job.object_key,
+                    requestId=job.request_id,
+                    attempt=result.attempt,
+                    status=result.status,
+                    ms=round(result.ms, 1),
+                    ok=result.ok,
+                    error=result.error,
                 )
             )
 
         results = await deliver(session, job.url, job.body, record)
         delivered = results[-1].ok
         self._journal.notify_finished(job.shot_id, delivered)
-        name = events.NOTIFY_SUCCEEDED if delivered else events.NOTIFY_FAILED
-        fields: dict[str, object] = {
-            "shot_id": job.shot_id,
-            "object": job.object_key,
-            "requestId": job.request_id,
-            "code": job.code,
-            "attempts": len(results),
-        }
-        if not delivered:
-            fields["error"] = results[-1].error
-        self._sink(Event(name, fields))
+        if delivered:
+            self._sink(
+                NotifySucceeded(
+                    shot_id=job.shot_id,
+                    object=job.object_key,
+                    requestId=job.request_id,
+                    code=job.code,
+                    attempts=len(results),
+                )
+            )
+        else:
+            self._sink(
+                NotifyFailed(
+                    shot_id=job.shot_id,
+                    object=job.object_key,
+                    requestId=job.request_id,
+                    code=job.code,
+                    attempts=len(results),
+                    error=results[-1].error,
+                )
+            )
         return delivered

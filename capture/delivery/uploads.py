@@ -18,10 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capture import events
 from capture.delivery.abandonable import Abandoned, Helper
 from capture.errors import StorageError, describe, report_unexpected
-from capture.events import Event, EventSink
+from capture.events import (
+    EventSink,
+    UploadFailed,
+    UploadsPaused,
+    UploadsResumed,
+    UploadSucceeded,
+    WarningIssued,
+)
 from capture.journal.writer import Journal
 from capture.runtime import StopToken
 from capture.storage import Storage
@@ -272,18 +278,15 @@ class Uploader:
         item.uploaded = True
         self._spool.uploaded(item.size)
         if self._queue.succeeded():
-            self._sink(Event(events.UPLOADS_RESUMED, {"storage": self._storage.label}))
+            self._sink(UploadsResumed(storage=self._storage.label))
         self._sink(
-            Event(
-                events.UPLOAD_SUCCEEDED,
-                {
-                    "shot_id": item.shot_id,
-                    "object": item.object_key,
-                    "location": location,
-                    "bytes": item.size,
-                    "ms": round(ms, 1),
-                    "attempt": item.tries,
-                },
+            UploadSucceeded(
+                shot_id=item.shot_id,
+                object=item.object_key,
+                location=location,
+                bytes=item.size,
+                ms=round(ms, 1),
+                attempt=item.tries,
             )
         )
         item.data = None
@@ -294,27 +297,20 @@ class Uploader:
         item.data = None  # re-read from the spool next time; do not hold memory while waiting
         newly_paused = self._queue.failed(item, exc)
         self._sink(
-            Event(
-                events.UPLOAD_FAILED,
-                {
-                    "shot_id": item.shot_id,
-                    "object": item.object_key,
-                    "error": exc.message,
-                    "advice": exc.advice,
-                    "code": exc.code,
-                    "retryable": exc.retryable,
-                    "attempt": item.tries,
-                    "retry_in_s": round(self._queue.retry_in(), 1),
-                },
+            UploadFailed(
+                shot_id=item.shot_id,
+                object=item.object_key,
+                error=exc.message,
+                advice=exc.advice,
+                code=exc.code,
+                retryable=exc.retryable,
+                attempt=item.tries,
+                retry_in_s=round(self._queue.retry_in(), 1),
+                final=False,
             )
         )
         if newly_paused:
-            self._sink(
-                Event(
-                    events.UPLOADS_PAUSED,
-                    {"reason": exc.message, "advice": exc.advice, "code": exc.code},
-                )
-            )
+            self._sink(UploadsPaused(reason=exc.message, advice=exc.advice, code=exc.code))
 
     def _abandoned(self, item: UploadItem, seconds: float | None) -> None:
         """Stopped while the storage had not answered (`seconds` after the put began; None if
@@ -329,12 +325,7 @@ class Uploader:
             f" (no answer after {seconds:.1f} s): the upload was abandoned; the shot stays in"
             " the spool and is uploaded on the next start"
         )
-        self._sink(
-            Event(
-                events.WARNING,
-                {"message": message, "shot_id": item.shot_id, "object": item.object_key},
-            )
-        )
+        self._sink(WarningIssued(message=message, shot_id=item.shot_id, object=item.object_key))
 
     def _lost(self, item: UploadItem, why: str) -> None:
         """The shot's file is gone: it can never be uploaded. Say so; never retry forever."""

@@ -25,9 +25,15 @@ from typing import Any, NoReturn
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from capture import events
 from capture.errors import report_loop_error, report_unexpected
-from capture.events import Event, EventSink
+from capture.events import (
+    CallbackReceived,
+    CallbackRejected,
+    EventSink,
+    WarningIssued,
+    WebhookListening,
+    discard,
+)
 from capture.journal.writer import IncomingCallback, Journal
 from capture.receiver.answers import AnswerKind, AnswerMode
 from capture.receiver.groupcommit import GroupCommit
@@ -55,7 +61,7 @@ class WebhookServer:
     def __init__(
         self,
         journal: Journal,
-        sink: EventSink = events.discard,
+        sink: EventSink = discard,
         *,
         host: str = "127.0.0.1",
         port: int = 8787,
@@ -169,7 +175,7 @@ class WebhookServer:
             f"webhook cannot listen on {self.host} port {self.requested_port}"
             f" (or the {PORT_TRIES - 1} after it): {last_error}"
         )
-        self._sink(Event(events.WARNING, {"message": self.error}))
+        self._sink(WarningIssued(message=self.error))
         return False
 
     def _announce(self) -> None:
@@ -182,10 +188,9 @@ class WebhookServer:
                 f"listening on {self.host}, not 127.0.0.1: other machines can reach this webhook"
             )
             note = f"{note}; {exposed}" if note else exposed
-        fields = {"url": self.url, "host": self.host, "port": self.port, "note": note}
-        self._sink(Event(events.WEBHOOK_LISTENING, fields))
+        self._sink(WebhookListening(url=self.url, host=self.host, port=self.port, note=note))
         if exposed:
-            self._sink(Event(events.WARNING, {"message": exposed}))
+            self._sink(WarningIssued(message=exposed))
 
     def _protocol_logger(self) -> logging.Logger:
         """aiohttp logs requests it rejects before our handler runs (malformed HTTP); those
@@ -229,19 +234,16 @@ class WebhookServer:
             )
         )
         self._sink(
-            Event(
-                events.CALLBACK_RECEIVED,
-                {
-                    "object": received.object_key,
-                    "requestId": received.request_id,
-                    "code": received.code,
-                    "checksum_ok": verdict.checksum_ok,
-                    "verdict": verdict.text,
-                    "delivery": record.delivery,
-                    "retry": record.delivery > 1,
-                    "shot_id": record.shot_id,
-                    "answered": answered,
-                },
+            CallbackReceived(
+                object=received.object_key,
+                requestId=received.request_id,
+                code=received.code,
+                checksum_ok=verdict.checksum_ok,
+                verdict=verdict.text,
+                delivery=record.delivery,
+                retry=record.delivery > 1,
+                shot_id=record.shot_id,
+                answered=answered,
             )
         )
         return await self._answer(request, mode, verdict, received)
@@ -321,12 +323,7 @@ class WebhookServer:
             code=None,
             raw_body=raw,
         )
-        self._sink(
-            Event(
-                events.CALLBACK_REJECTED,
-                {"status": status, "problem": problem, "field": field, "bytes": len(raw)},
-            )
-        )
+        self._sink(CallbackRejected(status=status, problem=problem, field=field, bytes=len(raw)))
 
     def with_mode(self, **changes: Any) -> AnswerMode:
         return replace(self.mode, **changes)

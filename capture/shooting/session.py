@@ -18,11 +18,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from capture import events
 from capture.delivery.notifier import Notifier, NotifyJob
 from capture.delivery.uploads import Uploader, UploadItem, UploadQueue
 from capture.errors import report_unexpected
-from capture.events import Event, EventSink
+from capture.events import (
+    EventSink,
+    SessionStarted,
+    SessionStopped,
+    ShotCaptured,
+    SpoolWarning,
+    ThumbnailReady,
+    TickMissed,
+    UploadFailed,
+    WarningIssued,
+)
 from capture.journal.states import UploadState
 from capture.journal.writer import Journal, NewShot, OpenShot, PendingNotification
 from capture.runtime import Spawn, StopToken, Worker, stop_all
@@ -177,20 +186,17 @@ class Session:
         self._capture_worker = self._spawn("shots", _CaptureLoop(self))
         self._workers.append(self._capture_worker)
         self._sink(
-            Event(
-                events.SESSION_STARTED,
-                {
-                    "session_id": self.session_id,
-                    "sids": [p.sid for p in self.publishers],
-                    "channel": capture.channel,
-                    "uids": [p.uid for p in self.publishers],
-                    "interval": capture.interval,
-                    "count": self.count,
-                    "source": self._source_label,
-                    "storage": self._storage.label,
-                    "callback_url": self.callback_url,
-                    "resumed": resumed,
-                },
+            SessionStarted(
+                session_id=self.session_id,
+                sids=tuple(p.sid for p in self.publishers),
+                channel=capture.channel,
+                uids=tuple(p.uid for p in self.publishers),
+                interval=capture.interval,
+                count=self.count,
+                source=self._source_label,
+                storage=self._storage.label,
+                callback_url=self.callback_url,
+                resumed=resumed,
             )
         )
         for worker in self._workers:
@@ -225,10 +231,18 @@ class Session:
         stuck = stop_all(self._workers, timeout)
         self._journal.stop_session(self.session_id)
         self._storage.close()
+        counts = self.progress.summary()
         self._sink(
-            Event(
-                events.SESSION_STOPPED,
-                {"session_id": self.session_id, **self.progress.summary(), "stuck": stuck},
+            SessionStopped(
+                session_id=self.session_id,
+                shots=counts["shots"],
+                missed=counts["missed"],
+                uploaded=counts["uploaded"],
+                notified=counts["notified"],
+                notify_failed=counts["notify_failed"],
+                pending_uploads=counts["pending_uploads"],
+                pending_notifications=counts["pending_notifications"],
+                stuck=tuple(stuck),
             )
         )
         return stuck
@@ -300,19 +314,16 @@ class Session:
             self._remember(shot_id, publisher.sid, publisher.uid, utc_digits(frame.wall))
             self.progress.update(shots=1, open_uploads=1)
             self._sink(
-                Event(
-                    events.SHOT_CAPTURED,
-                    {
-                        "shot_id": shot_id,
-                        "object": key,
-                        "uid": publisher.uid,
-                        "tick": tick,
-                        "bytes": len(jpeg),
-                        "width": frame.width,
-                        "height": frame.height,
-                        "frame": frame.index,
-                        "late_ms": None if late_ms is None else round(late_ms, 3),
-                    },
+                ShotCaptured(
+                    shot_id=shot_id,
+                    object=key,
+                    uid=publisher.uid,
+                    tick=tick,
+                    bytes=len(jpeg),
+                    width=frame.width,
+                    height=frame.height,
+                    frame=frame.index,
+                    late_ms=None if late_ms is None else round(late_ms, 3),
                 )
             )
             self.uploads.put(UploadItem(shot_id, key, str(path), len(jpeg), jpeg))
@@ -339,11 +350,11 @@ class Session:
             return
         # Readers of the journal (the window's timeline) read again on an event: say so now
         # rather than leave the thumbnail to their next poll.
-        self._sink(Event(events.THUMBNAIL_READY, {"shot_ids": shot_ids}))
+        self._sink(ThumbnailReady(shot_ids=tuple(shot_ids)))
 
     def _spool_warning(self, message: str) -> None:
-        fields = {"message": message, "pending_bytes": self._spool.pending_bytes}
-        self._sink(Event(events.SPOOL_WARNING, {**fields, "cap_bytes": self._spool.cap_bytes}))
+        pending, cap = self._spool.pending_bytes, self._spool.cap_bytes
+        self._sink(SpoolWarning(message=message, pending_bytes=pending, cap_bytes=cap))
 
     def missed(self, tick: int, why: str) -> None:
         """An interval with no screenshot: journaled, and notified with code 206 and why."""
@@ -368,16 +379,7 @@ class Session:
         )
         self.progress.update(missed=1, open_notifies=1)
         self._sink(
-            Event(
-                events.TICK_MISSED,
-                {
-                    "shot_id": shot_id,
-                    "tick": tick,
-                    "uid": publisher.uid,
-                    "object": key,
-                    "reason": why,
-                },
-            )
+            TickMissed(shot_id=shot_id, tick=tick, uid=publisher.uid, object=key, reason=why)
         )
         meta = ShotMeta(publisher.sid, publisher.uid, utc_digits(when), self._extra_info)
         self._notify(shot_id, key, meta, CODE_INCOMPLETE, why)
@@ -432,19 +434,16 @@ class Session:
         self._journal.upload_lost(item.shot_id, msg)
         self.progress.update(missed=1, open_uploads=-1, open_notifies=1)
         self._sink(
-            Event(
-                events.UPLOAD_FAILED,
-                {
-                    "shot_id": item.shot_id,
-                    "object": item.object_key,
-                    "error": msg,
-                    "advice": "The spool folder must not be cleaned while shots wait in it.",
-                    "code": "SpoolFileLost",
-                    "retryable": False,
-                    "attempt": item.tries,
-                    "retry_in_s": None,
-                    "final": True,
-                },
+            UploadFailed(
+                shot_id=item.shot_id,
+                object=item.object_key,
+                error=msg,
+                advice="The spool folder must not be cleaned while shots wait in it.",
+                code="SpoolFileLost",
+                retryable=False,
+                attempt=item.tries,
+                retry_in_s=None,
+                final=True,
             )
         )
         self._notify(item.shot_id, item.object_key, meta, CODE_INCOMPLETE, msg)
@@ -502,15 +501,12 @@ class Session:
         """Sessions an earlier run never stopped (killed, crashed): say so before resuming."""
         for gone in self._journal.close_abandoned_sessions(self.session_id):
             self._sink(
-                Event(
-                    events.WARNING,
-                    {
-                        "message": f"session {gone.id} (started {gone.started_at}) did not stop"
-                        f" cleanly: the app was killed or crashed after {gone.last_activity};"
-                        f" its {gone.unfinished} unfinished shot(s) resume now",
-                        "session_id": gone.id,
-                        "unfinished": gone.unfinished,
-                    },
+                WarningIssued(
+                    message=f"session {gone.id} (started {gone.started_at}) did not stop"
+                    f" cleanly: the app was killed or crashed after {gone.last_activity};"
+                    f" its {gone.unfinished} unfinished shot(s) resume now",
+                    session_id=gone.id,
+                    unfinished=gone.unfinished,
                 )
             )
 

@@ -7,9 +7,8 @@ import time
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from capture import events
 from capture.errors import SourceError, describe
-from capture.events import Event, EventSink
+from capture.events import EventSink, SourceStateChanged, discard
 from capture.runtime import StopToken
 from capture.sources import FrameSource
 from capture.sources.frames import Frame, FrameSlot
@@ -36,7 +35,7 @@ class SourceRunner:
         self,
         source: FrameSource,
         slot: FrameSlot,
-        sink: EventSink = events.discard,
+        sink: EventSink = discard,
         *,
         already_open: bool = False,
     ) -> None:
@@ -103,11 +102,26 @@ class SourceRunner:
             self._index += 1
         return ""
 
-    def _set(self, state: SourceState, reason: str, **extra: object) -> None:
-        """Record the state; report it when it changed, and every reconnect attempt."""
+    def _set(
+        self,
+        state: SourceState,
+        reason: str,
+        *,
+        attempt: int | None = None,
+        retry_in: float | None = None,
+    ) -> None:
+        """Record the state; report it when it changed, and every reconnect attempt (one
+        with `attempt` and `retry_in`)."""
         with self._lock:
-            changed = (state, reason) != (self._state, self._reason) or bool(extra)
+            changed = (state, reason) != (self._state, self._reason) or attempt is not None
             self._state, self._reason = state, reason
         if changed:
-            fields = {"state": state.value, "source": self.source.label, "reason": reason}
-            self._sink(Event(events.SOURCE_STATE, {**fields, **extra}))
+            self._sink(
+                SourceStateChanged(
+                    state=state.value,
+                    source=self.source.label,
+                    reason=reason,
+                    attempt=attempt,
+                    retry_in=retry_in,
+                )
+            )

@@ -10,8 +10,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from capture import events
-from capture.events import Event
+from capture.events import SpoolWarning, UploadsPaused, UploadsResumed, WebhookListening
 from capture.runtime import StopToken
 from capture.settings.model import StorageKind, StorageSettings
 from gui.app import App
@@ -56,18 +55,19 @@ def test_paused_uploads_and_spool_warnings_show_banners(qtbot: QtBot, make_app: 
     app = make_app()
     bridge_sink = app.engine.sink
     bridge_sink(
-        Event(
-            events.UPLOADS_PAUSED,
-            {"reason": "access denied to bucket b", "advice": "Grant s3:PutObject.", "code": "x"},
+        UploadsPaused(reason="access denied to bucket b", advice="Grant s3:PutObject.", code="x")
+    )
+    bridge_sink(
+        SpoolWarning(
+            message="spool full: 1024.0 MB waiting", pending_bytes=1 << 30, cap_bytes=1 << 30
         )
     )
-    bridge_sink(Event(events.SPOOL_WARNING, {"message": "spool full: 1024.0 MB waiting"}))
     banners = app.window.banners
     qtbot.waitUntil(lambda: "uploads-paused" in banners.active() and "spool" in banners.active())
     assert "Uploads paused: access denied to bucket b" in banners.text("uploads-paused")
     assert "Grant s3:PutObject." in banners.text("uploads-paused")
     assert "spool full" in banners.text("spool")
-    bridge_sink(Event(events.UPLOADS_RESUMED, {"storage": "x"}))
+    bridge_sink(UploadsResumed(storage="x"))
     qtbot.waitUntil(lambda: "uploads-paused" not in banners.active())
 
 
@@ -76,9 +76,7 @@ def test_a_webhook_listening_beyond_loopback_is_a_visible_warning(
 ) -> None:
     app = make_app()
     url = "http://0.0.0.0:9/callback"
-    app.engine.sink(
-        Event(events.WEBHOOK_LISTENING, {"url": url, "host": "0.0.0.0", "port": 9, "note": ""})
-    )
+    app.engine.sink(WebhookListening(url=url, host="0.0.0.0", port=9, note=""))
     qtbot.waitUntil(lambda: "exposed" in app.window.banners.active())
     assert "other machines can reach it" in app.window.banners.text("exposed")
     assert not app.window.form.webhook.exposed.isHidden()
