@@ -119,7 +119,7 @@ def test_stop_while_an_upload_hangs_ends_every_loop_and_the_shot_resumes_once(
             data_dir, "SELECT upload_state, spool_path FROM shots WHERE id = ?", shot["shot_id"]
         )
         assert row["upload_state"] == "pending"
-        assert Path(row["spool_path"]).is_file()
+        assert (data_dir.root / row["spool_path"]).is_file()  # journaled relative to the folder
         silent.stop()  # the abandoned put now fails in the background (ignored)
         assert join_abandoned_calls(WAIT_S) == []
 

@@ -138,7 +138,7 @@ def test_headless_count_with_storage_down_exits_1_then_next_start_uploads(
     assert "2 upload(s) and 0 notification(s) unfinished (storage unreachable: cannot reach" in err
     assert "stay in the spool" in err and "resume on the next start" in err
     pending = query(DataDir.resolve(data), "SELECT spool_path FROM shots")
-    assert len(pending) == 2 and all(Path(p["spool_path"]).is_file() for p in pending)
+    assert len(pending) == 2 and all((data / p["spool_path"]).is_file() for p in pending)
 
     proxy.up()
     code, err = run_headless(headless_args(data, *s3, "--count", "1"))
@@ -383,7 +383,9 @@ def test_wrong_keys_pause_uploads_and_lose_nothing(auth_moto: AuthMoto, data_dir
         assert paused["reason"].startswith("the secret key does not match the access key")
         assert "Re-enter the secret key" in paused["advice"]
         pending = query(data_dir, "SELECT spool_path FROM shots WHERE upload_state = 'pending'")
-        assert len(pending) == 2 and all(Path(p["spool_path"]).is_file() for p in pending)
+        assert len(pending) == 2 and all(
+            (data_dir.root / p["spool_path"]).is_file() for p in pending
+        )
 
         fixed = replace(
             settings, storage=replace(storage, secret_key=Secret(auth_moto.good.secret_key))
@@ -446,7 +448,7 @@ def test_shot_whose_spool_file_vanished_is_notified_as_206(
         log.wait_count(events.UPLOAD_FAILED, 1, WAIT_S)
         engine.stop_session()
         (spool_path,) = [r[0] for r in query(data_dir, "SELECT spool_path FROM shots")]
-        Path(spool_path).unlink()  # someone cleaned the spool folder
+        (data_dir.root / spool_path).unlink()  # someone cleaned the spool folder
 
         proxy.up()
         session = engine.start_session(settings, count=1)

@@ -95,10 +95,16 @@ def test_users_n_gives_n_distinct_uids_and_sids_per_round(
     rows = journal_rows(data_dir, "SELECT uid, sid FROM shots ORDER BY uid")
     assert [(r["uid"], r["sid"]) for r in rows] == sorted((k.uid, k.sid) for k in keys)
     # the round's one thumbnail, made after the shots were handed on, reached every shot
-    thumbs = journal_rows(data_dir, "SELECT shot_id, jpeg FROM thumbnails ORDER BY shot_id")
+    thumbs = journal_rows(
+        data_dir,
+        "SELECT t.shot_id, i.jpeg FROM thumbnails t JOIN thumbnail_images i ON i.id = t.image_id"
+        " ORDER BY t.shot_id",
+    )
     assert [t["shot_id"] for t in thumbs] == sorted(e["shot_id"] for e in shots)
     [ready] = event_log.named(events.THUMBNAIL_READY)  # readers are told to read again
     assert sorted(ready["shot_ids"]) == [t["shot_id"] for t in thumbs]
+    stored = journal_rows(data_dir, "SELECT COUNT(*) AS n FROM thumbnail_images")
+    assert stored[0]["n"] == 1  # one picture, shown by every user's shot of the round
     for thumb in thumbs:
         image = cv2.imdecode(np.frombuffer(thumb["jpeg"], np.uint8), cv2.IMREAD_COLOR)
         assert image is not None
