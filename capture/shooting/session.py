@@ -110,9 +110,7 @@ class Session:
                 self._journal,
                 self._spool,
                 self._sink,
-                self._uploaded,
-                on_lost=self._lost,
-                journal_success=self._journal_uploaded,
+                self,
             )
             self._workers.append(self._spawn(f"upload-{n + 1}", uploader))
         self._capture_worker = self._spawn("shots", _CaptureLoop(self))
@@ -333,9 +331,10 @@ class Session:
         return self.settings.capture.extra_info
 
     # -- hand-offs between stages -------------------------------------------------------------
+    # The upload stage's outcomes (`UploadOutcomes`), called on the upload workers.
 
-    def _journal_uploaded(self, item: UploadItem, location: str, ms: float) -> None:
-        """On an upload worker: journal the upload and its notification in one commit."""
+    def journal_stored(self, item: UploadItem, location: str, ms: float) -> None:
+        """Journal the upload and its notification in one commit."""
         meta = self._ledger.meta(item.shot_id)
         job, pending = self._notification(
             item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE
@@ -343,7 +342,8 @@ class Session:
         self._journal.upload_succeeded(item.shot_id, location, ms, pending)
         self._ledger.journaled(item.shot_id, job)
 
-    def _uploaded(self, item: UploadItem) -> None:
+    def upload_stored(self, item: UploadItem) -> None:
+        """Send the stored shot's notification (journaled with the upload, if it was)."""
         meta, job = self._ledger.settle(item.shot_id)
         if job is None:  # journaled without its notification
             self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
@@ -355,7 +355,7 @@ class Session:
         # below 0 while this upload still counts as open: never settled too early.
         self.progress.update(uploaded=1, open_uploads=-1, open_notifies=1)
 
-    def _lost(self, item: UploadItem, why: str) -> None:
+    def upload_lost(self, item: UploadItem, why: str) -> None:
         """A shot that can never be uploaded: journaled and notified as 206, saying why."""
         msg = f"Screenshot not uploaded: {why}"
         meta, _ = self._ledger.settle(item.shot_id)
