@@ -49,6 +49,9 @@ class Publisher:
 
 
 class Session:
+    """One capture session, start to stop; its upload workers report each shot's end to it
+    (it is their `UploadOutcomes`)."""
+
     def __init__(
         self,
         settings: Settings,
@@ -345,7 +348,7 @@ class Session:
     def upload_stored(self, item: UploadItem) -> None:
         """Send the stored shot's notification (journaled with the upload, if it was)."""
         meta, job = self._ledger.settle(item.shot_id)
-        if job is None:  # journaled without its notification
+        if job is None:  # its notification was not journaled with the upload: make it now
             self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
         else:
             self._notifier.submit(job)
