@@ -119,17 +119,26 @@ def bare_puts(moto: MotoServer, bucket: str, keys: list[str], data: bytes, threa
 
 
 class UploadCounter:
-    """`on_uploaded` for the workers, and their event sink: counts and flags failures."""
+    """The workers' `UploadOutcomes` and their event sink: counts and flags failures."""
 
-    def __init__(self, expected: int) -> None:
+    def __init__(self, journal: Journal, expected: int) -> None:
         self.expected = expected
         self.done = 0
         self.failures: list[str] = []
+        self._journal = journal
         self._cond = threading.Condition()
 
-    def uploaded(self, _item: UploadItem) -> None:
+    def journal_stored(self, item: UploadItem, location: str, ms: float) -> None:
+        self._journal.upload_succeeded(item.shot_id, location, ms)
+
+    def upload_stored(self, _item: UploadItem) -> None:
         with self._cond:
             self.done += 1
+            self._cond.notify_all()
+
+    def upload_lost(self, item: UploadItem, why: str) -> None:
+        with self._cond:
+            self.failures.append(f"shot {item.shot_id} lost: {why}")
             self._cond.notify_all()
 
     def __call__(self, event: Event) -> None:
@@ -208,10 +217,10 @@ def pipeline_puts(
     items = spooled_shots(journal, spool, data, count)
     storage = make_storage(settings, workdir / "unused", pool=workers * 2)  # as Engine does
     queue = UploadQueue()
-    counter = UploadCounter(len(items))
+    counter = UploadCounter(journal, len(items))
     pool: list[Worker] = []
     for n in range(workers):
-        uploader = Uploader(queue, storage, journal, spool, counter, counter.uploaded)
+        uploader = Uploader(queue, storage, journal, spool, counter, counter)
         pool.append(spawn_thread(f"upload-{n + 1}", uploader))
     try:
         for worker in pool:

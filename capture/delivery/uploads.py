@@ -14,9 +14,9 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from capture.delivery.abandonable import Abandoned, Helper
 from capture.errors import StorageError, describe, report_unexpected
@@ -105,17 +105,6 @@ class UploadQueue:
         with self._cond:
             return max(0.0, self._hold_until - time.monotonic()) if self._failures else 0.0
 
-    def set_pause(self, pause: Pause | None) -> None:
-        """Pause on an error retrying cannot fix (probing every PAUSE_PROBE_S), or clear."""
-        with self._cond:
-            if pause is None:
-                self._clear()
-            else:
-                self._pause = pause
-                self._trouble = pause.message
-                self._hold(PAUSE_PROBE_S)
-            self._cond.notify_all()
-
     def retry_now(self) -> None:
         """End the current backoff or pause wait at once (the user says it is fixed)."""
         with self._cond:
@@ -199,12 +188,34 @@ def backoff(tries: int) -> float:
     return float(min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** max(0, tries - 1)))
 
 
+class UploadOutcomes(Protocol):
+    """What the uploader tells the owner of the shots (the session) about each one it takes.
+
+    Only the outcomes that end a shot's upload: a failure is the storage's, not the shot's
+    (the shot goes back to the queue, which holds back or pauses), and failures, pauses and
+    resumptions are journaled and reported as events by the uploader itself.
+    """
+
+    def journal_stored(self, item: UploadItem, location: str, ms: float) -> None:
+        """The shot is in storage (`location`, after `ms`): journal it, together with what
+        must be committed with it (the session journals the notification in the same
+        commit). Called on the upload worker before the stored shot is reported."""
+
+    def upload_stored(self, item: UploadItem) -> None:
+        """The stored shot is journaled and reported: hand it on."""
+
+    def upload_lost(self, item: UploadItem, why: str) -> None:
+        """The shot's spool file is gone, so it can never be uploaded: journal and report
+        it (the uploader has already let go of it)."""
+
+
 class Uploader:
     """Runnable: takes items off the queue and puts them in storage; several may share a queue.
 
-    The put runs on a helper thread (capture/helper.py) so that stopping never waits on the
-    storage: an upload still under way STOP_GRACE_S after the stop is abandoned. The shot
-    then stays pending in the journal and the spool, and the next session uploads it again.
+    The put runs on a helper thread (capture/delivery/abandonable.py) so that stopping never
+    waits on the storage: an upload still under way STOP_GRACE_S after the stop is abandoned.
+    The shot then stays pending in the journal and the spool, and the next session uploads it
+    again.
     If the abandoned put does get through later, that second upload writes the same bytes
     under the same key again: the object is the same (a versioned bucket keeps two versions).
     """
@@ -216,21 +227,16 @@ class Uploader:
         journal: Journal,
         spool: Spool,
         sink: EventSink,
-        on_uploaded: Callable[[UploadItem], None],
-        *,
-        on_lost: Callable[[UploadItem, str], None] | None = None,
-        journal_success: Callable[[UploadItem, str, float], None] | None = None,
+        outcomes: UploadOutcomes,
     ) -> None:
-        """`journal_success(item, location, ms)`, when given, journals a stored shot instead of
-        `journal.upload_succeeded` (the session adds the notification in the same commit)."""
-        self._journal_success = journal_success
+        """`journal` takes the failed attempts; a shot's end (stored, lost) goes to
+        `outcomes`."""
         self._queue = queue
         self._storage = storage
         self._journal = journal
         self._spool = spool
         self._sink = sink
-        self._on_uploaded = on_uploaded
-        self._on_lost = on_lost
+        self._outcomes = outcomes
 
     def run(self, stop: StopToken) -> None:
         stop.on_set(self._queue.wake_all)  # a worker waiting for an item returns at once
@@ -271,10 +277,7 @@ class Uploader:
             self._failed(item, exc)
             return
         ms = (time.perf_counter() - started) * 1000
-        if self._journal_success is not None:
-            self._journal_success(item, location, ms)
-        else:
-            self._journal.upload_succeeded(item.shot_id, location, ms)
+        self._outcomes.journal_stored(item, location, ms)
         item.uploaded = True
         self._spool.uploaded(item.size)
         if self._queue.succeeded():
@@ -290,7 +293,7 @@ class Uploader:
             )
         )
         item.data = None
-        self._on_uploaded(item)
+        self._outcomes.upload_stored(item)
 
     def _failed(self, item: UploadItem, exc: StorageError) -> None:
         self._journal.upload_failed(item.shot_id, str(exc))
@@ -331,5 +334,4 @@ class Uploader:
         """The shot's file is gone: it can never be uploaded. Say so; never retry forever."""
         self._spool.uploaded(item.size)
         self._queue.release(item)
-        if self._on_lost is not None:
-            self._on_lost(item, why)
+        self._outcomes.upload_lost(item, why)

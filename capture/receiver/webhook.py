@@ -5,7 +5,10 @@ JSON or wrong fields get 400 naming the problem, a body over 64 KiB gets 413, ot
 every error body is JSON and the server keeps serving. Slow clients are cut off: a connection
 must deliver its request headers, and then its body, within `client_timeout_s` each (408 for a
 body that trickles in). A tester can choose other answers (a status code, a delay, a non-JSON
-body, a dropped connection, 401 on a bad checksum) to watch the sender's retries.
+body, a dropped connection, 401 on a bad checksum) to watch the sender's retries. Each body
+read gets one `Decision` (its checks, its checksum verdict, its `Answer`), from which both the
+journal row and the answer sent are made, so the journal says what was answered (only a delayed
+answer that the server's stop cuts short is dropped instead).
 
 It listens on 127.0.0.1 unless told otherwise (any other address gets a warning: other machines
 can reach it); if the port is taken it tries the next ones and says which it got.
@@ -19,7 +22,7 @@ import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from aiohttp import web
@@ -47,12 +50,44 @@ _WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 PORT_TRIES = 20
 CALLBACK_PATH = "/callback"
 SHUTDOWN_GRACE_S = 1.0  # on stop, answers still in progress (a tester's delay) get this long
+DROPPED = 0  # the status journaled for a connection closed without an answer
 
 
 @dataclass(frozen=True)
 class Verdict:
     checksum_ok: bool
     text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the webhook sends back: `status` (DROPPED: the connection is closed unanswered)
+    and `body` (a JSON object, or plain text), at once or after `delay_s`."""
+
+    status: int
+    body: dict[str, Any] | str = ""
+    delay_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A well-formed notification: what the webhook found, and how it answers."""
+
+    received: Received
+    verdict: Verdict
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A body that failed the checks: the problem, the field it lies in, the answer."""
+
+    problem: str
+    field: str
+    answer: Answer
+
+
+Decision = Accepted | Rejected
 
 
 class WebhookServer:
@@ -213,14 +248,28 @@ class WebhookServer:
             raise web.HTTPRequestEntityTooLarge(MAX_BODY, request.content_length or 0)
         raw = await _read_body(request, self._client_timeout_s)
         remote = request.remote or ""
+        decision = self._decide(raw, request)
+        # What is journaled and what is sent both come from `decision`: they cannot disagree.
+        if isinstance(decision, Rejected):
+            status = decision.answer.status
+            self.record_rejected(remote, raw, status, decision.problem, decision.field)
+        else:
+            await self._record_received(remote, raw, decision)
+        return await self._send(request, decision.answer)
+
+    def _decide(self, raw: bytes, request: web.Request) -> Decision:
+        """The one place where the webhook decides about a notification: its checks, its
+        checksum verdict, and the answer (in the tester-chosen mode)."""
         try:
             received = parse_body(raw)
         except PayloadError as exc:
-            self.record_rejected(remote, raw, 400, exc.message, exc.field)
-            return _error(400, exc.message, exc.field)
+            answer = Answer(400, _error_body(exc.message, exc.field))
+            return Rejected(exc.message, exc.field, answer)
         verdict = self._verify(received, request)
-        mode = self.mode
-        answered = self._planned_status(mode, verdict)
+        return Accepted(received, verdict, answer_for(self.mode, verdict, received))
+
+    async def _record_received(self, remote: str, raw: bytes, decision: Accepted) -> None:
+        received, verdict, answered = decision.received, decision.verdict, decision.answer.status
         record = await self._writer.add(
             IncomingCallback(
                 remote=remote,
@@ -246,7 +295,6 @@ class WebhookServer:
                 answered=answered,
             )
         )
-        return await self._answer(request, mode, verdict, received)
 
     def _verify(self, received: Received, request: web.Request) -> Verdict:
         # The configured addresses first: building the request's own URL costs more, and it
@@ -265,38 +313,14 @@ class WebhookServer:
             f" for callbackAddr in: {tried}",
         )
 
-    @staticmethod
-    def _planned_status(mode: AnswerMode, verdict: Verdict) -> int:
-        if mode.reject_bad_checksum and not verdict.checksum_ok:
-            return 401
-        if mode.kind is AnswerKind.STATUS:
-            return mode.status
-        if mode.kind is AnswerKind.DROP:
-            return 0
-        return 200
-
-    async def _answer(
-        self, request: web.Request, mode: AnswerMode, verdict: Verdict, received: Received
-    ) -> web.StreamResponse:
-        body: dict[str, Any] = {
-            "ok": verdict.checksum_ok,
-            "requestId": received.request_id,
-            "checksum": "verified" if verdict.checksum_ok else "mismatch",
-        }
-        if mode.reject_bad_checksum and not verdict.checksum_ok:
-            return _error(401, verdict.text, "checksum")
-        if mode.kind is AnswerKind.DELAY:
-            if await self._stopping_within(mode.delay_s):
-                return _drop(request)  # stopping: end the wait the way "drop" does
-        elif mode.kind is AnswerKind.STATUS:
-            return web.json_response(
-                {**body, "note": "status chosen by tester"}, status=mode.status
-            )
-        elif mode.kind is AnswerKind.NON_JSON:
-            return web.Response(text="OK (not JSON, as chosen by the tester)")
-        elif mode.kind is AnswerKind.DROP:
-            return _drop(request)
-        return web.json_response(body)
+    async def _send(self, request: web.Request, answer: Answer) -> web.StreamResponse:
+        if answer.delay_s is not None and await self._stopping_within(answer.delay_s):
+            _drop(request)  # stopping: end the wait the way "drop" does
+        if answer.status == DROPPED:
+            _drop(request)
+        if isinstance(answer.body, str):
+            return web.Response(text=answer.body, status=answer.status)
+        return web.json_response(answer.body, status=answer.status)
 
     async def _stopping_within(self, seconds: float) -> bool:
         """Wait `seconds`; True if the server began to stop first."""
@@ -325,9 +349,6 @@ class WebhookServer:
         )
         self._sink(CallbackRejected(status=status, problem=problem, field=field, bytes=len(raw)))
 
-    def with_mode(self, **changes: Any) -> AnswerMode:
-        return replace(self.mode, **changes)
-
 
 class _ProtocolErrors(logging.Handler):
     """Receives aiohttp's server log: malformed requests are rejections; anything else is
@@ -348,6 +369,26 @@ class _ProtocolErrors(logging.Handler):
             report_unexpected("webhook (HTTP layer)", exc)
         elif record.levelno >= logging.ERROR:
             report_unexpected("webhook (HTTP layer)", RuntimeError(record.getMessage()))
+
+
+def answer_for(mode: AnswerMode, verdict: Verdict, received: Received) -> Answer:
+    """The answer to a well-formed notification in `mode`."""
+    if mode.reject_bad_checksum and not verdict.checksum_ok:
+        return Answer(401, _error_body(verdict.text, "checksum"))
+    body: dict[str, Any] = {
+        "ok": verdict.checksum_ok,
+        "requestId": received.request_id,
+        "checksum": "verified" if verdict.checksum_ok else "mismatch",
+    }
+    if mode.kind is AnswerKind.STATUS:
+        return Answer(mode.status, {**body, "note": "status chosen by tester"})
+    if mode.kind is AnswerKind.NON_JSON:
+        return Answer(200, "OK (not JSON, as chosen by the tester)")
+    if mode.kind is AnswerKind.DROP:
+        return Answer(DROPPED)
+    if mode.kind is AnswerKind.DELAY:
+        return Answer(200, body, delay_s=mode.delay_s)
+    return Answer(200, body)
 
 
 async def _read_body(request: web.Request, timeout_s: float) -> bytes:
@@ -385,11 +426,15 @@ def _loose_fields(raw: bytes) -> dict[str, str]:
     return {k: v for k in ("requestId", "object") if isinstance(v := data.get(k), str)}
 
 
-def _error(status: int, message: str, field: str = "") -> web.Response:
+def _error_body(message: str, field: str = "") -> dict[str, Any]:
     payload = {"error": message}
     if field:
         payload["field"] = field
-    return web.json_response(payload, status=status)
+    return payload
+
+
+def _error(status: int, message: str, field: str = "") -> web.Response:
+    return web.json_response(_error_body(message, field), status=status)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -5,17 +5,15 @@
 
 One session has one sid per simulated user (`users` publishers with consecutive uids sharing
 the pipeline). Shots left open by earlier sessions (not uploaded, or not notified) are resumed
-first, oldest first.
+first, oldest first (`resume`). The session composes its counters (`progress`) and its ledger
+of shots in flight (`ledger`) with the stages, and hands each shot from one stage to the next.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from capture.delivery.notifier import Notifier, NotifyJob
@@ -30,13 +28,14 @@ from capture.events import (
     ThumbnailReady,
     TickMissed,
     UploadFailed,
-    WarningIssued,
 )
-from capture.journal.states import UploadState
-from capture.journal.writer import Journal, NewShot, OpenShot, PendingNotification
+from capture.journal.writer import Journal, NewShot, PendingNotification
 from capture.runtime import Spawn, StopToken, Worker, stop_all
 from capture.settings.model import Settings
 from capture.shooting.encoder import encode_jpeg, thumbnail_jpeg
+from capture.shooting.ledger import Ledger, ShotMeta
+from capture.shooting.progress import Progress
+from capture.shooting.resume import Resumed, Reupload, report_abandoned, unfinished_work
 from capture.shooting.scheduler import TickPlan
 from capture.sources.frames import Frame, FrameSlot
 from capture.sources.runner import LOST_AFTER_S, SourceState
@@ -49,63 +48,6 @@ DEFAULT_UPLOAD_WORKERS = 4
 THUMB_WAIT_S = 0.25  # a round's thumbnail waits at most this long for the session to settle
 
 
-@dataclass
-class Progress:
-    """What this session has done so far; `wait_for` blocks on it (no polling)."""
-
-    rounds: int = 0
-    shots: int = 0
-    missed: int = 0  # intervals notified as 206 (no frame, late tick, spool full)
-    uploaded: int = 0
-    notified: int = 0
-    notify_failed: int = 0
-    open_uploads: int = 0
-    open_notifies: int = 0
-    capture_done: bool = False
-    cond: threading.Condition = field(default_factory=threading.Condition, repr=False)
-
-    def update(self, **deltas: int) -> None:
-        with self.cond:
-            for name, delta in deltas.items():
-                setattr(self, name, getattr(self, name) + delta)
-            self.cond.notify_all()
-
-    def finish_capture(self) -> None:
-        with self.cond:
-            self.capture_done = True
-            self.cond.notify_all()
-
-    def wait_for(self, predicate: Callable[[Progress], bool], timeout: float | None) -> bool:
-        with self.cond:
-            return self.cond.wait_for(lambda: predicate(self), timeout)
-
-    @property
-    def settled(self) -> bool:
-        return self.open_uploads == 0 and self.open_notifies == 0
-
-    def summary(self) -> dict[str, int]:
-        with self.cond:
-            return {
-                "shots": self.shots,
-                "missed": self.missed,
-                "uploaded": self.uploaded,
-                "notified": self.notified,
-                "notify_failed": self.notify_failed,
-                "pending_uploads": self.open_uploads,
-                "pending_notifications": self.open_notifies,
-            }
-
-
-@dataclass(frozen=True)
-class ShotMeta:
-    """What a notification needs to know about a shot that is still on its way."""
-
-    sid: str
-    uid: int
-    utc: str
-    callback_data: str
-
-
 @dataclass(frozen=True)
 class Publisher:
     """One simulated user: its uid and the sid of its capture session."""
@@ -115,6 +57,9 @@ class Publisher:
 
 
 class Session:
+    """One capture session, start to stop; its upload workers report each shot's end to it
+    (it is their `UploadOutcomes`)."""
+
     def __init__(
         self,
         settings: Settings,
@@ -153,10 +98,8 @@ class Session:
         self._capture_worker: Worker | None = None
         self._notifier = Notifier(journal, sink, self._notified)
         self._stopped = False
-        self._open_lock = threading.Lock()
-        self._open: dict[int, ShotMeta] = {}
+        self._ledger = Ledger()
         self._thumbnail_due: tuple[list[int], Frame] | None = None  # shots taken, frame
-        self._journaled: dict[int, NotifyJob] = {}  # uploaded, notification journaled, not sent
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -168,8 +111,8 @@ class Session:
             callback_url=self.callback_url,
             settings=self.settings.to_public_dict(),
         )
-        self._report_abandoned()
-        resumed = self._resume(self._journal.open_shots())
+        report_abandoned(self._journal, self.session_id, self._sink)
+        resumed = self._resume(unfinished_work(self._journal.open_shots(), self._extra_info))
         self._workers.append(self._spawn("notify", self._notifier))
         for n in range(self._upload_workers):
             uploader = Uploader(
@@ -178,9 +121,7 @@ class Session:
                 self._journal,
                 self._spool,
                 self._sink,
-                self._uploaded,
-                on_lost=self._lost,
-                journal_success=self._journal_uploaded,
+                self,
             )
             self._workers.append(self._spawn(f"upload-{n + 1}", uploader))
         self._capture_worker = self._spawn("shots", _CaptureLoop(self))
@@ -311,7 +252,8 @@ class Session:
                 )
             )
             shot_ids.append(shot_id)
-            self._remember(shot_id, publisher.sid, publisher.uid, utc_digits(frame.wall))
+            meta = ShotMeta(publisher.sid, publisher.uid, utc_digits(frame.wall), self._extra_info)
+            self._ledger.remember(shot_id, meta)
             self.progress.update(shots=1, open_uploads=1)
             self._sink(
                 ShotCaptured(
@@ -393,30 +335,21 @@ class Session:
         return self.settings.capture.extra_info
 
     # -- hand-offs between stages -------------------------------------------------------------
+    # The upload stage's outcomes (`UploadOutcomes`), called on the upload workers.
 
-    def _remember(
-        self, shot_id: int, sid: str, uid: int, utc: str, data: str | None = None
-    ) -> None:
-        meta = ShotMeta(sid, uid, utc, self._extra_info if data is None else data)
-        with self._open_lock:
-            self._open[shot_id] = meta
-
-    def _journal_uploaded(self, item: UploadItem, location: str, ms: float) -> None:
-        """On an upload worker: journal the upload and its notification in one commit."""
-        with self._open_lock:
-            meta = self._open[item.shot_id]
+    def journal_stored(self, item: UploadItem, location: str, ms: float) -> None:
+        """Journal the upload and its notification in one commit."""
+        meta = self._ledger.meta(item.shot_id)
         job, pending = self._notification(
             item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE
         )
         self._journal.upload_succeeded(item.shot_id, location, ms, pending)
-        with self._open_lock:
-            self._journaled[item.shot_id] = job
+        self._ledger.journaled(item.shot_id, job)
 
-    def _uploaded(self, item: UploadItem) -> None:
-        with self._open_lock:
-            meta = self._open.pop(item.shot_id)
-            job = self._journaled.pop(item.shot_id, None)
-        if job is None:  # journaled without its notification
+    def upload_stored(self, item: UploadItem) -> None:
+        """Send the stored shot's notification (journaled with the upload, if it was)."""
+        meta, job = self._ledger.settle(item.shot_id)
+        if job is None:  # its notification was not journaled with the upload: make it now
             self._notify(item.shot_id, item.object_key, meta, CODE_COMPLETE, MSG_COMPLETE)
         else:
             self._notifier.submit(job)
@@ -426,11 +359,10 @@ class Session:
         # below 0 while this upload still counts as open: never settled too early.
         self.progress.update(uploaded=1, open_uploads=-1, open_notifies=1)
 
-    def _lost(self, item: UploadItem, why: str) -> None:
+    def upload_lost(self, item: UploadItem, why: str) -> None:
         """A shot that can never be uploaded: journaled and notified as 206, saying why."""
         msg = f"Screenshot not uploaded: {why}"
-        with self._open_lock:
-            meta = self._open.pop(item.shot_id)
+        meta, _ = self._ledger.settle(item.shot_id)
         self._journal.upload_lost(item.shot_id, msg)
         self.progress.update(missed=1, open_uploads=-1, open_notifies=1)
         self._sink(
@@ -497,54 +429,25 @@ class Session:
 
     # -- resuming earlier work ----------------------------------------------------------------
 
-    def _report_abandoned(self) -> None:
-        """Sessions an earlier run never stopped (killed, crashed): say so before resuming."""
-        for gone in self._journal.close_abandoned_sessions(self.session_id):
-            self._sink(
-                WarningIssued(
-                    message=f"session {gone.id} (started {gone.started_at}) did not stop"
-                    f" cleanly: the app was killed or crashed after {gone.last_activity};"
-                    f" its {gone.unfinished} unfinished shot(s) resume now",
-                    session_id=gone.id,
-                    unfinished=gone.unfinished,
-                )
-            )
-
-    def _resume(self, shots: list[OpenShot]) -> int:
-        """Queue shots earlier sessions left unfinished; returns how many."""
-        for shot in shots:
-            data = _previous_callback_data(shot.payload_json)
-            if shot.upload_state is UploadState.PENDING and shot.spool_path:
-                self._remember(shot.id, shot.sid, shot.uid, shot.captured_utc, data)
-                size = _file_size(shot.spool_path)
+    def _resume(self, work: list[Resumed]) -> int:
+        """Queue what earlier sessions left unfinished (before any worker starts); returns
+        how many shots."""
+        for step in work:
+            if isinstance(step, Reupload):
+                self._ledger.remember(step.item.shot_id, step.meta)
                 self.progress.update(open_uploads=1)
-                self.uploads.put(UploadItem(shot.id, shot.object_key, shot.spool_path, size))
+                self.uploads.put(step.item)
             else:
-                meta = ShotMeta(
-                    shot.sid,
-                    shot.uid,
-                    shot.captured_utc,
-                    self._extra_info if data is None else data,
-                )
                 self.progress.update(open_notifies=1)
                 self._notify(
-                    shot.id, shot.object_key, meta, shot.code, shot.msg, request_id=shot.request_id
+                    step.shot_id,
+                    step.object_key,
+                    step.meta,
+                    step.code,
+                    step.msg,
+                    request_id=step.request_id,
                 )
-        return len(shots)
-
-
-def _previous_callback_data(payload_json: str | None) -> str | None:
-    if not payload_json:
-        return None
-    value = json.loads(payload_json).get("callbackData")
-    return value if isinstance(value, str) else None
-
-
-def _file_size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
+        return len(work)
 
 
 class _CaptureLoop:
