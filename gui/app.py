@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from capture.cli.exits import Exit
 from capture.cli.flags import settings_from_args, storage_flags_given
 from capture.errors import ConfigError, ShotHookError
 from capture.paths import APP_NAME, DataDir
@@ -29,13 +30,11 @@ if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from gui.errors import ErrorReporter
     from gui.main_window import MainWindow
 
-EXIT_CONFIG = 2
-FIRST_FRAME_ENV = "SHOTHOOK_EXIT_AFTER_FIRST_FRAME"
 PIXMAP_CACHE_KB = 2048
+FIRST_FRAME_ENV = "SHOTHOOK_EXIT_AFTER_FIRST_FRAME"
 """Set (to anything but empty) in the environment: when the preview paints its first frame, the
 window prints `first frame painted at <Unix time, seconds>` on stdout and closes as its close
 button would. The start-up benchmark times `main.py` with it."""
-EXIT_FAILED = EXIT_NO_DISPLAY = 1
 
 
 @dataclass
@@ -118,7 +117,7 @@ def run_window(args: argparse.Namespace) -> int:
                 advice="Run it in a desktop session or under xvfb-run, or use --headless.",
             )
         )
-        return EXIT_NO_DISPLAY
+        return Exit.FAILED
     try:
         data_dir = DataDir.resolve(args.data_dir).create()
         # Flags are checked before any window appears (exit 2, like headless mode).
@@ -128,7 +127,7 @@ def run_window(args: argparse.Namespace) -> int:
         initial_settings(args, saved.settings)
     except (OSError, ConfigError) as exc:
         print_startup_error(exc)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     _configure_logging(data_dir)
     quit_requested = _close_on_signals()
     qt_app = application()
@@ -137,14 +136,14 @@ def run_window(args: argparse.Namespace) -> int:
         app = build(args)
     except ConfigError as exc:
         print_startup_error(exc)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     except ShotHookError as exc:  # e.g. another ShotHook uses this data folder
         splash.close()
         print_startup_error(exc)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)  # nothing to close cooperatively yet
         startup_dialog(exc)
-        return EXIT_FAILED
+        return Exit.FAILED
     splash.close()
     app.reporter.install()
     if os.environ.get(FIRST_FRAME_ENV):
@@ -178,10 +177,10 @@ def _leave_without(names: list[str]) -> NoReturn:
     logging.getLogger("shothook").error(  # the log file, and stderr
         "threads still running at exit: %s; leaving without them (exit %d)",
         ", ".join(names),
-        EXIT_FAILED,
+        Exit.FAILED,
     )
     logging.shutdown()
-    os._exit(EXIT_FAILED)
+    os._exit(Exit.FAILED)
 
 
 def _no_display() -> bool:

@@ -1,10 +1,9 @@
 """Headless mode: the engine on plain threads, events as JSON lines, progress on stderr.
 
-Exit status: 0 when every shot was stored and notified; 1 when an upload or notification
-finally failed, an interval had no shot, shots were left unfinished in the spool (for example
-stopped by a signal while an upload hung: it is abandoned and resumes on the next start), or an
-unexpected error happened (shown on stderr and written to the data folder's shothook.log);
-2 on bad arguments or configuration.
+The exit status is an `Exit` (capture/cli/exits.py). Shots left unfinished in the spool fail
+the run (for example stopped by a signal while an upload hung: it is abandoned and resumes on
+the next start), and so does an unexpected error, shown on stderr and written to the data
+folder's shothook.log.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from logging.handlers import RotatingFileHandler
 from typing import IO, Any, TextIO
 
 from capture.cli import wording
+from capture.cli.exits import Exit
 from capture.cli.flags import (
     answer_mode_from_args,
     parse_count,
@@ -44,7 +44,6 @@ from capture.settings.model import Settings
 from capture.sources import FrameSource, make_source, open_auto
 from capture.storage import make_storage
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 FIRST_FRAME_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
 SIGNAL_DRAIN_S = 5.0
@@ -65,7 +64,7 @@ class Options:
     webhook_only: bool
 
 
-def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
     try:
         settings = settings_from_args(args)
         options = Options(
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
         event_stream = _open_events(None if args.check_storage else args.events)
     except ConfigError as exc:
         print(f"shothook: {exc}", file=stderr)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     if args.check_storage:
         return _check_storage(settings, data_dir, stderr)
     with (
@@ -92,8 +91,8 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
         if stream is not None:
             sink.add(JsonLinesWriter(stream))
         code = _run_engine(options, data_dir, sink, stop, stderr)
-        if crashes.count and code == EXIT_OK:
-            code = EXIT_FAILED
+        if crashes.count and code == Exit.OK:
+            code = Exit.FAILED
         if crashes.count:
             print(f"shothook: {crashes.count} unexpected error(s); see {data_dir.log}", file=stderr)
         return code
@@ -101,29 +100,29 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
 
 def _run_engine(
     options: Options, data_dir: DataDir, sink: Fanout, stop: threading.Event, stderr: TextIO
-) -> int:
+) -> Exit:
     try:
         engine = Engine(data_dir, sink, spool_cap_bytes=options.spool_cap)
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)
-        return EXIT_FAILED
+        return Exit.FAILED
     try:
         if options.webhook_only:
             return _webhook_only(engine, options, stop, stderr)
         return _capture(engine, options, stop, stderr)
     except (ConfigError, SourceError) as exc:
         print(f"shothook: {exc}", file=stderr)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)
-        return EXIT_FAILED
+        return Exit.FAILED
     finally:
         stuck = engine.close(STOP_TIMEOUT_S)
         if stuck:
             print(f"shothook: still running at exit: {', '.join(stuck)}", file=stderr)
 
 
-def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> int:
+def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> Exit:
     settings = options.settings
     source = _open_source(settings.capture.source)
     engine.use_source(source, already_open=True)
@@ -155,7 +154,7 @@ def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: Te
             file=stderr,
         )
     engine.stop_session(STOP_TIMEOUT_S)
-    return EXIT_OK if session.succeeded else EXIT_FAILED
+    return Exit.OK if session.succeeded else Exit.FAILED
 
 
 def _start_webhook(engine: Engine, settings: Settings, answer: AnswerMode) -> str:
@@ -174,7 +173,7 @@ def _open_source(spec: str) -> FrameSource:
     return source
 
 
-def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> int:
+def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> Exit:
     url = _start_webhook(engine, options.settings, options.answer)
     print(
         f"shothook: webhook only, on {url} ({options.answer.describe()}); Ctrl+C to stop",
@@ -183,10 +182,10 @@ def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stder
     )
     stop.wait()
     print("shothook: webhook stopped", file=stderr, flush=True)
-    return EXIT_OK
+    return Exit.OK
 
 
-def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> int:
+def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> Exit:
     storage = make_storage(settings.storage, data_dir.storage)
     print(f"checking {storage.label}", file=stderr)
     try:
@@ -200,7 +199,7 @@ def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> int
             print(f"       fix: {step.advice}", file=stderr)
     ok = bool(steps) and all(step.ok for step in steps)
     print("storage works" if ok else "storage check failed", file=stderr)
-    return EXIT_OK if ok else EXIT_FAILED
+    return Exit.OK if ok else Exit.FAILED
 
 
 @contextlib.contextmanager
