@@ -7,12 +7,13 @@ thread). Headless mode writes them as JSON lines; the window turns them into Qt 
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
+
+from capture.logs import get_logger
 
 # The names scripts depend on (the headless contract in README.md).
 SESSION_STARTED = "session_started"
@@ -34,7 +35,7 @@ SPOOL_WARNING = "spool_warning"
 THUMBNAIL_READY = "thumbnail_ready"
 WARNING = "warning"
 
-_log = logging.getLogger(__name__)
+_log = get_logger(__name__)
 
 
 def utc_now() -> datetime:

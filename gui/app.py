@@ -8,7 +8,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from capture.cli.exits import Exit
 from capture.cli.flags import settings_from_args, storage_flags_given
 from capture.errors import ConfigError, ShotHookError
+from capture.logs import get_logger, start_logging
 from capture.paths import APP_NAME, DataDir
 from capture.settings.model import Settings
 from gui.errors import print_startup_error, startup_dialog
@@ -35,6 +38,8 @@ FIRST_FRAME_ENV = "SHOTHOOK_EXIT_AFTER_FIRST_FRAME"
 """Set (to anything but empty) in the environment: when the preview paints its first frame, the
 window prints `first frame painted at <Unix time, seconds>` on stdout and closes as its close
 button would. The start-up benchmark times `main.py` with it."""
+
+_log = get_logger(__name__)
 
 
 @dataclass
@@ -128,7 +133,7 @@ def run_window(args: argparse.Namespace) -> int:
     except (OSError, ConfigError) as exc:
         print_startup_error(exc)
         return Exit.CONFIG
-    _configure_logging(data_dir)
+    window_logging(data_dir.log)  # for the whole process: it ends with the window
     quit_requested = _close_on_signals()
     qt_app = application()
     splash = _splash()
@@ -174,7 +179,7 @@ def _leave_without(names: list[str]) -> NoReturn:
     exit 1). Returning would hang on the thread or let Python destroy a running QThread, which
     Qt answers with an abort; everything is journaled, so leave at once instead (unfinished
     uploads and notifications resume on the next start)."""
-    logging.getLogger("shothook").error(  # the log file, and stderr
+    _log.error(  # the log file, and stderr
         "threads still running at exit: %s; leaving without them (exit %d)",
         ", ".join(names),
         Exit.FAILED,
@@ -256,13 +261,7 @@ def _close_on_signals() -> _QuitOnSignal:
     return handler
 
 
-def _configure_logging(data_dir: DataDir) -> None:
-    log = logging.getLogger("shothook")
-    log.setLevel(logging.INFO)
-    handler = logging.FileHandler(data_dir.log, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(threadName)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
-    console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("shothook: %(message)s"))
-    log.addHandler(console)
+def window_logging(log_file: Path) -> Callable[[], None]:
+    """The window's log: the file, and warnings on stderr too, for a window started from a
+    terminal (headless mode keeps stderr for its progress lines). Returns its undoing."""
+    return start_logging(log_file, console=sys.stderr)

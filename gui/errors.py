@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from PySide6.QtCore import QObject, Signal
@@ -18,9 +17,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
 from capture.errors import describe, format_crash, install_excepthooks
+from capture.logs import get_logger
 from gui.banners import BannerArea, Kind
 
-_log = logging.getLogger("shothook")
+_log = get_logger(__name__)
 STATUS_TIMEOUT_MS = 8000
 
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from logging.handlers import RotatingFileHandler
 from typing import IO, Any, TextIO
 
 from capture.cli import wording
@@ -38,6 +36,7 @@ from capture.errors import (
     install_excepthooks,
 )
 from capture.events import Event, Fanout, JsonLinesWriter
+from capture.logs import get_logger, start_logging
 from capture.paths import DataDir
 from capture.receiver.answers import AnswerMode
 from capture.settings.model import Settings
@@ -47,9 +46,8 @@ from capture.storage import make_storage
 FIRST_FRAME_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
 SIGNAL_DRAIN_S = 5.0
-LOG_MAX_BYTES = 2_000_000
 
-_log = logging.getLogger("shothook")
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -262,23 +260,14 @@ class CrashReporter:
 def _crash_reporting(data_dir: DataDir, stderr: TextIO) -> Iterator[CrashReporter]:
     """Log to <data dir>/shothook.log and report every unexpected error there and on stderr,
     for the length of the run (the previous hooks and handlers come back afterwards)."""
-    handler = RotatingFileHandler(
-        data_dir.log, maxBytes=LOG_MAX_BYTES, backupCount=2, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.INFO)
-    root, level = logging.getLogger(), _log.level
-    root.addHandler(handler)
-    _log.setLevel(logging.INFO)
+    stop_logging = start_logging(data_dir.log)  # no console: stderr has the progress lines
     reporter = CrashReporter(stderr)
     restore = install_excepthooks(reporter)
     try:
         yield reporter
     finally:
         restore()
-        root.removeHandler(handler)
-        _log.setLevel(level)
-        handler.close()
+        stop_logging()
 
 
 def _log_event(event: Event) -> None:
