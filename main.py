@@ -19,9 +19,9 @@ def main(argv: list[str]) -> int:
         return Exit.CONFIG
     if args.headless or args.webhook_only or args.check_storage:
         from capture.cli import headless
-        from capture.errors import install_excepthooks
+        from capture.errors import install_excepthooks, print_crash
 
-        install_excepthooks(headless.report_crash)
+        install_excepthooks(print_crash)
         return headless.run(args)
     from gui.app import run_window
 

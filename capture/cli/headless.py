@@ -31,9 +31,8 @@ from capture.errors import (
     ConfigError,
     ShotHookError,
     SourceError,
-    describe,
-    format_crash,
     install_excepthooks,
+    print_crash,
 )
 from capture.events import Event, Fanout, JsonLinesWriter
 from capture.logs import get_logger, start_logging
@@ -248,12 +247,9 @@ class CrashReporter:
         self.count = 0
 
     def __call__(self, where: str, exc: BaseException) -> None:
-        trace = format_crash(exc)
         with self._lock:
             self.count += 1
-            print(f"shothook: unexpected error in {where}: {describe(exc)}", file=self._stream)
-            print(trace, file=self._stream, flush=True)
-        _log.error("unexpected error in %s: %s\n%s", where, describe(exc), trace)
+        print_crash(where, exc, self._stream)
 
 
 @contextlib.contextmanager
@@ -289,8 +285,3 @@ class Progress:
         if text:
             with self._lock:
                 print(text, file=self._stream, flush=True)
-
-
-def report_crash(where: str, exc: BaseException) -> None:
-    print(f"shothook: unexpected error in {where}: {describe(exc)}", file=sys.stderr)
-    print(format_crash(exc), file=sys.stderr)
