@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from capture.logs import get_logger
+from capture.spec.naming import iso
 
 # The names scripts depend on (the headless contract in README.md).
 SESSION_STARTED = "session_started"
@@ -40,10 +41,6 @@ _log = get_logger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

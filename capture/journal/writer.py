@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from capture.events import iso, utc_now
+from capture.events import utc_now
 from capture.journal import states
 from capture.journal.records import (
     AbandonedSession,
@@ -29,7 +29,7 @@ from capture.journal.records import (
 )
 from capture.journal.schema import connect, upgrade
 from capture.journal.states import NotifyState, UploadState
-from capture.spec.naming import parse_utc_digits
+from capture.spec.naming import iso, parse_utc_digits
 from capture.spec.payload import CODE_INCOMPLETE
 
 __all__ = [  # the records and `connect` are part of the writers' API
