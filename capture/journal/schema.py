@@ -203,4 +203,3 @@ CREATE INDEX IF NOT EXISTS callbacks_request ON callbacks(request_id);
 )
 
 STEPS: tuple[Step, ...] = (_v001_first_schema,)  # step N takes a journal to version N
-SCHEMA_VERSION = len(STEPS)
