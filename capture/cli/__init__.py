@@ -1,3 +1,3 @@
-"""The command line: flags shared by the window and headless mode (`flags`), and the headless
-runner with its exit codes and progress lines (`headless`).
+"""The command line: flags shared by the window and headless mode (`flags`), the exit statuses
+of both (`exits`), and the headless runner with its progress lines (`headless`).
 """
