@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+from capture.cli.exits import Exit
 from capture.cli.flags import UsageError, parse_args
 
 
@@ -15,12 +16,12 @@ def main(argv: list[str]) -> int:
         args = parse_args(argv)
     except UsageError as exc:
         print(f"shothook: {exc} (see --help)", file=sys.stderr)
-        return 2
+        return Exit.CONFIG
     if args.headless or args.webhook_only or args.check_storage:
         from capture.cli import headless
-        from capture.errors import install_excepthooks
+        from capture.errors import install_excepthooks, print_crash
 
-        install_excepthooks(headless.report_crash)
+        install_excepthooks(print_crash)
         return headless.run(args)
     from gui.app import run_window
 

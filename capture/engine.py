@@ -8,7 +8,6 @@ they do with events.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 from capture.errors import ShotHookError
 from capture.events import EventSink, utc_now
 from capture.journal.writer import Journal, Pruned
+from capture.logs import get_logger
 from capture.paths import DataDir, DataDirLock
 from capture.receiver.answers import AnswerMode
 from capture.runtime import Spawn, StopToken, Worker, spawn_thread
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aioht
     from capture.receiver.webhook import WebhookServer
     from capture.shooting.session import Session
 
-_log = logging.getLogger("shothook.engine")
+_log = get_logger(__name__)
 SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
 
 

@@ -1,7 +1,8 @@
 """Every error a user can see is one of these, and `describe` turns any exception into words.
 
 The window and the headless runner both print errors through `describe`, so a message reads
-the same wherever it appears, and nothing else formats exceptions for users.
+the same wherever it appears, and nothing else formats exceptions for users. An unexpected
+error (a crash) is printed and logged by `print_crash`, in every mode and from every thread.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
+from capture.logs import PRINTED, get_logger
 from capture.spec.payload import PayloadError
+
+_log = get_logger(__name__)
 
 
 class ShotHookError(Exception):
@@ -70,16 +75,44 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {_shorten(text, 300)}"
 
 
-def format_crash(exc: BaseException) -> str:
-    """Full traceback text for logs and the crash dialog."""
-    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-
-
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-Reporter = Callable[[str, BaseException], None]
+@dataclass(frozen=True)
+class Crash:
+    """An unexpected error in words: where, one line for the user, the full traceback."""
+
+    where: str
+    message: str
+    trace: str
+
+    @property
+    def headline(self) -> str:
+        return f"unexpected error in {self.where}: {self.message}"
+
+
+_printing = threading.Lock()  # two threads' tracebacks must not interleave on the terminal
+
+
+def print_crash(where: str, exc: BaseException, stream: TextIO | None = None) -> Crash:
+    """Print an unexpected error with its traceback on `stream` (stderr unless given), log it
+    to shothook.log, and return its words for a window to show. Every mode's excepthooks come
+    here, so a crash reads the same on the terminal, in the log and in the window's dialog."""
+    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    crash = Crash(where, describe(exc), trace)
+    with _printing:
+        out = sys.stderr if stream is None else stream
+        print(f"shothook: {crash.headline}", file=out)
+        print(crash.trace, file=out, flush=True)
+    # Printed already: a console handler (the window's) leaves it out rather than repeat it,
+    # and with no handler at all (before logging starts) Python's last resort would.
+    if _log.hasHandlers():
+        _log.error("%s\n%s", crash.headline, crash.trace, extra={PRINTED: True})
+    return crash
+
+
+Reporter = Callable[[str, BaseException], object]  # what it returns is ignored
 _reporters: list[Reporter] = []  # the installed reporters, newest last
 
 
@@ -89,8 +122,7 @@ def report_unexpected(where: str, exc: BaseException) -> None:
     if _reporters:
         _reporters[-1](where, exc)
         return
-    print(f"shothook: unexpected error in {where}: {describe(exc)}", file=sys.stderr)
-    print(format_crash(exc), file=sys.stderr, flush=True)
+    print_crash(where, exc)
 
 
 def report_loop_error(_loop: object, context: dict[str, Any]) -> None:

@@ -15,24 +15,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any, ClassVar
 
-_log = logging.getLogger(__name__)
+from capture.logs import get_logger
+from capture.spec.naming import iso
+
+_log = get_logger(__name__)
 
 _OMIT_IF_NONE = "omit_if_none"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _unless_none() -> Any:

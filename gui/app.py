@@ -8,13 +8,16 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from capture.cli.exits import Exit
 from capture.cli.flags import (
     parse_keep_days,
     parse_spool_cap,
@@ -22,6 +25,7 @@ from capture.cli.flags import (
     storage_flags_given,
 )
 from capture.errors import ConfigError, ShotHookError
+from capture.logs import get_logger, start_logging
 from capture.paths import APP_NAME, DataDir
 from capture.settings.model import Settings
 from gui.errors import print_startup_error, startup_dialog
@@ -34,13 +38,13 @@ if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from gui.errors import ErrorReporter
     from gui.main_window import MainWindow
 
-EXIT_CONFIG = 2
-FIRST_FRAME_ENV = "SHOTHOOK_EXIT_AFTER_FIRST_FRAME"
 PIXMAP_CACHE_KB = 2048
+FIRST_FRAME_ENV = "SHOTHOOK_EXIT_AFTER_FIRST_FRAME"
 """Set (to anything but empty) in the environment: when the preview paints its first frame, the
 window prints `first frame painted at <Unix time, seconds>` on stdout and closes as its close
 button would. The start-up benchmark times `main.py` with it."""
-EXIT_FAILED = EXIT_NO_DISPLAY = 1
+
+_log = get_logger(__name__)
 
 
 @dataclass
@@ -131,7 +135,7 @@ def run_window(args: argparse.Namespace) -> int:
                 advice="Run it in a desktop session or under xvfb-run, or use --headless.",
             )
         )
-        return EXIT_NO_DISPLAY
+        return Exit.FAILED
     try:
         data_dir = DataDir.resolve(args.data_dir).create()
         # Flags are checked before any window appears (exit 2, like headless mode).
@@ -142,8 +146,8 @@ def run_window(args: argparse.Namespace) -> int:
         engine_options(args)
     except (OSError, ConfigError) as exc:
         print_startup_error(exc)
-        return EXIT_CONFIG
-    _configure_logging(data_dir)
+        return Exit.CONFIG
+    window_logging(data_dir.log)  # for the whole process: it ends with the window
     quit_requested = _close_on_signals()
     qt_app = application()
     splash = _splash()
@@ -151,14 +155,14 @@ def run_window(args: argparse.Namespace) -> int:
         app = build(args)
     except ConfigError as exc:
         print_startup_error(exc)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     except ShotHookError as exc:  # e.g. another ShotHook uses this data folder
         splash.close()
         print_startup_error(exc)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)  # nothing to close cooperatively yet
         startup_dialog(exc)
-        return EXIT_FAILED
+        return Exit.FAILED
     splash.close()
     app.reporter.install()
     if os.environ.get(FIRST_FRAME_ENV):
@@ -189,13 +193,13 @@ def _leave_without(names: list[str]) -> NoReturn:
     exit 1). Returning would hang on the thread or let Python destroy a running QThread, which
     Qt answers with an abort; everything is journaled, so leave at once instead (unfinished
     uploads and notifications resume on the next start)."""
-    logging.getLogger("shothook").error(  # the log file, and stderr
+    _log.error(  # the log file, and stderr
         "threads still running at exit: %s; leaving without them (exit %d)",
         ", ".join(names),
-        EXIT_FAILED,
+        Exit.FAILED,
     )
     logging.shutdown()
-    os._exit(EXIT_FAILED)
+    os._exit(Exit.FAILED)
 
 
 def _no_display() -> bool:
@@ -271,13 +275,7 @@ def _close_on_signals() -> _QuitOnSignal:
     return handler
 
 
-def _configure_logging(data_dir: DataDir) -> None:
-    log = logging.getLogger("shothook")
-    log.setLevel(logging.INFO)
-    handler = logging.FileHandler(data_dir.log, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(threadName)s %(levelname)s %(message)s"))
-    log.addHandler(handler)
-    console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("shothook: %(message)s"))
-    log.addHandler(console)
+def window_logging(log_file: Path) -> Callable[[], None]:
+    """The window's log: the file, and warnings on stderr too, for a window started from a
+    terminal (headless mode keeps stderr for its progress lines). Returns its undoing."""
+    return start_logging(log_file, console=sys.stderr)

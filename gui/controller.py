@@ -8,7 +8,6 @@ files and the keyring on `io`. The GUI thread only ever waits on signals.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from capture.engine import Engine
 from capture.errors import ShotHookError, describe
 from capture.events import Fanout
 from capture.journal.reader import TimelineReader, TimelineRow
+from capture.logs import get_logger
 from capture.runtime import Spawn, StopToken, Worker
 from capture.settings.model import Settings, StorageKind
 from capture.settings.store import SettingsStore
@@ -44,8 +44,7 @@ from gui.tasks import TaskQueue
 from gui.timeline.feed import ThumbnailLoader, TimelineFeed
 from gui.workers import running_workers
 
-_log = logging.getLogger("shothook")
-_events_log = logging.getLogger("shothook.events")
+_log = get_logger(__name__)
 STATUS_POLL_MS = 500
 SAVE_DELAY_MS = 800
 ENGINE_CLOSE_TIMEOUT_S = 4.0

@@ -4,7 +4,6 @@ event is also logged in words (the headless progress lines) to shothook.log."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 
@@ -20,12 +19,13 @@ from capture.events import (
     WarningIssued,
     WebhookListening,
 )
+from capture.logs import get_logger
 from capture.receiver.answers import AnswerMode
 from capture.settings.model import is_loopback
 from gui.banners import Kind
 from gui.main_window import MainWindow
 
-_events_log = logging.getLogger("shothook.events")
+_log = get_logger(__name__)
 SOURCE_MESSAGE_MS = 8000
 
 
@@ -33,7 +33,7 @@ def log_event(event: Event) -> None:
     """An EventSink (any thread): the event in words, in the log."""
     text = wording.line(event)
     if text:
-        _events_log.info(text.strip())
+        _log.info(text.strip())
 
 
 class EventPresenter:

@@ -2,25 +2,24 @@
 
 - `ErrorReporter.report` is the crash handler: uncaught exceptions from the GUI thread
   (sys.excepthook), Python threads (threading.excepthook) and QThreads (gui/workers.py) are
-  logged with their traceback and shown in the window as an error banner with details. Nothing
-  is swallowed.
+  printed and logged with their traceback by capture.errors.print_crash, as in headless mode,
+  and shown in the window, in the same words, as an error banner with details. Nothing is
+  swallowed.
 - `problem_banner` / `status_message` / `error_dialog` show expected errors (a source that does
   not open, a session that cannot start) in the banner area, the status bar or a dialog.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
-from capture.errors import describe, format_crash, install_excepthooks
+from capture.errors import describe, install_excepthooks, print_crash
 from gui.banners import BannerArea, Kind
 
-_log = logging.getLogger("shothook")
 STATUS_TIMEOUT_MS = 8000
 
 
@@ -30,9 +29,9 @@ class ErrorReporter(QObject):
     crashed = Signal(str, str, str)  # where, one line for the user, full traceback
 
     def report(self, where: str, exc: BaseException) -> None:
-        trace = format_crash(exc)
-        _log.error("unexpected error in %s: %s\n%s", where, describe(exc), trace)
-        self.crashed.emit(where, describe(exc), trace)
+        """Printed and logged as in headless mode, then shown in the window in the same words."""
+        crash = print_crash(where, exc)
+        self.crashed.emit(crash.where, crash.message, crash.trace)
 
     def install(self) -> None:
         """Route the main thread's and every thread's uncaught exceptions to `report`."""

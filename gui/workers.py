@@ -8,7 +8,6 @@ crash handler (gui/errors.py routes it to the log and the window), never lost.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -16,12 +15,13 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QThread
 
+from capture.logs import get_logger
 from capture.runtime import Runnable, Spawn, StopToken, Worker
 
 CrashHandler = Callable[[str, BaseException], None]
 BACKGROUND_NICE = 5  # how much less CPU priority a worker has than the GUI thread (Linux)
 
-log = logging.getLogger(__name__)
+_log = get_logger(__name__)
 
 _started: list[QtWorker] = []
 _started_lock = threading.Lock()
@@ -42,7 +42,7 @@ def yield_to_gui_thread() -> None:
         now = os.getpriority(os.PRIO_PROCESS, tid)
         os.setpriority(os.PRIO_PROCESS, tid, min(19, now + BACKGROUND_NICE))
     except OSError as exc:  # not fatal: the worker just keeps the GUI thread's priority
-        log.warning("could not lower the priority of thread %s: %s", tid, exc)
+        _log.warning("could not lower the priority of thread %s: %s", tid, exc)
 
 
 class QtWorker(QThread):

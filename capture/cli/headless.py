@@ -1,26 +1,24 @@
 """Headless mode: the engine on plain threads, events as JSON lines, progress on stderr.
 
-Exit status: 0 when every shot was stored and notified; 1 when an upload or notification
-finally failed, an interval had no shot, shots were left unfinished in the spool (for example
-stopped by a signal while an upload hung: it is abandoned and resumes on the next start), or an
-unexpected error happened (shown on stderr and written to the data folder's shothook.log);
-2 on bad arguments or configuration.
+The exit status is an `Exit` (capture/cli/exits.py). Shots left unfinished in the spool fail
+the run (for example stopped by a signal while an upload hung: it is abandoned and resumes on
+the next start), and so does an unexpected error, shown on stderr and written to the data
+folder's shothook.log.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from logging.handlers import RotatingFileHandler
 from typing import IO, Any, TextIO
 
 from capture.cli import wording
+from capture.cli.exits import Exit
 from capture.cli.flags import (
     answer_mode_from_args,
     parse_count,
@@ -34,24 +32,22 @@ from capture.errors import (
     ConfigError,
     ShotHookError,
     SourceError,
-    describe,
-    format_crash,
     install_excepthooks,
+    print_crash,
 )
 from capture.events import Event, Fanout, JsonLinesWriter
+from capture.logs import get_logger, start_logging
 from capture.paths import DataDir
 from capture.receiver.answers import AnswerMode
 from capture.settings.model import Settings
 from capture.sources import FrameSource, make_source, open_auto
 from capture.storage import make_storage
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 FIRST_FRAME_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
 SIGNAL_DRAIN_S = 5.0
-LOG_MAX_BYTES = 2_000_000
 
-_log = logging.getLogger("shothook")
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class Options:
     webhook_only: bool
 
 
-def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
+def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
     try:
         settings = settings_from_args(args)
         options = Options(
@@ -83,7 +79,7 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
         event_stream = _open_events(None if args.check_storage else args.events)
     except ConfigError as exc:
         print(f"shothook: {exc}", file=stderr)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     if args.check_storage:
         return _check_storage(settings, data_dir, stderr)
     with (
@@ -95,8 +91,8 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
         if stream is not None:
             sink.add(JsonLinesWriter(stream))
         code = _run_engine(options, data_dir, sink, stop, stderr)
-        if crashes.count and code == EXIT_OK:
-            code = EXIT_FAILED
+        if crashes.count and code == Exit.OK:
+            code = Exit.FAILED
         if crashes.count:
             print(f"shothook: {crashes.count} unexpected error(s); see {data_dir.log}", file=stderr)
         return code
@@ -104,31 +100,31 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> int:
 
 def _run_engine(
     options: Options, data_dir: DataDir, sink: Fanout, stop: threading.Event, stderr: TextIO
-) -> int:
+) -> Exit:
     try:
         engine = Engine(
             data_dir, sink, spool_cap_bytes=options.spool_cap, keep_days=options.keep_days
         )
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)
-        return EXIT_FAILED
+        return Exit.FAILED
     try:
         if options.webhook_only:
             return _webhook_only(engine, options, stop, stderr)
         return _capture(engine, options, stop, stderr)
     except (ConfigError, SourceError) as exc:
         print(f"shothook: {exc}", file=stderr)
-        return EXIT_CONFIG
+        return Exit.CONFIG
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)
-        return EXIT_FAILED
+        return Exit.FAILED
     finally:
         stuck = engine.close(STOP_TIMEOUT_S)
         if stuck:
             print(f"shothook: still running at exit: {', '.join(stuck)}", file=stderr)
 
 
-def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> int:
+def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> Exit:
     settings = options.settings
     source = _open_source(settings.capture.source)
     engine.use_source(source, already_open=True)
@@ -160,7 +156,7 @@ def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: Te
             file=stderr,
         )
     engine.stop_session(STOP_TIMEOUT_S)
-    return EXIT_OK if session.succeeded else EXIT_FAILED
+    return Exit.OK if session.succeeded else Exit.FAILED
 
 
 def _start_webhook(engine: Engine, settings: Settings, answer: AnswerMode) -> str:
@@ -179,7 +175,7 @@ def _open_source(spec: str) -> FrameSource:
     return source
 
 
-def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> int:
+def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> Exit:
     url = _start_webhook(engine, options.settings, options.answer)
     print(
         f"shothook: webhook only, on {url} ({options.answer.describe()}); Ctrl+C to stop",
@@ -188,10 +184,10 @@ def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stder
     )
     stop.wait()
     print("shothook: webhook stopped", file=stderr, flush=True)
-    return EXIT_OK
+    return Exit.OK
 
 
-def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> int:
+def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> Exit:
     storage = make_storage(settings.storage, data_dir.storage)
     print(f"checking {storage.label}", file=stderr)
     try:
@@ -205,7 +201,7 @@ def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> int
             print(f"       fix: {step.advice}", file=stderr)
     ok = bool(steps) and all(step.ok for step in steps)
     print("storage works" if ok else "storage check failed", file=stderr)
-    return EXIT_OK if ok else EXIT_FAILED
+    return Exit.OK if ok else Exit.FAILED
 
 
 @contextlib.contextmanager
@@ -256,35 +252,23 @@ class CrashReporter:
         self.count = 0
 
     def __call__(self, where: str, exc: BaseException) -> None:
-        trace = format_crash(exc)
         with self._lock:
             self.count += 1
-            print(f"shothook: unexpected error in {where}: {describe(exc)}", file=self._stream)
-            print(trace, file=self._stream, flush=True)
-        _log.error("unexpected error in %s: %s\n%s", where, describe(exc), trace)
+        print_crash(where, exc, self._stream)
 
 
 @contextlib.contextmanager
 def _crash_reporting(data_dir: DataDir, stderr: TextIO) -> Iterator[CrashReporter]:
     """Log to <data dir>/shothook.log and report every unexpected error there and on stderr,
     for the length of the run (the previous hooks and handlers come back afterwards)."""
-    handler = RotatingFileHandler(
-        data_dir.log, maxBytes=LOG_MAX_BYTES, backupCount=2, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.INFO)
-    root, level = logging.getLogger(), _log.level
-    root.addHandler(handler)
-    _log.setLevel(logging.INFO)
+    stop_logging = start_logging(data_dir.log)  # no console: stderr has the progress lines
     reporter = CrashReporter(stderr)
     restore = install_excepthooks(reporter)
     try:
         yield reporter
     finally:
         restore()
-        root.removeHandler(handler)
-        _log.setLevel(level)
-        handler.close()
+        stop_logging()
 
 
 def _log_event(event: Event) -> None:
@@ -306,8 +290,3 @@ class Progress:
         if text:
             with self._lock:
                 print(text, file=self._stream, flush=True)
-
-
-def report_crash(where: str, exc: BaseException) -> None:
-    print(f"shothook: unexpected error in {where}: {describe(exc)}", file=sys.stderr)
-    print(format_crash(exc), file=sys.stderr)

@@ -16,7 +16,6 @@ to make again, such as putting the same bytes under the same key.
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -24,13 +23,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar, cast
 
 from capture.errors import describe
+from capture.logs import get_logger
 from capture.runtime import StopToken
 
 T = TypeVar("T")
 
 JOIN_S = 1.0  # an idle helper ends at once; this only bounds a wait that should not happen
 
-_log = logging.getLogger("shothook")
+_log = get_logger(__name__)
 
 
 class Abandoned(Exception):

@@ -22,7 +22,7 @@ from capture.journal import states
 from capture.journal.records import spool_file
 from capture.journal.schema import connect
 from capture.journal.states import NotifyState, ShotFacts, Status, StatusGroup, UploadState
-from capture.spec.naming import parse_utc_digits
+from capture.spec.naming import parse_iso, parse_utc_digits
 from capture.spec.payload import CODE_COMPLETE
 
 __all__ = [  # Status and StatusGroup too: a row's status is part of the reader's answer
@@ -409,7 +409,7 @@ def _foreign_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Timeline
                 kind=RowKind.CALLBACK,
                 id=callback.id,
                 seq=int(r["seq"]),
-                when=_iso(callback.received_at),
+                when=_received(callback.received_at),
                 object_key=callback.object_key,
                 request_id=callback.request_id,
                 code=callback.code,
@@ -467,8 +467,8 @@ def _captured(digits: str) -> datetime:
         return datetime.fromtimestamp(0, UTC)
 
 
-def _iso(text: str) -> datetime:
+def _received(text: str) -> datetime:
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(text)
     except ValueError:
         return datetime.fromtimestamp(0, UTC)

@@ -253,4 +253,3 @@ STEPS: tuple[Step, ...] = (
     _v002_spool_paths_relative,
     _v003_thumbnails_once,
 )
-SCHEMA_VERSION = len(STEPS)

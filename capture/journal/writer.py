@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from capture.events import iso, utc_now
+from capture.events import utc_now
 from capture.journal import states
 from capture.journal.records import (
     AbandonedSession,
@@ -34,7 +34,7 @@ from capture.journal.records import (
 )
 from capture.journal.schema import connect, upgrade
 from capture.journal.states import NotifyState, UploadState
-from capture.spec.naming import parse_utc_digits
+from capture.spec.naming import iso, parse_utc_digits
 from capture.spec.payload import CODE_INCOMPLETE
 
 __all__ = [  # the records and `connect` are part of the writers' API

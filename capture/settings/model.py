@@ -7,7 +7,7 @@ modules import along with the settings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from typing import Any, TypeVar
@@ -158,11 +158,11 @@ class Settings:
         }
 
     @classmethod
-    def from_public_dict(cls, data: dict[str, Any], secret_key: str = "") -> Settings:
-        """Rebuild from `to_public_dict` output; unknown keys are ignored, missing ones default."""
+    def from_public_dict(cls, data: dict[str, Any]) -> Settings:
+        """Rebuild from `to_public_dict` output; unknown keys are ignored, missing ones default.
+        Secrets never come from it (the settings store adds the secret key from its keyring)."""
         capture = _build(CaptureSettings, "capture", data.get("capture", {}))
         storage = _build(StorageSettings, "storage", data.get("storage", {}))
-        storage = replace(storage, secret_key=Secret(secret_key))
         callback = _build(CallbackSettings, "callback", data.get("callback", {}))
         return cls(capture=capture, storage=storage, callback=callback)
 

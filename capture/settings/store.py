@@ -13,7 +13,6 @@ for the window to show.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -21,13 +20,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from capture.errors import describe
+from capture.logs import get_logger
 from capture.paths import write_atomic
 from capture.settings import table
 from capture.settings.model import KEY_PAIR, Secret, Settings
 
 KEYRING_SERVICE = "ShotHook"
 FILE_VERSION = 1
-_log = logging.getLogger(__name__)
+_log = get_logger(__name__)
 
 # Checked once the secret is known, not against the file alone.
 _SECRET_RULES = {s.field for s in KEY_PAIR}

@@ -32,8 +32,9 @@ class Frame:
     def height(self) -> int:
         return int(self.image.shape[0])
 
-    def age(self, now: float | None = None) -> float:
-        return (time.monotonic() if now is None else now) - self.mono
+    def age(self) -> float:
+        """Seconds since the frame arrived, on the monotonic clock (immune to clock changes)."""
+        return time.monotonic() - self.mono
 
 
 def wait_for_slot(due: float, period: float) -> float:

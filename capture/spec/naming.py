@@ -1,7 +1,10 @@
-"""Object keys, sids and requestIds, built exactly as the spec says, and a parser for keys.
+"""Object keys, sids and requestIds, built exactly as the spec says, and a parser for keys;
+the two text forms of an instant ShotHook writes, each with its parser.
 
 Key: `<prefix>/<yyyymmdd>/<sid>_<cname>__uid_s_<uid>__uid_e_video_<utc>.jpg`, where `<utc>` is
 the capture instant in UTC as 17 digits `yyyyMMddHHmmssSSS` and `<yyyymmdd>` is its UTC date.
+Events and the journal write times in ISO 8601 instead (`iso`). Both live here, at the bottom
+of the engine's layers, so every stage, the shared modules and the window can use them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,20 @@ def parse_utc_digits(digits: str) -> datetime:
     hour, minute, second = int(digits[8:10]), int(digits[10:12]), int(digits[12:14])
     millis = int(digits[14:])
     return datetime(year, month, day, hour, minute, second, millis * 1000, tzinfo=UTC)
+
+
+def iso(instant: datetime) -> str:
+    """ISO 8601 in UTC to the millisecond, `2026-01-02T03:04:05.678Z`: the `time` of every event
+    (README.md's event contract) and the times in the journal."""
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    """An ISO 8601 time, as `iso` writes it or with any offset, as an aware datetime (a time
+    with no offset is taken as UTC, so it can be compared with the others). Raises ValueError
+    if malformed."""
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def object_key(prefix: str, sid: str, cname: str, uid: int, captured_at: datetime) -> str:

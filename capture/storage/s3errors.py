@@ -23,6 +23,7 @@ from botocore.exceptions import ConnectTimeoutError as BotoConnectTimeout
 
 from capture.errors import StorageError
 from capture.settings.model import StorageSettings
+from capture.spec.naming import parse_iso
 
 _TRANSIENT_CODES = {
     "InternalError",
@@ -182,7 +183,7 @@ def _parse_time(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso(value)
     except ValueError:
         pass
     try:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from capture.journal.reader import Detail, RowKind, TimelineRow
+from capture.spec.naming import iso
 from gui.resources import GROUP_BACKGROUNDS, GROUP_COLOURS, STATUS_LABELS, icon
 from gui.settings.fields import hint, section_title
 from gui.timeline.model import human_size, local_time
@@ -243,8 +244,7 @@ def _code_view() -> QPlainTextEdit:
 
 
 def _when(row: TimelineRow) -> str:
-    utc = row.when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return f"{local_time(row.when)} local · {utc}"
+    return f"{local_time(row.when)} local · {iso(row.when)}"
 
 
 def _url(row: TimelineRow) -> str:

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 
 from capture.journal.reader import RowKind, TimelineRow
 from capture.journal.states import NotifyState, Status, StatusGroup, UploadState
+from capture.spec.naming import iso, parse_iso
 from gui.resources import STATUS_LABELS, status_colour, status_icon
 
 THUMB_SIZE = QSize(88, 50)  # also the view's icon size: a thumbnail is drawn at its size
@@ -425,8 +426,7 @@ def _callback_colour(row: TimelineRow) -> QColor | None:
 
 def _tooltip(row: TimelineRow, column: Column) -> str:
     if column is Column.SHOT:
-        utc = row.when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return f"{utc}\n{row.object_key}"
+        return f"{iso(row.when)}\n{row.object_key}"
     if column is Column.STATUS:
         return row.summary
     if column is Column.NOTIFY:
@@ -438,12 +438,8 @@ def _tooltip(row: TimelineRow, column: Column) -> str:
     if column is Column.CALLBACK and row.callbacks:
         return row.callbacks[-1].verdict
     if column is Column.UPLOAD and row.uploaded_at:
-        stored = local_time(_parse_iso(row.uploaded_at))
+        stored = local_time(parse_iso(row.uploaded_at))
         return f"stored at {stored} in {row.upload_tries} tr(ies): {row.upload_location}"
     if column is Column.UPLOAD and row.upload_error:
         return row.upload_error
     return ""
-
-
-def _parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

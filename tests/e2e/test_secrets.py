@@ -14,6 +14,7 @@ import pytest
 
 from capture import events
 from capture.cli import headless
+from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
 from capture.errors import StorageError, describe
 from capture.events import Fanout, JsonLinesWriter
@@ -103,7 +104,7 @@ def test_secret_key_appears_nowhere(
     ):
         err = io.StringIO()
         argv = ["--headless", *common, *extra, "--events", str(events_file)]
-        assert headless.run(parse_args(argv), stderr=err) == headless.EXIT_FAILED
+        assert headless.run(parse_args(argv), stderr=err) == Exit.FAILED
         texts.append(err.getvalue())
     assert "secret key does not match" in texts[-1]
     # The --count run ended at once on the pause, keeping the shot, and said what to change.

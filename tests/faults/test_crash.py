@@ -11,6 +11,7 @@ import pytest
 
 from capture import events
 from capture.cli import headless
+from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
 from capture.paths import DataDir
 from capture.settings.model import StorageSettings
@@ -105,7 +106,7 @@ def test_exception_in_a_worker_thread_reaches_stderr_and_the_log(
     monkeypatch.setattr(Session, "take", take)
     code, err, log = run_headless(tmp_path)
 
-    assert code == headless.EXIT_FAILED
+    assert code == Exit.FAILED
     shown = "unexpected error in thread shots: RuntimeError: injected fault in the capture loop"
     assert shown in err and shown in log
     for text in (err, log):
@@ -129,7 +130,7 @@ def test_unexpected_error_in_an_upload_is_reported_and_the_shot_kept(
     monkeypatch.setattr(LocalStorage, "put", put_failing_once)
     code, err, log = run_headless(tmp_path)
 
-    assert code == headless.EXIT_FAILED, "an unexpected error fails the run even if it recovered"
+    assert code == Exit.FAILED, "an unexpected error fails the run even if it recovered"
     assert "unexpected error in uploading shot 1: KeyError: 'injected bug'" in err
     assert "KeyError: 'injected bug'" in log
     assert len(calls) == 2 and calls[0] == calls[1], "the same shot was tried again"

@@ -13,6 +13,7 @@ import pytest
 
 from capture import events
 from capture.cli import headless
+from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
 from capture.paths import DataDir
 from tests.support.engine import query
@@ -113,7 +114,7 @@ def test_headless_count_exits_1_when_a_notification_finally_failed(tmp_path: Pat
     )
     code = headless.run(args, stderr=err)
 
-    assert code == headless.EXIT_FAILED
+    assert code == Exit.FAILED
     failed = "NOTIFICATION FAILED after 3 attempts: cannot connect: connection refused by"
     assert failed in err.getvalue()
     rows = query(DataDir.resolve(data), "SELECT upload_state, notify_state FROM shots")

@@ -22,6 +22,7 @@ import pytest
 
 from capture import events
 from capture.cli import headless
+from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
 from capture.engine import Engine
 from capture.errors import ShotHookError, StorageError
@@ -134,7 +135,7 @@ def test_headless_count_with_storage_down_exits_1_then_next_start_uploads(
     proxy.down()
     code, err = run_headless(headless_args(data, *s3, "--count", "2", "--drain-timeout", "1"))
 
-    assert code == headless.EXIT_FAILED
+    assert code == Exit.FAILED
     assert "2 upload(s) and 0 notification(s) unfinished (storage unreachable: cannot reach" in err
     assert "stay in the spool" in err and "resume on the next start" in err
     pending = query(DataDir.resolve(data), "SELECT spool_path FROM shots")
@@ -143,7 +144,7 @@ def test_headless_count_with_storage_down_exits_1_then_next_start_uploads(
     proxy.up()
     code, err = run_headless(headless_args(data, *s3, "--count", "1"))
 
-    assert code == headless.EXIT_OK, err
+    assert code == Exit.OK, err
     assert "resuming 2 unfinished" in err
     shots = query(DataDir.resolve(data), "SELECT object_key, notify_state FROM shots")
     assert len(shots) == 3 and {s["notify_state"] for s in shots} == {"delivered"}
@@ -174,7 +175,7 @@ def test_spool_cap_warns_then_refuses_with_206(
         )
     )
 
-    assert code == headless.EXIT_FAILED
+    assert code == Exit.FAILED
     got = read_events(data / "events.jsonl")
     warnings = [e for e in got if e["event"] == events.SPOOL_WARNING]
     assert "% full" in warnings[0]["message"] and warnings[0]["cap_bytes"] == cap
@@ -193,7 +194,7 @@ def test_spool_cap_warns_then_refuses_with_206(
 def test_spool_cap_flag_rejects_bad_values(tmp_path: Path) -> None:
     for bad in ("0", "-1", "lots"):
         code, err = run_headless(headless_args(tmp_path, "--spool-cap-mb", bad))
-        assert code == headless.EXIT_CONFIG
+        assert code == Exit.CONFIG
         assert err.startswith("shothook: spool_cap_mb: a number of megabytes above 0")
 
 
@@ -412,7 +413,7 @@ def test_check_storage_leaves_no_probe_behind(tmp_path: Path, bucket: StorageSet
             *("--bucket", bucket.bucket, "--region", "us-east-1"),
         ]
     )
-    assert code == headless.EXIT_OK, err
+    assert code == Exit.OK, err
     assert "ok   DeleteObject probe: deleted the probe" in err
     assert versions_per_key(bucket.endpoint, bucket.bucket) == {}
 
@@ -426,7 +427,7 @@ def test_check_storage_names_the_failing_step_and_the_fix(
             *("--bucket", "no-such-bucket-here", "--region", "us-east-1"),
         ]
     )
-    assert code == headless.EXIT_FAILED
+    assert code == Exit.FAILED
     assert "FAIL HeadBucket: bucket no-such-bucket-here does not exist" in err
     assert "fix: Create the bucket, or fix the bucket name, endpoint or region." in err
     assert "PutObject probe" not in err, "the check stops at the first failure"

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from capture import events
 from capture.cli import headless
+from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
 from capture.delivery.sender import client_session, deliver
 from capture.errors import ConfigError
@@ -166,7 +167,7 @@ def test_headless_webhook_answer_flag_makes_the_run_fail(tmp_path: Path) -> None
             *("--events", str(data / "events.jsonl")),
         ]
     )
-    assert headless.run(args, stderr=err) == headless.EXIT_FAILED
+    assert headless.run(args, stderr=err) == Exit.FAILED
     got = json_lines((data / "events.jsonl").read_text().splitlines())
     received = [e for e in got if e["event"] == events.CALLBACK_RECEIVED]
     assert [(e["delivery"], e["retry"], e["answered"]) for e in received] == [

@@ -42,3 +42,5 @@ def test_an_exception_in_a_gui_thread_slot_reaches_the_reporter() -> None:
     )
     assert "[('main thread', 'RuntimeError: slot went wrong')]" in out.stdout, out.stderr
     assert "slot went wrong" in out.stderr  # logged with its traceback too
+    # No log file here: printed once, not again by Python's last-resort handler.
+    assert out.stderr.count("unexpected error in main thread: RuntimeError") == 1, out.stderr

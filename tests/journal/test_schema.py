@@ -16,7 +16,7 @@ import pytest
 
 from capture.errors import ShotHookError, describe
 from capture.journal.reader import RowKind, Status, TimelineReader
-from capture.journal.schema import SCHEMA_VERSION, STEPS, Step, script, stored_version, upgrade
+from capture.journal.schema import STEPS, Step, script, stored_version, upgrade
 from capture.journal.states import NotifyState, UploadState
 from capture.journal.writer import Journal, connect
 
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).with_name("fixtures") / "journal-v1.sqlite3"
 TABLES = ("meta", "sessions", "shots", "thumbnails", "attempts", "callbacks")
 RUN_TIMEOUT_S = 60.0
+VERSION = len(STEPS)  # the code's schema version is its number of steps
 
 
 def dump(
@@ -123,9 +124,9 @@ def test_a_version_1_journal_opens_and_upgrades_without_losing_a_row(v1_journal:
     finally:
         journal.close()
 
-    assert version_of(v1_journal) == SCHEMA_VERSION
+    assert version_of(v1_journal) == VERSION
     meta = {r["key"]: r["value"] for r in after["meta"]}
-    assert meta == {"seq": 43, "schema": SCHEMA_VERSION}
+    assert meta == {"seq": 43, "schema": VERSION}
     for table in TABLES[1:]:
         if table not in ("shots", "thumbnails"):  # the two tables later steps change
             assert after[table] == before[table], table
@@ -177,9 +178,9 @@ def test_the_reader_gives_each_shot_of_a_version_1_journal_its_status(v1_journal
 def test_a_new_file_gets_every_step_and_records_the_version(tmp_path: Path) -> None:
     path = tmp_path / "new" / "journal.sqlite3"
     Journal(path).close()
-    assert version_of(path) == SCHEMA_VERSION == len(STEPS)
+    assert version_of(path) == VERSION
     assert set(dump(path)) == set(TABLES)
-    assert upgraded(path, STEPS) == SCHEMA_VERSION  # opening again runs nothing
+    assert upgraded(path, STEPS) == VERSION  # opening again runs nothing
 
 
 def logging_step(name: str) -> Step:
@@ -238,7 +239,7 @@ def test_a_journal_newer_than_the_code_is_refused_naming_the_file(v1_journal: Pa
     message = describe(refused.value)
     assert str(v1_journal) in message
     assert f"schema version {len(newer)}, newer than" in message
-    assert f"(version {SCHEMA_VERSION})" in message
+    assert f"(version {VERSION})" in message
     assert dump(v1_journal) == before
     assert version_of(v1_journal) == len(newer)
 
@@ -261,9 +262,7 @@ def test_a_headless_run_on_a_newer_journal_exits_1_with_one_line_naming_it(
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
-    assert f"shothook: the journal {path} is at schema version {SCHEMA_VERSION + 1}" in (
-        done.stderr
-    )
+    assert f"shothook: the journal {path} is at schema version {VERSION + 1}" in (done.stderr)
     assert logged(path) == ["future"]
 
 

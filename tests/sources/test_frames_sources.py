@@ -356,5 +356,7 @@ def test_runner_publishes_frames_and_stops_when_asked() -> None:
 
 
 def test_frame_age_is_measured_on_the_monotonic_clock() -> None:
-    f = Frame(np.zeros((1, 1, 3), np.uint8), 0, 100.0, datetime.now(UTC))
-    assert f.age(now=102.5) == 2.5
+    before = time.monotonic()
+    f = Frame(np.zeros((1, 1, 3), np.uint8), 0, before - 2.5, datetime.now(UTC))
+    age = f.age()
+    assert 2.5 <= age <= 2.5 + (time.monotonic() - before)

@@ -1,0 +1,79 @@
+"""ShotHook's logging: every module logs under one namespace, "shothook", and one set-up, used
+by the headless runner and the window alike, writes it to the data folder's shothook.log.
+
+A module takes its logger with `get_logger(__name__)`: "capture.events" logs as
+"shothook.capture.events", so the level set on "shothook" holds for every module, and a module
+can never fall outside the log because of its name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+NAMESPACE = "shothook"
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUPS = 2
+FILE_FORMAT = "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"
+CONSOLE_FORMAT = "shothook: %(message)s"
+PRINTED = "shothook_printed"
+"""Set on a record (`extra={PRINTED: True}`) that its caller has already printed on the console
+(a crash, printed with its traceback before it is logged): the console leaves it out."""
+
+
+def get_logger(module: str) -> logging.Logger:
+    """The logger of a module, named by its `__name__`, inside the "shothook" namespace."""
+    if module == NAMESPACE or module.startswith(NAMESPACE + "."):
+        return logging.getLogger(module)
+    return logging.getLogger(f"{NAMESPACE}.{module}")
+
+
+def start_logging(
+    log_file: Path,
+    level: int = logging.INFO,
+    *,
+    console: TextIO | None = None,
+    console_level: int = logging.WARNING,
+) -> Callable[[], None]:
+    """Write ShotHook's records from `level` up to `log_file` (rotated at LOG_MAX_BYTES, with
+    LOG_BACKUPS old files kept) and, given a `console`, those from `console_level` up there too.
+    Returns the function that takes it all back (handlers closed, the level restored).
+
+    The handlers sit on the root logger, not on "shothook": the libraries' own warnings
+    (boto3, aiohttp) then land in the same file, at the root's level (WARNING unless someone
+    changed it), while ShotHook's records come from `level` up."""
+    # Imported here: every module imports this one for get_logger, and logging.handlers
+    # brings socket and pickle with it (5 to 7 ms), needed only once logging starts.
+    from logging.handlers import RotatingFileHandler
+
+    file_handler = RotatingFileHandler(
+        log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
+    file_handler.setLevel(level)
+    handlers: list[logging.Handler] = [file_handler]
+    if console is not None:
+        console_handler = logging.StreamHandler(console)
+        console_handler.setFormatter(logging.Formatter(CONSOLE_FORMAT))
+        console_handler.setLevel(console_level)
+        console_handler.addFilter(_not_printed)
+        handlers.append(console_handler)
+    root, ours = logging.getLogger(), logging.getLogger(NAMESPACE)
+    previous_level = ours.level
+    ours.setLevel(min(level, console_level) if console is not None else level)
+    for handler in handlers:
+        root.addHandler(handler)
+
+    def stop() -> None:
+        for handler in handlers:
+            root.removeHandler(handler)
+            handler.close()
+        ours.setLevel(previous_level)
+
+    return stop
+
+
+def _not_printed(record: logging.LogRecord) -> bool:
+    return not getattr(record, PRINTED, False)
