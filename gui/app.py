@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
+from PySide6.QtGui import QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from capture.cli.flags import settings_from_args, storage_flags_given
@@ -20,7 +20,7 @@ from capture.errors import ConfigError, ShotHookError
 from capture.paths import APP_NAME, DataDir
 from capture.settings.model import Settings
 from gui.errors import print_startup_error, startup_dialog
-from gui.resources import pixmap
+from gui.resources import Palette, colour, pixmap
 
 if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from capture.engine import Engine
@@ -194,19 +194,19 @@ def _splash() -> QLabel:
     """Shown while the engine loads. A frameless top-level label rather than QSplashScreen,
     whose show() alone blocked for a second (PySide6 6.11, offscreen and under Xvfb alike)."""
     picture = QPixmap(360, 120)
-    picture.fill(QColor("#ffffff"))
+    picture.fill(colour(Palette.SURFACE))
     painter = QPainter(picture)
-    painter.setPen(QColor("#e5e7eb"))
+    painter.setPen(colour(Palette.LINE))
     painter.drawRect(0, 0, 359, 119)
     painter.drawPixmap(24, 34, pixmap("logo", 52))
     title = QFont()
     title.setPointSize(18)
     title.setBold(True)
     painter.setFont(title)
-    painter.setPen(QColor("#1f2430"))
+    painter.setPen(colour(Palette.INK))
     painter.drawText(96, 64, APP_NAME)
     painter.setFont(QFont())
-    painter.setPen(QColor("#6b7280"))
+    painter.setPen(colour(Palette.MUTED))
     corner = Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight
     painter.drawText(picture.rect().adjusted(0, 0, -10, -8), corner, "Starting…")
     painter.end()
