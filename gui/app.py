@@ -66,10 +66,11 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     from capture.settings.store import DeferredSecrets, SettingsStore, default_secret_store
     from gui import gc_guard
     from gui.bridge import EventBridge
-    from gui.controller import AppController, Startup
+    from gui.controller import AppController
     from gui.errors import ErrorReporter
     from gui.main_window import MainWindow
     from gui.resources import app_icon, stylesheet
+    from gui.startup import Startup
     from gui.timeline.model import TimelineModel
     from gui.workers import make_spawn
 
