@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
+from PySide6.QtGui import QFont, QGuiApplication, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from capture.cli.exits import Exit
@@ -29,7 +29,7 @@ from capture.logs import get_logger, start_logging
 from capture.paths import APP_NAME, DataDir
 from capture.settings.model import Settings
 from gui.errors import print_startup_error, startup_dialog
-from gui.resources import pixmap
+from gui.resources import Palette, colour, pixmap
 
 if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from capture.engine import Engine
@@ -75,10 +75,11 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     from capture.settings.store import DeferredSecrets, SettingsStore, default_secret_store
     from gui import gc_guard
     from gui.bridge import EventBridge
-    from gui.controller import AppController, Startup
+    from gui.controller import AppController
     from gui.errors import ErrorReporter
     from gui.main_window import MainWindow
     from gui.resources import app_icon, stylesheet
+    from gui.startup import Startup
     from gui.timeline.model import TimelineModel
     from gui.workers import make_spawn
 
@@ -212,19 +213,19 @@ def _splash() -> QLabel:
     """Shown while the engine loads. A frameless top-level label rather than QSplashScreen,
     whose show() alone blocked for a second (PySide6 6.11, offscreen and under Xvfb alike)."""
     picture = QPixmap(360, 120)
-    picture.fill(QColor("#ffffff"))
+    picture.fill(colour(Palette.SURFACE))
     painter = QPainter(picture)
-    painter.setPen(QColor("#e5e7eb"))
+    painter.setPen(colour(Palette.LINE))
     painter.drawRect(0, 0, 359, 119)
     painter.drawPixmap(24, 34, pixmap("logo", 52))
     title = QFont()
     title.setPointSize(18)
     title.setBold(True)
     painter.setFont(title)
-    painter.setPen(QColor("#1f2430"))
+    painter.setPen(colour(Palette.INK))
     painter.drawText(96, 64, APP_NAME)
     painter.setFont(QFont())
-    painter.setPen(QColor("#6b7280"))
+    painter.setPen(colour(Palette.MUTED))
     corner = Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight
     painter.drawText(picture.rect().adjusted(0, 0, -10, -8), corner, "Starting…")
     painter.end()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.resources import icon, pixmap
+from gui.resources import Palette, icon, pixmap
 
 
 class Kind(StrEnum):
@@ -27,9 +27,9 @@ class Kind(StrEnum):
 
 
 _ICONS = {
-    Kind.INFO: ("info", "#1d4ed8"),
-    Kind.WARNING: ("alert", "#b45309"),
-    Kind.ERROR: ("x-circle", "#b91c1c"),
+    Kind.INFO: ("info", Palette.INFO),
+    Kind.WARNING: ("alert", Palette.PENDING),
+    Kind.ERROR: ("x-circle", Palette.FAILED),
 }
 
 
@@ -66,7 +66,7 @@ class Banner(QFrame):
         self.details_button.clicked.connect(self._show_details)
         row.addWidget(self.details_button)
         close = QToolButton()
-        close.setIcon(icon("close", "#6b7280"))
+        close.setIcon(icon("close", Palette.MUTED))
         close.setProperty("flat", True)
         close.setToolTip("Dismiss")
         close.clicked.connect(lambda: self.dismissed.emit(self.key))

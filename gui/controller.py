@@ -3,13 +3,13 @@ settings persistence, engine events, and a clean shutdown.
 
 Engine calls that may block (start/stop, switching sources, the webhook) run in order on the
 `control` queue; journal reads on the timeline workers; storage checks on `probe`; settings
-files and the keyring on `io`. The GUI thread only ever waits on signals.
+files and the keyring on `io`. The GUI thread only ever waits on signals. Start-up and closing
+are named steps (gui/startup.py, gui/shutdown.py) run in order on this controller's parts.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
@@ -17,29 +17,23 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from capture.engine import Engine
-from capture.errors import ShotHookError, describe
 from capture.events import Fanout
 from capture.journal.reader import TimelineReader, TimelineRow
 from capture.logs import get_logger
 from capture.runtime import Spawn, StopToken, Worker
 from capture.settings.model import Settings, StorageKind
 from capture.settings.store import SettingsStore
-from capture.sources import (
-    CameraSource,
-    FrameSource,
-    SyntheticSource,
-    list_cameras,
-    make_source,
-    open_auto,
-)
+from capture.sources import list_cameras, make_source
 from capture.storage.base import CheckStep
+from gui import shutdown, startup
 from gui.banners import Kind
 from gui.bridge import EventBridge
 from gui.engine_events import EventPresenter, log_event
 from gui.errors import ErrorReporter, error_dialog, problem_banner, show_crash, status_message
 from gui.main_window import MainWindow, RunState
 from gui.preview import PreviewFeed
-from gui.source_picker import PATTERN
+from gui.startup import Secret, Startup
+from gui.steps import Step, run_steps
 from gui.tasks import TaskQueue
 from gui.timeline.feed import ThumbnailLoader, TimelineFeed
 from gui.workers import running_workers
@@ -47,19 +41,8 @@ from gui.workers import running_workers
 _log = get_logger(__name__)
 STATUS_POLL_MS = 500
 SAVE_DELAY_MS = 800
-ENGINE_CLOSE_TIMEOUT_S = 4.0
-CLOSE_DEADLINE_MS = 9000
-JOIN_TIMEOUT_S = 2.0
 FIRST_FRAME_WAIT_S = 5.0
 DETAIL_IMAGE = QSize(960, 540)  # the largest picture the detail pane gets (2x its own size)
-AFTER_FIRST_FRAME_MS = 1000  # the longest the webhook and secret wait for a first frame
-
-
-@dataclass(frozen=True)
-class Startup:
-    settings: Settings
-    autostart: bool = False
-    warnings: tuple[str, ...] = ()
 
 
 class _Rows(QObject):
@@ -88,14 +71,16 @@ class AppController(QObject):
         self.spawn = spawn
         self.reporter = reporter
         self._closing = False
-        self._closing_token = StopToken()  # set on close: blocking calls stop being waited on
+        self.closing_token = StopToken()  # set on close: blocking calls stop being waited on
         self._finished = False
         self._close_started = 0.0
-        self._workers: list[Worker] = []
+        self.workers: list[Worker] = []  # the window's own loops, joined on close
         unexpected = lambda exc: reporter.report("a background task", exc)  # noqa: E731
         self.control = TaskQueue("control", spawn, unexpected)
         self.io = TaskQueue("io", spawn, unexpected)
         self.probe = TaskQueue("probe", spawn, unexpected)
+        self.queues = (self.control, self.io, self.probe)
+        self.preview_feed: PreviewFeed | None = None
         self._signals = _Rows()
         self._signals.rows.connect(window.timeline.show_rows)
         self.feed = TimelineFeed(engine.data_dir.journal, self._signals.rows.emit)
@@ -104,19 +89,19 @@ class AppController(QObject):
         sink.add(lambda _event: self.feed.poke())
         window.timeline.filter_changed.connect(self.feed.set_group)
         sink.add(log_event)
-        self.events = EventPresenter(window, self._poll_source, self._set_answer_mode)
+        self.events = EventPresenter(window, self._poll_source, self.set_answer_mode)
         bridge.happened.connect(self.events.show)
         reporter.crashed.connect(
             lambda where, msg, trace: show_crash(window.banners, where, msg, trace)
         )
-        self._detail_reader: TimelineReader | None = None
+        self.detail_reader: TimelineReader | None = None  # opened on `io` when first needed
         self.last_dialog: QMessageBox | None = None
         self._detail_token = 0
         self._startup: Startup | None = None  # until the webhook and secret are under way
-        self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
-        self._save_timer.timeout.connect(self._save)
-        self._status_timer = QTimer(self, interval=STATUS_POLL_MS)
-        self._status_timer.timeout.connect(self._poll_source)
+        self.save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
+        self.save_timer.timeout.connect(self.save_settings)
+        self.status_timer = QTimer(self, interval=STATUS_POLL_MS)
+        self.status_timer.timeout.connect(self._poll_source)
         self._wire(window)
 
     def _wire(self, w: MainWindow) -> None:
@@ -125,109 +110,31 @@ class AppController(QObject):
         w.close_requested.connect(self.close)
         w.picker.chosen.connect(self.choose_source)
         w.picker.refresh_requested.connect(self.find_cameras)
-        w.form.edited.connect(self._save_timer.start)
+        w.form.edited.connect(self.save_timer.start)
         w.form.storage.test_requested.connect(self.test_storage)
-        w.form.webhook.mode_changed.connect(self._set_answer_mode)
+        w.form.webhook.mode_changed.connect(self.set_answer_mode)
         w.form.webhook.public_url_changed.connect(self._set_public_url)
         w.timeline.selected.connect(self.show_detail)
 
-    # -- start-up ------------------------------------------------------------------------------
+    def _run(self, phase: str, steps: list[Step]) -> None:
+        run_steps(phase, steps, self.reporter.report)
 
-    def startup(self, startup: Startup) -> None:
-        w = self.window
-        settings = startup.settings
-        w.form.set_settings(settings)
-        w.data_status.setText(f"Data: {self.engine.data_dir.root}")
-        if startup.warnings:
-            w.banners.put(
-                "settings",
-                Kind.WARNING,
-                "Some saved settings were invalid and were reset to their defaults.",
-                hint="; ".join(startup.warnings),
-            )
-        for name, runnable in (("timeline", self.feed), ("thumbnails", self.thumbs)):
-            worker = self.spawn(name, runnable)
-            worker.start()
-            self._workers.append(worker)
-        self.preview_feed = PreviewFeed(w.preview, self.engine.slot, self.spawn)
-        self._workers.append(self.preview_feed.worker)
-        self._status_timer.start()
-        self._open_first_source(settings.capture.source)  # first: the preview waits on it
-        self.find_cameras()
-        # The webhook and the secret key (aiohttp, the keyring: 0.3 to 0.5 s of imports and
-        # probing) wait for the first frame, or AFTER_FIRST_FRAME_MS without one, so they do not
-        # compete with the source and the preview for the interpreter (docs/benchmarks.md).
-        self._startup = startup
-        w.preview.first_frame_painted.connect(self._start_the_rest)
-        QTimer.singleShot(AFTER_FIRST_FRAME_MS, self, self._start_the_rest)
+    # -- start-up (gui/startup.py) ---------------------------------------------------------------
 
-    def _start_the_rest(self) -> None:
-        """Once: start the embedded webhook and load the secret key (both on `control`)."""
-        startup = self._startup
-        if startup is None or self._closing:
+    def startup(self, how: Startup) -> None:
+        self._startup = how
+        self._run("start-up", startup.before_first_frame(self, how))
+
+    def start_the_rest(self) -> None:
+        """Once: the steps that wait for the first frame (the webhook, the secret key)."""
+        how = self._startup
+        if how is None or self._closing:
             return
         self._startup = None
-        w, settings = self.window, startup.settings
-        cb = settings.callback
-        self.control.submit(
-            lambda: self.engine.start_webhook(
-                cb.webhook_host, cb.webhook_port, public_url=cb.public_url
-            ),
-            # the answer mode chosen meanwhile, if any (the tab may change before it listens)
-            on_done=lambda _server: self._set_answer_mode(w.form.webhook.answer_mode()),
-            on_error=lambda exc: problem_banner(w.banners, "webhook", exc, "Embedded webhook"),
-        )
-        self.control.submit(
-            lambda: self._secret_for(settings),
-            on_done=lambda secret: self._secret_loaded(secret, startup.autostart),
-        )
+        self._run("start-up", startup.after_first_frame(self, how))
 
-    def _secret_for(self, settings: Settings) -> tuple[str, str, bool]:
-        """On `control`: the secret key, and where secrets are kept (the keyring is found
-        here, not at start-up)."""
-        secrets = self.store.secrets
-        where, persistent = secrets.where, secrets.persistent
-        if settings.storage.secret_key:
-            return settings.storage.secret_key.reveal(), where, persistent
-        return self.store.with_secret(settings).storage.secret_key.reveal(), where, persistent
-
-    def _secret_loaded(self, loaded: tuple[str, str, bool], autostart: bool) -> None:
-        secret, where, persistent = loaded
-        self.window.form.storage.set_secret_note(where, persistent)
-        self.window.form.storage.set_secret(secret)
-        if autostart:
-            self.start()
-
-    def _open_first_source(self, spec: str) -> None:
-        """The saved or given source; 'auto' is camera 0, else the test pattern (said so). A
-        source that is no longer there (a moved file) falls back to the test pattern too."""
-
-        def open_it() -> tuple[str, str]:
-            try:
-                source: FrameSource = open_auto() if spec == "auto" else make_source(spec)
-            except ShotHookError as exc:
-                source = SyntheticSource()
-                source.open()
-                why = f"{describe(exc)}: showing the test pattern instead."
-            else:
-                why = "No camera found on this machine: showing the test pattern."
-                why = why if spec == "auto" and isinstance(source, SyntheticSource) else ""
-            self.engine.use_source(source, already_open=spec == "auto" or bool(why))
-            return _spec_of(source, spec), why
-
-        def opened(result: tuple[str, str]) -> None:
-            shown, why = result
-            self.window.picker.set_current(shown)
-            if why:
-                self.window.banners.put(
-                    "no-camera",
-                    Kind.INFO,
-                    why,
-                    hint="Pick a video file or a stream URL in Source, or plug in a camera and "
-                    "press refresh.",
-                )
-
-        self.control.submit(open_it, opened, self._source_failed)
+    def secret_read(self, how: Startup, secret: Secret) -> None:
+        self._run("start-up", startup.with_the_secret(self, how, secret))
 
     def find_cameras(self) -> None:
         self.probe.submit(list_cameras, self.window.picker.set_cameras)
@@ -238,7 +145,7 @@ class AppController(QObject):
         self.window.form.capture.set_source(spec)
         self.window.banners.remove("source")
         self.window.banners.remove("no-camera")
-        self._save_timer.start()
+        self.save_timer.start()
 
         def switch() -> None:
             self.engine.use_source(make_source(spec))
@@ -247,10 +154,10 @@ class AppController(QObject):
 
     def _picked_source_failed(self, exc: BaseException) -> None:
         """The user just picked it: say so at once, in a dialog, and keep it in a banner."""
-        self._source_failed(exc)
+        self.source_failed(exc)
         self.last_dialog = error_dialog(self.window, "Cannot use this source", exc)
 
-    def _source_failed(self, exc: BaseException) -> None:
+    def source_failed(self, exc: BaseException) -> None:
         problem_banner(self.window.banners, "source", exc, "Cannot use this source")
 
     def _poll_source(self) -> None:
@@ -267,9 +174,9 @@ class AppController(QObject):
         if w.form.problems() or w.state is not RunState.IDLE or self._closing:
             return
         w.banners.remove("start")
-        self._start_the_rest()  # the webhook before the session, if no frame came yet
+        self.start_the_rest()  # the webhook before the session, if no frame came yet
         w.set_state(RunState.STARTING)
-        self._save()
+        self.save_settings()
         self.control.submit(
             lambda: self._start_session(settings),
             on_done=lambda session: self._started(settings),
@@ -317,7 +224,7 @@ class AppController(QObject):
 
         def check() -> tuple[str, list[CheckStep]]:
             # Closing the window must not wait for an endpoint that never answers.
-            return self.engine.check_storage(settings.storage, self._closing_token)
+            return self.engine.check_storage(settings.storage, self.closing_token)
 
         self.probe.submit(
             check,
@@ -325,7 +232,7 @@ class AppController(QObject):
             on_error=panel.show_check_error,
         )
 
-    def _set_answer_mode(self, mode: object) -> None:
+    def set_answer_mode(self, mode: object) -> None:
         webhook = self.engine.webhook
         if webhook is not None:
             webhook.set_mode(mode)  # type: ignore[arg-type]
@@ -337,7 +244,7 @@ class AppController(QObject):
         if self.engine.webhook is not None and not self.window.form.webhook.values()[1]:
             self.engine.webhook.set_public_url(url)
 
-    def _save(self) -> None:
+    def save_settings(self) -> None:
         settings = self.window.form.settings()
         if not self.window.form.problems():
             self.io.submit(
@@ -357,9 +264,9 @@ class AppController(QObject):
             return
 
         def load() -> tuple[Any, QImage]:
-            if self._detail_reader is None:
-                self._detail_reader = TimelineReader(self.engine.data_dir.journal)
-            detail = self._detail_reader.detail(row)
+            if self.detail_reader is None:
+                self.detail_reader = TimelineReader(self.engine.data_dir.journal)
+            detail = self.detail_reader.detail(row)
             image = QImage(detail.image_path) if detail.image_path else QImage()
             if image.width() > DETAIL_IMAGE.width() or image.height() > DETAIL_IMAGE.height():
                 # Scaled here, on `io`: from a 1080p shot the pane's own scaling took 6 to 14 ms
@@ -377,59 +284,25 @@ class AppController(QObject):
 
         self.io.submit(load, loaded)
 
-    # -- closing -------------------------------------------------------------------------------
+    # -- closing (gui/shutdown.py) ---------------------------------------------------------------
 
     def close(self) -> None:
         """Stop everything cooperatively, then close the window (emits `closed`)."""
         if self._closing:
             return
         self._closing = True
-        self._closing_token.set()
         self._close_started = time.monotonic()
-        self.window.set_state(RunState.CLOSING)
-        self._status_timer.stop()
-        if self._save_timer.isActive():
-            self._save_timer.stop()
-            self._save()
-        for worker in self._workers:
-            worker.request_stop()
-        self.control.submit(
-            lambda: self.engine.close(ENGINE_CLOSE_TIMEOUT_S),
-            on_done=self._finish,
-            on_error=self._close_failed,
-        )
-        QTimer.singleShot(CLOSE_DEADLINE_MS, lambda: self._finish(["engine (timed out)"]))
+        self._run("closing", shutdown.closing_steps(self))
 
-    def _close_failed(self, exc: BaseException) -> None:
-        self.reporter.report("closing", exc)
-        self._finish(["engine"])
-
-    def _finish(self, stuck: list[str]) -> None:
+    def finish(self, stuck: list[str]) -> None:
+        """Once, when the engine has closed (`stuck`: what it left running) or the deadline
+        passed: join everything, close the window, and say what is still running."""
         if self._finished:
             return
         self._finished = True
-        queues = (self.control, self.io, self.probe)
-        for queue in queues:
-            queue.stop()
-        for worker in self._workers:
-            worker.join(JOIN_TIMEOUT_S)
-        for queue in queues:
-            queue.join(JOIN_TIMEOUT_S)
-        if self._detail_reader is not None:
-            self._detail_reader.close()
+        self._run("closing", shutdown.finishing_steps(self))
         leftover = sorted(set(stuck) | set(running_workers()))
         if leftover:
             _log.warning("still running at exit: %s", ", ".join(leftover))
         _log.info("closed in %.1f s", time.monotonic() - self._close_started)
-        self.window.allow_close()
-        self.window.close()
         self.closed.emit(leftover)
-
-
-def _spec_of(source: FrameSource, asked: str) -> str:
-    """The picker's entry for an opened source."""
-    if isinstance(source, SyntheticSource):
-        return PATTERN
-    if isinstance(source, CameraSource):
-        return str(source.index)
-    return asked

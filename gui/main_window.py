@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from gui.banners import BannerArea
 from gui.preview import PreviewWidget
-from gui.resources import app_icon, icon, pixmap
+from gui.resources import Palette, app_icon, icon, pixmap
 from gui.settings.form import SettingsForm
 from gui.source_picker import SourcePicker
 from gui.timeline.detail import DetailPane
@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         self.state_chip.style().polish(self.state_chip)
         self.start_button.setObjectName("danger" if running else "primary")
         self.start_button.setText("Stop" if running else "Start capture")
-        self.start_button.setIcon(icon("stop" if running else "play", "#ffffff"))
+        self.start_button.setIcon(icon("stop" if running else "play", Palette.ON_ACCENT))
         self.start_button.style().unpolish(self.start_button)
         self.start_button.style().polish(self.start_button)
         self.form.set_locked(state is not RunState.IDLE)

@@ -31,20 +31,20 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from capture.runtime import Spawn, StopToken
 from capture.sources.frames import FrameSlot, Image
 from capture.sources.runner import SourceState
-from gui.resources import pixmap
+from gui.resources import Palette, colour, pixmap
 
 WAIT_S = 0.2  # how long the feeder waits before re-checking its stop token
 FLASH_MS = 450
 FRAME_GAP_S = 0.05  # frames closer than this repaint the flash; else its animation does
 OVERLAY_HEIGHT = 36  # the strip at the bottom holding the state and source pills
-_BACKGROUND = QColor("#0f1115")
+_BACKGROUND = colour(Palette.PICTURE)
 
 STATE_COLOURS = {
-    SourceState.LIVE: "#22c55e",
-    SourceState.STALE: "#f59e0b",
-    SourceState.RECONNECTING: "#f59e0b",
-    SourceState.OPENING: "#60a5fa",
-    SourceState.NO_SOURCE: "#9ca3af",
+    SourceState.LIVE: Palette.SOURCE_LIVE,
+    SourceState.STALE: Palette.SOURCE_WAITING,
+    SourceState.RECONNECTING: Palette.SOURCE_WAITING,
+    SourceState.OPENING: Palette.SOURCE_OPENING,
+    SourceState.NO_SOURCE: Palette.SOURCE_NONE,
 }
 
 
@@ -213,7 +213,7 @@ class PreviewWidget(QWidget):
             if self._flash > 0:
                 alpha = int(200 * max(0.0, self._flash * 3 - 2))  # a quick white flash first
                 if alpha:
-                    painter.fillRect(target, QColor(255, 255, 255, alpha))
+                    painter.fillRect(target, colour(Palette.FLASH, alpha))
         else:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._paint_placeholder(painter)
@@ -279,14 +279,14 @@ class PreviewWidget(QWidget):
         ratio = self.devicePixelRatioF()
         picture = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
         picture.setDevicePixelRatio(ratio)
-        picture.fill(Qt.GlobalColor.transparent)
+        picture.fill(colour(Palette.CLEAR))
         return picture
 
     def _paint_placeholder(self, painter: QPainter) -> None:
         painter.drawPixmap(
-            self.width() // 2 - 24, self.height() // 2 - 44, pixmap("camera", 48, "#4b5563")
+            self.width() // 2 - 24, self.height() // 2 - 44, pixmap("camera", 48, Palette.INK_QUIET)
         )
-        painter.setPen(QColor("#9ca3af"))
+        painter.setPen(colour(Palette.FAINT))
         text = {
             SourceState.OPENING: f"Opening {self.label}…",
             SourceState.RECONNECTING: f"Reconnecting to {self.label}…",
@@ -294,7 +294,7 @@ class PreviewWidget(QWidget):
         rect = QRectF(0, self.height() / 2 + 12, self.width(), 24)
         painter.drawText(rect, Qt.AlignmentFlag.AlignHCenter, text)
         if self.reason:
-            painter.setPen(QColor("#6b7280"))
+            painter.setPen(colour(Palette.MUTED))
             painter.drawText(rect.translated(0, 22), Qt.AlignmentFlag.AlignHCenter, self.reason)
 
     def overlay_text(self) -> str:
@@ -320,19 +320,19 @@ class PreviewWidget(QWidget):
         text = self.overlay_text()
         metrics = painter.fontMetrics()
         pill = QRectF(12, top, metrics.horizontalAdvance(text) + 34, 24)
-        _pill(painter, pill, QColor(15, 17, 21, 190))
-        painter.setBrush(QColor(STATE_COLOURS[self.state]))
+        _pill(painter, pill, colour(Palette.PICTURE, 190))
+        painter.setBrush(colour(STATE_COLOURS[self.state]))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawEllipse(QPointF(pill.left() + 13, pill.center().y()), 4.5, 4.5)
-        painter.setPen(QColor("#f9fafb"))
+        painter.setPen(colour(Palette.ON_DARK))
         painter.drawText(pill.adjusted(24, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, text)
         font.setBold(False)
         painter.setFont(font)
         label = self._source_text()
         width = painter.fontMetrics().horizontalAdvance(label) + 20
         source = QRectF(self.width() - width - 12, top, width, 24)
-        _pill(painter, source, QColor(15, 17, 21, 160))
-        painter.setPen(QColor("#d1d5db"))
+        _pill(painter, source, colour(Palette.PICTURE, 160))
+        painter.setPen(colour(Palette.ON_DARK_SOFT))
         painter.drawText(source, Qt.AlignmentFlag.AlignCenter, label)
 
     def _marker_font(self) -> QFont:
@@ -343,11 +343,11 @@ class PreviewWidget(QWidget):
 
     def _paint_marker(self, painter: QPainter, rect: QRectF, font: QFont) -> None:
         painter.setFont(font)
-        _pill(painter, rect, QColor(37, 99, 235, 230))
+        _pill(painter, rect, colour(Palette.ACCENT, 230))
         painter.drawPixmap(
-            int(rect.left() + 10), int(rect.top() + 7), pixmap("camera", 18, "#ffffff")
+            int(rect.left() + 10), int(rect.top() + 7), pixmap("camera", 18, Palette.ON_ACCENT)
         )
-        painter.setPen(QColor("#ffffff"))
+        painter.setPen(colour(Palette.ON_ACCENT))
         painter.drawText(rect.adjusted(36, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, self._marker)
 
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.resources import icon
+from gui.resources import Palette, icon
 
 PATTERN = "synthetic"
 _FILE, _URL = "__file__", "__url__"
@@ -50,7 +50,7 @@ class SourcePicker(QWidget):
         )
         row.addWidget(self.combo)
         self.refresh = QToolButton()
-        self.refresh.setIcon(icon("refresh", "#4b5563"))
+        self.refresh.setIcon(icon("refresh", Palette.INK_QUIET))
         self.refresh.setToolTip("Look for cameras again")
         self.refresh.clicked.connect(self.refresh_requested.emit)
         row.addWidget(self.refresh)
@@ -80,15 +80,17 @@ class SourcePicker(QWidget):
     def _rebuild(self) -> None:
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem(icon("pattern", "#4b5563"), "Test pattern", PATTERN)
+        self.combo.addItem(icon("pattern", Palette.INK_QUIET), "Test pattern", PATTERN)
         for index in self._cameras:
-            self.combo.addItem(icon("camera", "#4b5563"), f"Camera {index}", str(index))
+            self.combo.addItem(icon("camera", Palette.INK_QUIET), f"Camera {index}", str(index))
         if self._extra:
             kind = "broadcast" if "://" in self._extra else "film"
-            self.combo.addItem(icon(kind, "#4b5563"), describe_spec(self._extra), self._extra)
+            self.combo.addItem(
+                icon(kind, Palette.INK_QUIET), describe_spec(self._extra), self._extra
+            )
         self.combo.insertSeparator(self.combo.count())
-        self.combo.addItem(icon("film", "#4b5563"), "Video file…", _FILE)
-        self.combo.addItem(icon("broadcast", "#4b5563"), "Stream URL…", _URL)
+        self.combo.addItem(icon("film", Palette.INK_QUIET), "Video file…", _FILE)
+        self.combo.addItem(icon("broadcast", Palette.INK_QUIET), "Stream URL…", _URL)
         found = self.combo.findData(self._current)
         self.combo.setCurrentIndex(max(0, found))
         self.combo.blockSignals(False)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 
 from capture.errors import ConfigError
 from capture.settings.model import Settings
-from gui.resources import icon
+from gui.resources import Palette, icon
 from gui.settings.capture_tab import CapturePanel
 from gui.settings.storage_tab import StoragePanel
 from gui.settings.webhook_tab import WebhookPanel
@@ -30,9 +30,9 @@ class SettingsForm(QTabWidget):
         self.webhook = WebhookPanel()
         self.tabBar().setUsesScrollButtons(False)
         self.tabBar().setExpanding(True)
-        self.addTab(_scrolling(self.capture), icon("sliders", "#4b5563"), "Capture")
-        self.addTab(_scrolling(self.storage), icon("database", "#4b5563"), "Storage")
-        self.addTab(_scrolling(self.webhook), icon("globe", "#4b5563"), "Webhook")
+        self.addTab(_scrolling(self.capture), icon("sliders", Palette.INK_QUIET), "Capture")
+        self.addTab(_scrolling(self.storage), icon("database", Palette.INK_QUIET), "Storage")
+        self.addTab(_scrolling(self.webhook), icon("globe", Palette.INK_QUIET), "Webhook")
         self._base = Settings()
         self._loading = False
         for panel in (self.capture, self.storage, self.webhook):

@@ -26,7 +26,7 @@ from capture.settings import table
 from capture.settings.model import AddressingStyle, Secret, StorageKind, StorageSettings
 from capture.storage import CheckStep
 from capture.storage.presets import PRESETS, find_preset, preset_problem
-from gui.resources import GROUP_COLOURS, icon, pixmap
+from gui.resources import GROUP_COLOURS, Palette, icon, pixmap
 from gui.settings.fields import FormSection, clear_layout, hint, section_title
 
 CUSTOM = "Custom"
@@ -43,8 +43,12 @@ class StoragePanel(QWidget):
         layout.setSpacing(0)
         self.top = FormSection(stretch=False)
         self.kind = QComboBox()
-        self.kind.addItem(icon("folder", "#4b5563"), "Local folder", StorageKind.LOCAL.value)
-        self.kind.addItem(icon("database", "#4b5563"), "S3-compatible", StorageKind.S3.value)
+        self.kind.addItem(
+            icon("folder", Palette.INK_QUIET), "Local folder", StorageKind.LOCAL.value
+        )
+        self.kind.addItem(
+            icon("database", Palette.INK_QUIET), "S3-compatible", StorageKind.S3.value
+        )
         self.top.add_setting(table.KIND, self.kind)
         self.prefix = self.top.add_text(table.PREFIX)
         layout.addWidget(self.top)
@@ -52,7 +56,7 @@ class StoragePanel(QWidget):
         self.local = FormSection(stretch=False)
         self.directory = QLineEdit()
         self.directory.setPlaceholderText(str(default_dir))
-        browse = QPushButton(icon("folder", "#4b5563"), "")
+        browse = QPushButton(icon("folder", Palette.INK_QUIET), "")
         browse.setToolTip("Choose a folder")
         browse.clicked.connect(self._browse)
         self.local.add_setting(table.DIRECTORY, _with_button(self.directory, browse))
@@ -128,7 +132,7 @@ class StoragePanel(QWidget):
             section.show_problems(problems)
 
     def set_secret_note(self, text: str, persistent: bool) -> None:
-        colour = "#15803d" if persistent else "#b45309"
+        colour = (Palette.OK if persistent else Palette.PENDING).hex
         self.secret_note.setText(f"<span style='color:{colour}'>Secret key {text}.</span>")
 
     def set_locked(self, locked: bool) -> None:
@@ -145,7 +149,7 @@ class StoragePanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(section_title("Connection"))
         row.addStretch(1)
-        self.test_button = QPushButton(icon("plug", "#1f2430"), "Test connection")
+        self.test_button = QPushButton(icon("plug", Palette.INK), "Test connection")
         self.test_button.clicked.connect(self.test_requested.emit)
         row.addWidget(self.test_button)
         column.addLayout(row)
@@ -223,10 +227,10 @@ def _step_row(step: CheckStep) -> QWidget:
     grid.addWidget(badge)
     text = (
         f"<b>{escape(step.name)}</b> — {escape(step.detail)}"
-        f" <span style='color:#6b7280'>({step.ms:.0f} ms)</span>"
+        f" <span style='color:{Palette.MUTED.hex}'>({step.ms:.0f} ms)</span>"
     )
     if step.advice:
-        text += f"<br><span style='color:#b91c1c'>Fix: {escape(step.advice)}</span>"
+        text += f"<br><span style='color:{Palette.FAILED.hex}'>Fix: {escape(step.advice)}</span>"
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

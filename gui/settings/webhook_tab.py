@@ -21,7 +21,7 @@ from capture.errors import ConfigError
 from capture.receiver.answers import AnswerKind, AnswerMode
 from capture.settings import table
 from capture.settings.model import CallbackSettings, is_loopback
-from gui.resources import icon
+from gui.resources import Palette, icon
 from gui.settings.fields import FormSection, hint, section_title
 
 MODES = [
@@ -44,7 +44,7 @@ class WebhookPanel(FormSection):
         self.embedded.setReadOnly(True)
         self.embedded.setProperty("role", "mono")
         copy = QToolButton()
-        copy.setIcon(icon("copy", "#4b5563"))
+        copy.setIcon(icon("copy", Palette.INK_QUIET))
         copy.setProperty("flat", True)
         copy.setToolTip("Copy the embedded webhook's URL")
         copy.clicked.connect(self._copy_embedded)

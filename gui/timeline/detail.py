@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from capture.journal.reader import Detail, RowKind, TimelineRow
 from capture.spec.naming import iso
-from gui.resources import GROUP_BACKGROUNDS, GROUP_COLOURS, STATUS_LABELS, icon
+from gui.resources import GROUP_BACKGROUNDS, GROUP_COLOURS, STATUS_LABELS, Palette, icon
 from gui.settings.fields import hint, section_title
 from gui.timeline.model import human_size, local_time
 
@@ -102,7 +102,7 @@ class DetailPane(QScrollArea):
         column.addStretch(1)
 
     def _copy_button(self, what: str, tip: str) -> QPushButton:
-        button = QPushButton(icon("copy", "#374151"), what[0].upper() + what[1:])
+        button = QPushButton(icon("copy", Palette.INK_SOFT), what[0].upper() + what[1:])
         button.setToolTip(tip)
         button.clicked.connect(lambda: self._copy(what.lower()))
         return button
@@ -139,7 +139,7 @@ class DetailPane(QScrollArea):
         if group != self._pill_group:  # a style sheet of its own re-polishes the widget
             self._pill_group = group
             self.pill.setStyleSheet(
-                f"color: {GROUP_COLOURS[group]}; background: {GROUP_BACKGROUNDS[group]};"
+                f"color: {GROUP_COLOURS[group].hex}; background: {GROUP_BACKGROUNDS[group].hex};"
             )
         self.pill.setVisible(True)
         self.summary.setText(breakable(row.summary))
@@ -259,7 +259,7 @@ def _attempts_html(row: TimelineRow) -> str:
         return "none yet" if row.kind is RowKind.SHOT else "—"
     lines = []
     for a in row.attempts:
-        colour = GROUP_COLOURS[row.status.group] if not a.ok else "#15803d"
+        colour = (Palette.OK if a.ok else GROUP_COLOURS[row.status.group]).hex
         mark = "✓" if a.ok else "✗"
         status = a.status if a.status is not None else "no answer"
         error = f" — {escape(a.error)}" if a.error else ""
@@ -277,7 +277,7 @@ def _callbacks_html(detail: Detail) -> str:
     for r in detail.received:
         c = r.callback
         ok = c.checksum_ok
-        colour = "#15803d" if ok else "#b91c1c"
+        colour = (Palette.OK if ok else Palette.FAILED).hex
         mark = "✓" if ok else "✗"
         lines.append(
             f"<span style='color:{colour}'>{mark}</span> delivery {c.delivery} from "

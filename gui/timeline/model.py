@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 from capture.journal.reader import RowKind, TimelineRow
 from capture.journal.states import NotifyState, Status, StatusGroup, UploadState
 from capture.spec.naming import iso, parse_iso
-from gui.resources import STATUS_LABELS, status_colour, status_icon
+from gui.resources import STATUS_LABELS, Palette, colour, status_colour, status_icon
 
 THUMB_SIZE = QSize(88, 50)  # also the view's icon size: a thumbnail is drawn at its size
 STATUS_ICON = QSize(18, 18)
@@ -37,7 +37,6 @@ DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 DECORATION = int(Qt.ItemDataRole.DecorationRole)
 FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 GROUP_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the status cell's StatusGroup, for the filter
-PLACEHOLDER = QColor("#eef0f3")
 
 
 class Column(IntEnum):
@@ -67,7 +66,7 @@ def rounded(image: QImage) -> QPixmap:
     """`image` with rounded corners (transparent outside), drawn once here so that painting a
     row is a plain drawPixmap rather than a clip path per cell."""
     picture = QPixmap(image.size())
-    picture.fill(Qt.GlobalColor.transparent)
+    picture.fill(colour(Palette.CLEAR))
     painter = QPainter(picture)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     path = QPainterPath()
@@ -326,7 +325,7 @@ class TimelineModel(QStandardItemModel):
 def placeholder() -> QIcon:
     """The grey rounded box a row shows until its thumbnail is loaded (one icon, shared)."""
     image = QImage(THUMB_SIZE, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(PLACEHOLDER)
+    image.fill(colour(Palette.THUMB_PLACEHOLDER))
     return as_icon(rounded(image))
 
 
@@ -421,7 +420,7 @@ def _callback_colour(row: TimelineRow) -> QColor | None:
     if not row.callbacks:
         return None
     ok = row.callbacks[-1].checksum_ok
-    return QColor("#15803d" if ok else "#b91c1c")
+    return colour(Palette.OK if ok else Palette.FAILED)
 
 
 def _tooltip(row: TimelineRow, column: Column) -> str:

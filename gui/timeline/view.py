@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from capture.journal.reader import Counters, StatusGroup, TimelineRow
-from gui.resources import icon
+from gui.resources import Palette, icon
 from gui.settings.fields import section_title
 from gui.timeline.model import THUMB_SIZE, Column, TimelineFilter, TimelineModel
 
@@ -125,7 +125,7 @@ class TimelinePanel(QWidget):
         row.addSpacing(8)
         self.follow = QToolButton()
         self.follow.setText("Follow newest")
-        self.follow.setIcon(icon("arrow-up", "#1e40af"))
+        self.follow.setIcon(icon("arrow-up", Palette.ACCENT_INK))
         self.follow.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.follow.setCheckable(True)
         self.follow.setChecked(True)

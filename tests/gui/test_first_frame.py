@@ -55,9 +55,9 @@ def test_the_overlay_follows_the_source_state(qtbot: QtBot) -> None:
         return widget.grab().toImage().pixelColor(*dot).name()
 
     widget.set_status(SourceState.LIVE, "", 30.0, "test")
-    assert dot_colour() == STATE_COLOURS[SourceState.LIVE]
+    assert dot_colour() == STATE_COLOURS[SourceState.LIVE].hex
     widget.set_status(SourceState.RECONNECTING, "read failed", 0.0, "test")
-    assert dot_colour() == STATE_COLOURS[SourceState.RECONNECTING]
+    assert dot_colour() == STATE_COLOURS[SourceState.RECONNECTING].hex
 
 
 def test_main_reports_the_first_frame_and_closes(tmp_path: Path) -> None:
