@@ -15,6 +15,16 @@ from capture.sources.frames import Image, wait_for_slot
 OPEN_TIMEOUT_MS = 5000
 READ_TIMEOUT_MS = 5000
 
+# FFmpeg's own I/O timeout, under OpenCV's read timeout: a socket that stops delivering ends
+# the read even where OpenCV's interrupt callback is not consulted. Setting this variable
+# replaces OpenCV's default options, so its default (RTSP over TCP when the camera allows)
+# is repeated. `timeout` is left out on purpose: for rtmp:// it means "listen as a server".
+# A value the user exported wins.
+os.environ.setdefault(
+    "OPENCV_FFMPEG_CAPTURE_OPTIONS",
+    f"rtsp_flags;prefer_tcp|rw_timeout;{READ_TIMEOUT_MS * 1000}",
+)
+
 
 def _timeouts(open_ms: int = OPEN_TIMEOUT_MS, read_ms: int = READ_TIMEOUT_MS) -> list[int]:
     return [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, open_ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, read_ms]
@@ -77,8 +87,9 @@ class CameraSource(_OpenCVSource):
 
 class StreamSource(_OpenCVSource):
     """rtsp://, http(s)://... anything FFmpeg reads (MJPEG over HTTP included), with open and
-    read timeouts: a stream that stops sending frames makes `read` return None after
-    `read_timeout_ms`, so a frozen stream counts as lost."""
+    read timeouts: a stream that stops sending frames makes `read` return after
+    `read_timeout_ms`, so a frozen stream counts as lost. (What it returns then may be a frame
+    the decoder still held: `SourceRunner` judges a read by how long it took.)"""
 
     def __init__(
         self,
