@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 from capture import events
 from capture.errors import SourceError, describe
@@ -28,6 +29,13 @@ class SourceState(StrEnum):
     LIVE = "live"
     STALE = "stale"
     RECONNECTING = "reconnecting"
+
+
+@runtime_checkable
+class Interruptible(Protocol):
+    """A source whose `read()` may wait on purpose (a file's pacing) and can be told to stop."""
+
+    def interrupt(self) -> None: ...
 
 
 def _frozen(silent: float) -> str:
@@ -101,7 +109,9 @@ class SourceRunner:
 
     A live source (camera, stream, pattern) is watched by a `Watchdog`: no frame for
     LOST_AFTER_S and it is "reconnecting" even while a read is still blocked; the read's
-    result, when it comes, is dropped and the source reopened."""
+    result, when it comes, is dropped and the source reopened. A file plays by its own clock,
+    so a frame it holds for seconds (a timelapse) is its pace, not a stall: it is never
+    "stale", and a stop cuts its wait short."""
 
     def __init__(
         self,
@@ -124,7 +134,7 @@ class SourceRunner:
         """The current state and why (empty when live); 'stale' is read off the newest frame."""
         with self._lock:
             state, reason = self._state, self._reason
-        if state is SourceState.LIVE:
+        if state is SourceState.LIVE and self.source.live:
             frame = self.slot.latest()
             if frame is None or frame.age() > STALE_AFTER_S:
                 return SourceState.STALE, f"no new frame for over {STALE_AFTER_S:.0f} s"
@@ -136,9 +146,13 @@ class SourceRunner:
             if self.source.live
             else None
         )
+        source = self.source
+        forget = stop.on_set(source.interrupt) if isinstance(source, Interruptible) else None
         try:
             self._loop(stop, watchdog)
         finally:
+            if forget is not None:
+                forget()
             if watchdog is not None:
                 watchdog.close()
         self._set(SourceState.NO_SOURCE, "stopped by the user")
