@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -33,7 +32,7 @@ from capture.receiver.answers import AnswerKind, AnswerMode
 from capture.receiver.groupcommit import GroupCommit
 from capture.runtime import StopToken
 from capture.settings.model import is_loopback
-from capture.spec.payload import PayloadError, Received, parse_body
+from capture.spec.payload import PayloadError, Received, loose_fields, parse_body
 
 MAX_BODY = 64 * 1024
 CLIENT_TIMEOUT_S = 10.0  # for the request headers, then again for the body
@@ -310,7 +309,7 @@ class WebhookServer:
     def record_rejected(
         self, remote: str, raw: bytes, status: int, problem: str, field: str = ""
     ) -> None:
-        guess = _loose_fields(raw)
+        guess = loose_fields(raw)
         self._journal.add_callback(
             remote=remote,
             request_id=guess.get("requestId"),
@@ -375,17 +374,6 @@ def _drop(request: web.Request) -> NoReturn:
     if request.transport is not None:
         request.transport.abort()
     raise asyncio.CancelledError
-
-
-def _loose_fields(raw: bytes) -> dict[str, str]:
-    """requestId/object from a body that failed the checks, if they are there, for correlation."""
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {k: v for k in ("requestId", "object") if isinstance(v := data.get(k), str)}
 
 
 def _error(status: int, message: str, field: str = "") -> web.Response:
