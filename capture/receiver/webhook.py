@@ -251,7 +251,7 @@ class WebhookServer:
         candidates = self.callback_addresses()
         address = _matching(received, candidates)
         if address is None:
-            candidates = self.callback_addresses(str(request.url))
+            candidates = self.callback_addresses(_request_url(request))
             address = _matching(received, candidates)
         if address is not None:
             return Verdict(True, f"checksum verified with callbackAddr {address}")
@@ -363,6 +363,15 @@ async def _read_body(request: web.Request, timeout_s: float) -> bytes:
             return await request.read()
     except TimeoutError:
         raise web.HTTPRequestTimeout(reason=f"body not received within {timeout_s:g} s") from None
+
+
+def _request_url(request: web.Request) -> str:
+    """The URL the request came to, as its Host header says; '' when that header makes no URL
+    (a port beyond 65535, bytes IDNA refuses): a sender's Host cannot fail its callback."""
+    try:
+        return str(request.url)
+    except ValueError:  # UnicodeError included
+        return ""
 
 
 def _matching(received: Received, addresses: list[str]) -> str | None:
