@@ -3,6 +3,12 @@
 An attempt succeeds only when the answer arrives within 5 s, has status 200 and a JSON body.
 Otherwise the sender retries at once, three attempts in all. Each attempt opens its own
 connection, so one attempt's broken connection cannot spoil the next.
+
+The answer must come from the callback URL itself: a redirect is a failed attempt, not
+followed (aiohttp would repeat it as a GET without the body, and the other host's 200 would
+count as the delivery). Only the first `MAX_ANSWER` bytes of an answer are read: "is it
+JSON" needs no more, and a webhook streaming an endless body must not fill this process's
+memory.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from capture.spec.payload import CONTENT_TYPE
 
 ATTEMPTS = 3
 DEADLINE_S = 5.0
+MAX_ANSWER = 64 * 1024  # bytes of an answer read at most; a larger one fails the attempt
+_SHOWN_LOCATION = 200  # characters of a redirect's Location kept in the attempt's cause
 USER_AGENT = "ShotHook/0.1 (+screenshot-upload emulator)"
 
 
@@ -52,11 +60,13 @@ async def attempt_once(
     text = ""
     try:
         async with asyncio.timeout(deadline_s):
-            async with session.post(url, data=body, headers=headers) as response:
+            async with session.post(
+                url, data=body, headers=headers, allow_redirects=False
+            ) as response:
                 status = response.status
-                raw = await response.read()
-        text = raw.decode("utf-8", errors="replace")
-        error = _judge(status, raw)
+                answer = await _read_answer(response)
+        text = answer.raw.decode("utf-8", errors="replace")
+        error = _judge(status, answer)
     except TimeoutError:
         error = f"no complete answer within {deadline_s:g} s"
     except aiohttp.ClientConnectorCertificateError as exc:
@@ -77,6 +87,40 @@ async def attempt_once(
     return AttemptResult(attempt, status, ms, not error, error, text[:300])
 
 
+@dataclass(frozen=True)
+class _Answer:
+    raw: bytes  # at most MAX_ANSWER bytes of the body
+    complete: bool  # False: the body goes on beyond MAX_ANSWER and was not read further
+    location: str  # a redirect's target, as text the journal can store ('' for none)
+
+
+async def _read_answer(response: aiohttp.ClientResponse) -> _Answer:
+    """What the judgement needs of an answer. A redirect's body is not read (its status
+    decides); a body is read up to MAX_ANSWER, then left (leaving the `async with` closes
+    the connection, which `client_session` never reuses)."""
+    if 300 <= response.status < 400 and (location := response.headers.get("Location")):
+        return _Answer(b"", True, _printable(location))
+    if (response.content_length or 0) > MAX_ANSWER:
+        return _Answer(b"", False, "")
+    raw = bytearray()
+    while len(raw) <= MAX_ANSWER:
+        chunk = await response.content.read(MAX_ANSWER + 1 - len(raw))
+        if not chunk:
+            return _Answer(bytes(raw), True, "")
+        raw += chunk
+    return _Answer(bytes(raw[:MAX_ANSWER]), False, "")
+
+
+def _printable(header: str) -> str:
+    """A header value as text the journal can store: aiohttp decodes header bytes that are
+    not UTF-8 to lone surrogates, which SQLite (and UTF-8 output) refuse."""
+    return header.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= _SHOWN_LOCATION else text[:_SHOWN_LOCATION] + "..."
+
+
 def _connect_error(exc: aiohttp.ClientConnectorError) -> str:
     where = f"{exc.host}:{exc.port}"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
@@ -86,13 +130,19 @@ def _connect_error(exc: aiohttp.ClientConnectorError) -> str:
     return f"cannot connect to {where}: {exc.os_error.strerror or exc.os_error}"
 
 
-def _judge(status: int, raw: bytes) -> str:
+def _judge(status: int, answer: _Answer) -> str:
+    if answer.location:
+        return f"status {status}: redirected to {_shortened(answer.location)}, not followed"
     if status != 200:
         return f"status {status}, expected 200"
+    if not answer.complete:
+        return f"status 200 but the answer is larger than {MAX_ANSWER // 1024} KiB (not read)"
     try:
-        json.loads(raw.decode("utf-8"))
+        json.loads(answer.raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return "status 200 but the body is not JSON"
+    except RecursionError:  # valid JSON, perhaps, but a webhook's answer is never this deep
+        return "status 200 but the body nests too deeply to read as JSON"
     return ""
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import json
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -42,7 +41,7 @@ from capture.receiver.answers import AnswerKind, AnswerMode
 from capture.receiver.groupcommit import GroupCommit
 from capture.runtime import StopToken
 from capture.settings.model import is_loopback
-from capture.spec.payload import PayloadError, Received, parse_body
+from capture.spec.payload import PayloadError, Received, loose_fields, parse_body
 
 MAX_BODY = 64 * 1024
 CLIENT_TIMEOUT_S = 10.0  # for the request headers, then again for the body
@@ -302,7 +301,7 @@ class WebhookServer:
         candidates = self.callback_addresses()
         address = _matching(received, candidates)
         if address is None:
-            candidates = self.callback_addresses(str(request.url))
+            candidates = self.callback_addresses(_request_url(request))
             address = _matching(received, candidates)
         if address is not None:
             return Verdict(True, f"checksum verified with callbackAddr {address}")
@@ -336,7 +335,7 @@ class WebhookServer:
     def record_rejected(
         self, remote: str, raw: bytes, status: int, problem: str, field: str = ""
     ) -> None:
-        guess = _loose_fields(raw)
+        guess = loose_fields(raw)
         self._journal.add_callback(
             remote=remote,
             request_id=guess.get("requestId"),
@@ -404,6 +403,15 @@ async def _read_body(request: web.Request, timeout_s: float) -> bytes:
         raise web.HTTPRequestTimeout(reason=f"body not received within {timeout_s:g} s") from None
 
 
+def _request_url(request: web.Request) -> str:
+    """The URL the request came to, as its Host header says; '' when that header makes no URL
+    (a port beyond 65535, bytes IDNA refuses): a sender's Host cannot fail its callback."""
+    try:
+        return str(request.url)
+    except ValueError:  # UnicodeError included
+        return ""
+
+
 def _matching(received: Received, addresses: list[str]) -> str | None:
     return next((a for a in addresses if received.checksum_matches(a)), None)
 
@@ -413,17 +421,6 @@ def _drop(request: web.Request) -> NoReturn:
     if request.transport is not None:
         request.transport.abort()
     raise asyncio.CancelledError
-
-
-def _loose_fields(raw: bytes) -> dict[str, str]:
-    """requestId/object from a body that failed the checks, if they are there, for correlation."""
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {k: v for k in ("requestId", "object") if isinstance(v := data.get(k), str)}
 
 
 def _error_body(message: str, field: str = "") -> dict[str, Any]:

@@ -2,12 +2,19 @@
 
 Checksum (a decision recorded in the spec): md5_hex(callbackAddr + str(code) + object + requestId),
 lowercase hex, callbackAddr being the callback URL exactly as configured.
+
+The receiver's parser takes bodies from anyone who can reach the webhook, so any JSON at all
+must end in a `Received` or a `PayloadError`: JSON nested deeper than Python's recursion
+limit, integers longer than Python converts (4,300 digits) or beyond SQLite's 64 bits, and
+`\\ud800`-style escapes that decode to lone surrogates (text no UTF-8 output, checksum or
+journal can take) are each a PayloadError naming the problem, never another exception.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +39,9 @@ _FIELD_TYPES: dict[str, type] = {
     "timestamp": int,
 }
 _TYPE_NAMES = {str: "a string", dict: "an object", int: "a number (integer)"}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what SQLite stores as an INTEGER
+_INT64_DIGITS = 19  # the most an INT64 has
+_INT64_RULE = "must be an integer of 64 bits (-2^63 to 2^63-1)"
 
 
 class PayloadError(ValueError):
@@ -103,27 +113,59 @@ class Received:
         return expected == self.checksum.lower()
 
 
-def parse_body(raw: bytes) -> Received:
-    """Parse and type-check a notification. Raises PayloadError naming the field and problem."""
+@dataclass(frozen=True)
+class _LongInteger:
+    """A JSON integer with more digits than any INT64, left unconverted, when the body holds
+    one too long for Python to convert (over 4,300 digits)."""
+
+    digits: int
+
+
+def _parse_int(text: str) -> int | _LongInteger:
+    digits = len(text) - text.startswith("-")
+    return _LongInteger(digits) if digits > _INT64_DIGITS else int(text)
+
+
+def _load_json(raw: bytes) -> object:
+    """The JSON value of a body. Raises PayloadError for anything that is not one."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PayloadError("", f"body is not UTF-8 (byte {exc.start})") from None
+    return _decode(text)
+
+
+def _decode(text: str, parse_int: Callable[[str], object] | None = None) -> object:
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise PayloadError("", f"body is not valid JSON ({exc.msg} at {exc.pos})") from None
+    except RecursionError:  # the C decoder's limit: about 1,000 levels, less the caller's stack
+        raise PayloadError(
+            "", "body nests arrays or objects too deeply (a notification nests 2 levels)"
+        ) from None
+    except ValueError:
+        if parse_int is not None:
+            raise
+        # An integer over the 4,300 digits Python converts (its guard against slow conversion).
+        # Parsed again keeping long integers unconverted, so that the field holding one is named;
+        # only such a body pays for the hook.
+        return _decode(text, _parse_int)
+
+
+def parse_body(raw: bytes) -> Received:
+    """Parse and type-check a notification. Raises PayloadError naming the field and problem."""
+    data = _load_json(raw)
     if not isinstance(data, dict):
         raise PayloadError("", "body must be a JSON object")
     for name, kind in _FIELD_TYPES.items():
         if name not in data:
             raise PayloadError(name, "missing")
-        value = data[name]
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise PayloadError(name, f"must be {_TYPE_NAMES[kind]}, got {_json_type(value)}")
+        _check_field(name, data[name], kind)
     cname = data["callbackParam"].get("cname")
     if not isinstance(cname, str):
         raise PayloadError("callbackParam.cname", f"must be a string, got {_json_type(cname)}")
+    _check_unicode("callbackParam.cname", cname)
     form = timestamp_form(data["timestamp"])
     if form is None:
         raise PayloadError("timestamp", "must be 17 digits yyyyMMddHHmmssSSS or Unix milliseconds")
@@ -141,6 +183,58 @@ def parse_body(raw: bytes) -> Received:
         timestamp_form=form,
         warnings=tuple(_consistency_warnings(data, cname)),
     )
+
+
+def loose_fields(raw: bytes) -> dict[str, str]:
+    """requestId and object of a body that failed the checks, where they are there as text
+    the journal can store, to correlate the rejection with a shot."""
+    try:
+        data = _load_json(raw)
+    except PayloadError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        name: value
+        for name in ("requestId", "object")
+        if isinstance(value := data.get(name), str) and _lone_surrogate(value) is None
+    }
+
+
+def _check_field(name: str, value: object, kind: type) -> None:
+    if isinstance(value, _LongInteger) and kind is int:
+        raise PayloadError(name, f"{_INT64_RULE}, got one of {value.digits} digits")
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise PayloadError(name, f"must be {_TYPE_NAMES[kind]}, got {_json_type(value)}")
+    if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        raise PayloadError(name, f"{_INT64_RULE}, got {_shown_integer(value)}")
+    if isinstance(value, str):
+        _check_unicode(name, value)
+
+
+def _shown_integer(value: int) -> str:
+    text = str(value)
+    digits = len(text) - (value < 0)
+    return text if digits <= _INT64_DIGITS + 2 else f"one of {digits} digits"
+
+
+def _check_unicode(name: str, value: str) -> None:
+    at = _lone_surrogate(value)
+    if at is not None:
+        code = ord(value[at])
+        raise PayloadError(
+            name, f"holds a lone surrogate (\\u{code:04x} at character {at}), not text"
+        )
+
+
+def _lone_surrogate(value: str) -> int | None:
+    """Where `value` holds a lone surrogate, if it does: JSON's \\ud800-style escapes are the
+    only way one gets in (the UTF-8 decoder refuses encoded surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
 
 
 def timestamp_form(value: int) -> str | None:
@@ -176,6 +270,8 @@ def _consistency_warnings(data: dict[str, Any], cname: str) -> list[str]:
 def _json_type(value: object) -> str:
     if value is None:
         return "null"
+    if isinstance(value, _LongInteger):
+        return "an integer"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):

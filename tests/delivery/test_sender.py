@@ -9,9 +9,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import pytest
 from aiohttp import web
 
-from capture.delivery.sender import ATTEMPTS, AttemptResult, client_session, deliver
+from capture.delivery.sender import (
+    ATTEMPTS,
+    MAX_ANSWER,
+    AttemptResult,
+    client_session,
+    deliver,
+)
 from capture.spec.payload import Notification
 
 SID = "0123456789abcdef0123456789abcdef"
@@ -24,7 +31,7 @@ NOTE = Notification(
     callback_data="extra é",
 )
 
-Answer = Callable[[int], web.Response]  # request number (1-based) -> response
+Answer = Callable[[int], web.StreamResponse]  # request number (1-based) -> response
 
 
 @dataclass
@@ -39,11 +46,14 @@ async def webhook(answer: Answer) -> AsyncIterator[tuple[str, Received]]:
     """A loopback webhook on a free port that records what it receives."""
     received = Received()
 
-    async def handle(request: web.Request) -> web.Response:
+    async def handle(request: web.Request) -> web.StreamResponse:
         received.bodies.append(await request.read())
         received.content_types.append(request.headers.get("Content-Type", ""))
         received.methods.append(request.method)
-        return answer(len(received.bodies))
+        response = answer(len(received.bodies))
+        if isinstance(response, Chunked):
+            await response.send(request)
+        return response
 
     app = web.Application()
     app.router.add_route("*", "/hook", handle)
@@ -74,6 +84,21 @@ def send(answer: Answer) -> tuple[list[AttemptResult], Received, bytes, list[Att
         return results, received, body, reported
 
     return asyncio.run(scenario())
+
+
+class Chunked(web.StreamResponse):
+    """A 200 sent with chunked encoding (no Content-Length), its body in two parts."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__(headers={"Content-Type": "application/json"})
+        self.enable_chunked_encoding()
+        self._body_parts = (body[: len(body) // 2], body[len(body) // 2 :])
+
+    async def send(self, request: web.Request) -> None:
+        await self.prepare(request)
+        for part in self._body_parts:
+            await self.write(part)
+        await self.write_eof()
 
 
 def json_ok(_n: int) -> web.Response:
@@ -140,3 +165,38 @@ def test_any_json_value_counts_as_a_json_body() -> None:
     for text in ("[]", '"fine"', "0", "null"):
         results, _, _, _ = send(lambda _n, t=text: web.Response(text=t))  # type: ignore[misc]
         assert [r.ok for r in results] == [True], text
+
+
+def padded_json(size: int) -> bytes:
+    """A JSON object of exactly `size` bytes."""
+    head = b'{"pad": "'
+    return head + b"x" * (size - len(head) - 2) + b'"}'
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_an_answer_of_64_kib_is_read_and_one_byte_more_is_not(chunked: bool) -> None:
+    def answer(size: int) -> Answer:
+        body = padded_json(size)
+        return lambda _n: Chunked(body) if chunked else web.Response(body=body)
+
+    results, _, _, _ = send(answer(MAX_ANSWER))
+    assert [(r.ok, r.status) for r in results] == [(True, 200)]
+
+    results, received, _, _ = send(answer(MAX_ANSWER + 1))
+    assert len(received.bodies) == ATTEMPTS
+    assert {(r.ok, r.status, r.error) for r in results} == {
+        (False, 200, "status 200 but the answer is larger than 64 KiB (not read)")
+    }
+
+
+def test_a_large_answer_with_a_failing_status_is_judged_by_its_status() -> None:
+    big = padded_json(MAX_ANSWER * 2)
+    results, _, _, _ = send(lambda _n: web.Response(body=big, status=500))
+    assert {r.error for r in results} == {"status 500, expected 200"}
+
+
+@pytest.mark.parametrize("status", [300, 304])
+def test_a_3xx_without_a_location_is_a_wrong_status(status: int) -> None:
+    results, received, _, _ = send(lambda _n: web.Response(status=status))
+    assert len(received.bodies) == ATTEMPTS
+    assert {r.error for r in results} == {f"status {status}, expected 200"}

@@ -453,3 +453,42 @@ def test_webhook_only_runs_until_a_signal_then_exits_0(tmp_path: Path, sig: sign
         assert process.wait(WAIT_S) == 0
     assert "webhook stopped" in process.err.join()
     assert "Traceback" not in "".join(process.err.lines)
+
+
+def test_webhook_only_answers_hostile_json_400_and_still_exits_0_on_sigterm(tmp_path: Path) -> None:
+    """Each shape used to be a 500 with an unexpected-error report, after which the process
+    exited 1 on SIGTERM."""
+    args = ["--webhook-only", "--webhook-port", "0", "--data-dir", str(tmp_path), "--events", "-"]
+    with headless_process(args) as process:
+        process.out.wait_for(
+            lambda lines: any(events.WEBHOOK_LISTENING in line for line in lines),
+            WAIT_S,
+            "the webhook to listen",
+        )
+        (listening,) = [
+            e for e in json_lines(process.out.lines) if e["event"] == events.WEBHOOK_LISTENING
+        ]
+        url, port = listening["url"], listening["port"]
+        good = notification_body(url)
+        hostile = [
+            b'{"requestId": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            good.replace(b'"code": 200', b'"code": ' + b"9" * 5000),
+            notification_body(url, code=10**30),
+            notification_body(url, requestId="\ud800"),
+            notification_body(url, object="\udfff"),
+        ]
+        statuses = [status_of(exchange(port, post("/callback", raw))) for raw in hostile]
+        assert statuses == [400] * len(hostile)
+        assert status_of(exchange(port, post("/callback", good))) == 200
+        process.out.wait_for(
+            lambda lines: sum(events.CALLBACK_RECEIVED in line for line in lines) == 1,
+            WAIT_S,
+            "the good callback to be journaled",
+        )
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(WAIT_S) == 0
+    got = json_lines(process.out.lines)
+    assert len([e for e in got if e["event"] == events.CALLBACK_REJECTED]) == len(hostile)
+    assert "Traceback" not in "".join(process.err.lines)
+    log = DataDir.resolve(tmp_path).log
+    assert "Traceback" not in (log.read_text() if log.exists() else "")

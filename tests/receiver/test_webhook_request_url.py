@@ -19,6 +19,8 @@ from capture.receiver.webhook import WebhookServer
 from capture.runtime import spawn_thread
 from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
 from capture.spec.payload import Notification
+from tests.support.engine import collecting_unexpected
+from tests.support.rawhttp import exchange, json_body, status_of
 
 
 class Verdicts(list[str]):
@@ -61,3 +63,27 @@ def test_checksum_made_with_the_url_the_request_came_to_is_verified(
     with urllib.request.urlopen(request, timeout=5) as answer:
         assert json.loads(answer.read())["checksum"] == "verified"
     assert verdicts == [f"checksum verified with callbackAddr {seen_as}"]
+
+
+@pytest.mark.parametrize("host", [b"proxy.example:99999", b"\xff"], ids=["port", "not-utf8"])
+def test_a_host_header_that_makes_no_url_leaves_the_callback_unverified_not_failed(
+    server: WebhookServer, verdicts: Verdicts, host: bytes
+) -> None:
+    """The request's own URL is built from its Host header only when the checksum matches none
+    of the configured addresses; a Host no URL can be made of is then left out."""
+    sid, now = new_sid(), datetime.now(UTC)
+    note = Notification(
+        new_request_id(sid, now), "chan", 7, object_key("", sid, "chan", 7, now), utc_digits(now)
+    )
+    body = note.encode("http://elsewhere.example/callback")
+    with collecting_unexpected() as unexpected:
+        response = exchange(
+            server.port,
+            b"POST /callback HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body),
+        )
+    assert status_of(response) == 200
+    assert json_body(response)["checksum"] == "mismatch"
+    (verdict,) = verdicts
+    assert verdict.startswith("checksum does not match") and server.url in verdict
+    assert unexpected.errors == []
