@@ -17,6 +17,9 @@ from capture.storage.spool import DEFAULT_CAP_BYTES
 
 SPOOL_CAP_MAX_MB = 1_000_000
 RULE_SPOOL_CAP = f"a number of megabytes above 0, at most {SPOOL_CAP_MAX_MB}"
+# Waits past a day are a typo, and 'inf' or 1e300 would never end (or overflow a thread's wait).
+SECONDS_MAX = 86_400
+RULE_SECONDS = f"a number of seconds, 0 or more, at most {SECONDS_MAX} (a day)"
 
 
 class UsageError(Exception):
@@ -56,7 +59,17 @@ def _add(group: argparse._ArgumentGroup, option: Setting[Any] | RunOption) -> No
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+    """The command line, with each run option's check applied to the value given (a broken
+    rule is a UsageError, like a flag argparse cannot read)."""
+    args = build_parser().parse_args(argv)
+    for option in table.RUN_OPTIONS:
+        value = getattr(args, option.dest)
+        if option.check is not None and value is not None:
+            try:
+                option.check(value)
+            except ConfigError as exc:
+                raise UsageError(str(exc)) from None
+    return args
 
 
 def settings_from_args(args: argparse.Namespace, base: Settings | None = None) -> Settings:
@@ -148,6 +161,6 @@ def parse_seconds(field: str, value: str) -> float:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not seconds >= 0:  # also refuses nan
-        raise ConfigError(field, "a number of seconds, 0 or more", value)
+    if not 0 <= seconds <= SECONDS_MAX:  # also refuses nan
+        raise ConfigError(field, RULE_SECONDS, value)
     return seconds

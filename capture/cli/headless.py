@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sys
 import threading
@@ -235,11 +236,16 @@ def _open_events(target: str | None) -> contextlib.AbstractContextManager[IO[str
     """Where `--events` goes: nowhere, stdout ('-'), or a file opened now for appending."""
     if target is None or target == "-":
         return contextlib.nullcontext(sys.stdout if target else None)
+    stream: IO[str] | None = None
     try:
-        return open(target, "a", encoding="utf-8")
+        stream = open(target, "a", encoding="utf-8")  # noqa: SIM115 - the caller's `with`
+        os.write(stream.fileno(), b"")  # writes nothing, but /dev/full and the like refuse it
     except OSError as exc:
+        if stream is not None:
+            stream.close()
         rule = f"a file that can be written, or - for stdout ({exc.strerror or exc})"
         raise ConfigError("events", rule, target) from None
+    return stream
 
 
 class CrashReporter:

@@ -45,6 +45,7 @@ from capture.settings.rules import (
     check_bucket,
     check_channel,
     check_extra_info,
+    check_folder,
     check_host,
     check_http_url,
     check_interval,
@@ -52,6 +53,7 @@ from capture.settings.rules import (
     check_port,
     check_prefix,
     check_region,
+    check_source,
     check_uid,
     check_users,
     choice_of,
@@ -120,13 +122,15 @@ class Setting(Generic[_T]):
 
 @dataclass(frozen=True)
 class RunOption:
-    """A flag that sets no saved setting. Without a metavar it is a switch."""
+    """A flag that sets no saved setting. Without a metavar it is a switch. `check`, if any,
+    runs when the command line is parsed (ConfigError naming the rule), for both modes."""
 
     flag: str
     section: str
     help: str
     metavar: str = ""
     default: str | None = None
+    check: Callable[[str], object] | None = None
 
     @property
     def dest(self) -> str:
@@ -152,10 +156,12 @@ SOURCE = Setting(
     "capture",
     "source",
     "auto",
-    str,  # checked when it opens (capture/sources); the window picks it in its header
+    str,  # opened by capture/sources, which reads it with rules.source_kind; the window picks
+    # it in its header
     flag="--source",
     metavar="synthetic|INDEX|PATH|URL",
     help="synthetic | camera index | video file | stream URL",
+    flag_check=check_source,
 )
 INTERVAL = Setting(
     "capture",
@@ -235,10 +241,12 @@ DIRECTORY = Setting(
     "storage",
     "directory",
     "",  # the default folder in the data dir
-    str,
+    str,  # the form's Test connection writes there; the flag is checked on the disk at start
+    field="storage_dir",  # as the flag says it (the saved setting keeps its name)
     flag="--storage-dir",
     metavar="DIR",
     help="local folder for shots (default: in the data dir)",
+    flag_check=partial(check_folder, "storage_dir", required=False),
     label="Folder",
     only_for=StorageKind.LOCAL,
 )
@@ -257,7 +265,7 @@ ENDPOINT = _url(
     "storage",
     "endpoint",
     "endpoint",
-    flag_required=False,
+    flag_required=True,  # AWS is the flag left out; an empty one is a script's unset variable
     flag="--s3-endpoint",
     metavar="URL",
     help="S3-compatible endpoint URL (AWS when omitted)",
@@ -420,7 +428,13 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "notifications and webhook",
         "the embedded webhook answers 401 to a notification whose checksum does not verify",
     ),
-    RunOption("--data-dir", FILES, "journal, settings and spool (default: user data dir)", "DIR"),
+    RunOption(
+        "--data-dir",
+        FILES,
+        "journal, settings and spool (default: user data dir)",
+        "DIR",
+        check=partial(check_folder, "data_dir", required=True),
+    ),
     RunOption(
         "--events", FILES, "headless: write JSON-lines events to FILE, or - (stdout)", "FILE"
     ),
