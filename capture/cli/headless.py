@@ -4,7 +4,7 @@ Exit status: 0 when every shot was stored and notified; 1 when an upload or noti
 finally failed, an interval had no shot, shots were left unfinished in the spool (for example
 stopped by a signal while an upload hung: it is abandoned and resumes on the next start), or an
 unexpected error happened (shown on stderr and written to the data folder's shothook.log);
-2 on bad arguments or configuration.
+2 on bad arguments or configuration, or a damaged journal.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from capture.errors import (
     install_excepthooks,
 )
 from capture.events import Event, Fanout, JsonLinesWriter
+from capture.journal.schema import JournalDamaged
 from capture.paths import DataDir
 from capture.receiver.answers import AnswerMode
 from capture.settings.model import Settings
@@ -105,6 +106,9 @@ def _run_engine(
 ) -> int:
     try:
         engine = Engine(data_dir, sink, spool_cap_bytes=options.spool_cap)
+    except JournalDamaged as exc:  # for the user to move aside before anything runs
+        print(f"shothook: {exc}", file=stderr)
+        return EXIT_CONFIG
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)
         return EXIT_FAILED
