@@ -60,8 +60,13 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection to the journal at `path`; a writer's is in WAL mode, and only once the
     file passed `quick_check` (raises JournalDamaged)."""
     if readonly:
+        # A URI (the only way to say read-only): the path quoted, or a '#', '?' or '%' in a
+        # folder's name would end it early, and SQLite would open (or make) another file.
         conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+            f"{path.absolute().as_uri()}?mode=ro",
+            uri=True,
+            check_same_thread=False,
+            isolation_level=None,
         )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
