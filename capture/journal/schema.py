@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from capture.errors import ShotHookError
+from capture.paths import PRIVATE_FILE, private_file, tighten
 
 Step = Callable[[sqlite3.Cursor], None]
 
@@ -70,6 +71,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _private(path)
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         try:
             with damage_named(path):
@@ -83,6 +85,17 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def _private(path: Path) -> None:
+    """The journal file for this user only, made before SQLite makes it with the umask's mode:
+    SQLite gives its -wal and -shm files the journal's mode when it makes them. Those left
+    from an earlier run lose any access by others too."""
+    private_file(path)
+    for suffix in ("-wal", "-shm"):
+        beside = path.with_name(path.name + suffix)
+        if beside.exists():
+            tighten(beside, PRIVATE_FILE)
 
 
 def check_intact(conn: sqlite3.Connection, path: Path) -> None:
