@@ -15,7 +15,7 @@ from typing import IO
 
 import platformdirs
 
-from capture.errors import ShotHookError
+from capture.errors import ConfigError, ShotHookError
 
 APP_NAME = "ShotHook"
 PRIVATE_FILE = 0o600
@@ -32,7 +32,11 @@ class DataDir:
 
     @classmethod
     def resolve(cls, given: str | Path | None) -> DataDir:
-        root = Path(given).expanduser() if given else default_data_dir()
+        """The folder `given` (a --data-dir), or the default one for None. An empty one is
+        refused: it is a script's unset variable, not a wish for the default."""
+        if given == "":
+            raise ConfigError("data_dir", "a folder ShotHook can create and write, not empty")
+        root = Path(given).expanduser() if given is not None else default_data_dir()
         return cls(root.resolve())
 
     @property

@@ -59,17 +59,7 @@ def _add(group: argparse._ArgumentGroup, option: Setting[Any] | RunOption) -> No
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """The command line, with each run option's check applied to the value given (a broken
-    rule is a UsageError, like a flag argparse cannot read)."""
-    args = build_parser().parse_args(argv)
-    for option in table.RUN_OPTIONS:
-        value = getattr(args, option.dest)
-        if option.check is not None and value is not None:
-            try:
-                option.check(value)
-            except ConfigError as exc:
-                raise UsageError(str(exc)) from None
-    return args
+    return build_parser().parse_args(argv)
 
 
 def settings_from_args(args: argparse.Namespace, base: Settings | None = None) -> Settings:

@@ -267,14 +267,12 @@ def check_source(value: str) -> str:
     return value
 
 
-def check_folder(field_name: str, value: str, *, required: bool) -> str:
-    """A folder path as given (empty only if not `required`), checked on the disk: what
-    exists of it must be a folder, and a file can be made there (so a missing folder can be
-    created), which a regular file, a device or /proc cannot. Meant for flags, read once at
-    start; a form typing a path would probe the disk on every keystroke."""
+def check_folder(field_name: str, value: str) -> str:
+    """A folder path as given (empty for the default), checked on the disk: what exists of it
+    must be a folder, and a file can be made there (so a missing folder can be created), which
+    a regular file, a device or /proc cannot. Meant for flags, read once at start; a form
+    typing a path would probe the disk on every keystroke."""
     if not value:
-        if required:
-            raise ConfigError(field_name, f"{RULE_FOLDER}, not empty")
         return value
     if "\0" in value:  # the disk calls would refuse it only later (os.path.lexists says no)
         raise ConfigError(field_name, f"{RULE_FOLDER}; no NUL character", value)

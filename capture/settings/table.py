@@ -122,15 +122,13 @@ class Setting(Generic[_T]):
 
 @dataclass(frozen=True)
 class RunOption:
-    """A flag that sets no saved setting. Without a metavar it is a switch. `check`, if any,
-    runs when the command line is parsed (ConfigError naming the rule), for both modes."""
+    """A flag that sets no saved setting. Without a metavar it is a switch."""
 
     flag: str
     section: str
     help: str
     metavar: str = ""
     default: str | None = None
-    check: Callable[[str], object] | None = None
 
     @property
     def dest(self) -> str:
@@ -246,7 +244,7 @@ DIRECTORY = Setting(
     flag="--storage-dir",
     metavar="DIR",
     help="local folder for shots (default: in the data dir)",
-    flag_check=partial(check_folder, "storage_dir", required=False),
+    flag_check=partial(check_folder, "storage_dir"),
     label="Folder",
     only_for=StorageKind.LOCAL,
 )
@@ -428,13 +426,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "notifications and webhook",
         "the embedded webhook answers 401 to a notification whose checksum does not verify",
     ),
-    RunOption(
-        "--data-dir",
-        FILES,
-        "journal, settings and spool (default: user data dir)",
-        "DIR",
-        check=partial(check_folder, "data_dir", required=True),
-    ),
+    RunOption("--data-dir", FILES, "journal, settings and spool (default: user data dir)", "DIR"),
     RunOption(
         "--events", FILES, "headless: write JSON-lines events to FILE, or - (stdout)", "FILE"
     ),

@@ -439,43 +439,40 @@ def test_a_source_file_is_an_existing_file(tmp_path: Path) -> None:
 
 def test_a_missing_folder_under_a_writable_one_is_accepted_and_not_made(tmp_path: Path) -> None:
     wanted = tmp_path / "a" / "b"
-    assert check_folder("storage_dir", str(wanted), required=True) == str(wanted)
+    assert check_folder("storage_dir", str(wanted)) == str(wanted)
     assert list(tmp_path.iterdir()) == []  # the probe file is gone, no folder was made
 
 
 def test_an_existing_folder_is_accepted(tmp_path: Path) -> None:
-    assert check_folder("data_dir", str(tmp_path), required=True) == str(tmp_path)
+    assert check_folder("data_dir", str(tmp_path)) == str(tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_empty_folder_path_is_refused_only_where_required() -> None:
-    assert check_folder("storage_dir", "", required=False) == ""
-    assert_names(
-        broken(lambda: check_folder("data_dir", "", required=True)), "data_dir", "not empty"
-    )
+def test_an_empty_folder_path_means_the_default() -> None:
+    assert check_folder("storage_dir", "") == ""
 
 
 def test_a_file_or_a_path_through_one_is_not_a_folder(tmp_path: Path) -> None:
     taken = tmp_path / "taken"
     taken.write_text("x")
     for value in (str(taken), str(taken / "below")):
-        error = broken(partial(check_folder, "storage_dir", value, required=True))
+        error = broken(partial(check_folder, "storage_dir", value))
         assert_names(
             error, "storage_dir", "a folder ShotHook can create", f"{taken} is not a folder"
         )
 
 
 def test_a_device_is_not_a_folder() -> None:
-    error = broken(lambda: check_folder("storage_dir", os.devnull, required=True))
+    error = broken(lambda: check_folder("storage_dir", os.devnull))
     assert_names(error, "storage_dir", f"{os.devnull} is not a folder")
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc here")
 def test_a_folder_where_no_file_can_be_made_is_refused() -> None:
-    error = broken(lambda: check_folder("storage_dir", "/proc/shothook-shots", required=True))
+    error = broken(lambda: check_folder("storage_dir", "/proc/shothook-shots"))
     assert_names(error, "storage_dir", "cannot write in /proc")
 
 
 def test_a_nul_in_a_folder_path_breaks_the_rule() -> None:
-    error = broken(lambda: check_folder("storage_dir", "/tmp/a\0b", required=True))
+    error = broken(lambda: check_folder("storage_dir", "/tmp/a\0b"))
     assert_names(error, "storage_dir", "a folder ShotHook can create")
