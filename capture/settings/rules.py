@@ -261,12 +261,6 @@ def source_kind(value: str) -> SourceKind:
     return SourceKind.FILE
 
 
-def check_source(value: str) -> str:
-    """A `--source` value as given, once `source_kind` can read it."""
-    source_kind(value)
-    return value
-
-
 def check_folder(field_name: str, value: str) -> str:
     """A folder path as given (empty for the default), checked on the disk: what exists of it
     must be a folder, and a file can be made there (so a missing folder can be created), which

@@ -53,7 +53,6 @@ from capture.settings.rules import (
     check_port,
     check_prefix,
     check_region,
-    check_source,
     check_uid,
     check_users,
     choice_of,
@@ -154,12 +153,13 @@ SOURCE = Setting(
     "capture",
     "source",
     "auto",
-    str,  # opened by capture/sources, which reads it with rules.source_kind; the window picks
-    # it in its header
+    # Checked when it opens (make_source reads it with rules.source_kind): the window shows
+    # a source it cannot open as a banner and falls back to the test pattern; it picks one in
+    # its header.
+    str,
     flag="--source",
     metavar="synthetic|INDEX|PATH|URL",
     help="synthetic | camera index | video file | stream URL",
-    flag_check=check_source,
 )
 INTERVAL = Setting(
     "capture",

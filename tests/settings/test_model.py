@@ -35,7 +35,6 @@ from capture.settings.rules import (
     CAMERA_INDEX_MAX,
     SourceKind,
     check_folder,
-    check_source,
     source_kind,
 )
 
@@ -409,7 +408,6 @@ def test_leading_zeros_within_the_digit_limit_still_read() -> None:
 )
 def test_source_kinds(value: str, kind: SourceKind) -> None:
     assert source_kind(value) is kind
-    assert check_source(value) == value
 
 
 @pytest.mark.parametrize(
@@ -424,14 +422,14 @@ def test_source_kinds(value: str, kind: SourceKind) -> None:
     ],
 )
 def test_a_source_breaking_the_rule_names_the_field(value: str, words: str) -> None:
-    assert_names(broken(lambda: check_source(value)), "source", words)
+    assert_names(broken(lambda: source_kind(value)), "source", words)
 
 
 def test_a_source_file_is_an_existing_file(tmp_path: Path) -> None:
     clip = tmp_path / "clip.avi"
     clip.write_bytes(b"opened later")
     assert source_kind(str(clip)) is SourceKind.FILE
-    assert_names(broken(lambda: check_source(str(tmp_path))), "source", "no such file")
+    assert_names(broken(lambda: source_kind(str(tmp_path))), "source", "no such file")
 
 
 # -- folders given by a flag -----------------------------------------------------------------------
