@@ -60,7 +60,14 @@ class Engine:
                 cap_bytes=spool_cap_bytes,
                 pending_bytes=self.journal.pending_spool_bytes(),
             )
-            self.spool.remove_orphans(self.journal.spool_paths())
+            unknown = self.spool.clean_up(self.journal.spool_paths())
+            if unknown:
+                _log.warning(
+                    "%d images in the spool %s are named by no journal row (a journal moved"
+                    " aside or restored from elsewhere?): kept, not uploaded",
+                    len(unknown),
+                    data_dir.spool,
+                )
             self.forget_old_sessions()
         except BaseException:
             self._lock.release()

@@ -1,9 +1,12 @@
 """Where ShotHook keeps its files (one data folder holds the journal, settings, spool and the
-default local storage), and how it writes them (atomically: a reader never sees half a file)."""
+default local storage), and how it writes them (atomically: a reader never sees half a file;
+privately: screenshots, payloads and logs are the user's, so ShotHook's folders are made 0700
+and its files 0600 whatever the umask)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -12,9 +15,11 @@ from typing import IO
 
 import platformdirs
 
-from capture.errors import ShotHookError
+from capture.errors import ConfigError, ShotHookError
 
 APP_NAME = "ShotHook"
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
 
 
 def default_data_dir() -> Path:
@@ -27,7 +32,11 @@ class DataDir:
 
     @classmethod
     def resolve(cls, given: str | Path | None) -> DataDir:
-        root = Path(given).expanduser() if given else default_data_dir()
+        """The folder `given` (a --data-dir), or the default one for None. An empty one is
+        refused: it is a script's unset variable, not a wish for the default."""
+        if given == "":
+            raise ConfigError("data_dir", "a folder ShotHook can create and write, not empty")
+        root = Path(given).expanduser() if given is not None else default_data_dir()
         return cls(root.resolve())
 
     @property
@@ -55,9 +64,43 @@ class DataDir:
         return self.root / "shothook.lock"
 
     def create(self) -> DataDir:
-        for folder in (self.root, self.spool):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Make the folder (0700) with its spool (0700) and log (0600). A folder that exists
+        keeps its mode, as it may be one the user chose and shares; what is ShotHook's own in
+        it loses any access by others."""
+        self.root.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+        private_folder(self.spool)
+        private_file(self.log)  # made now, as the log handlers would make it with the umask's mode
         return self
+
+
+def private_folder(path: Path) -> None:
+    """Make the folder `path` for this user only; one that exists loses access by others."""
+    try:
+        path.mkdir(mode=PRIVATE_FOLDER)
+    except FileExistsError:
+        tighten(path, PRIVATE_FOLDER)
+
+
+def private_file(path: Path) -> None:
+    """Make the empty file `path` for this user only; one that exists loses access by others
+    (its contents are left as they are)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        tighten(path, PRIVATE_FILE)
+
+
+def tighten(path: Path, mode: int) -> None:
+    """Take from `path`'s mode what `mode` does not allow (0644 becomes 0600 under 0600), on
+    POSIX; best effort: a file another user owns keeps its mode (it stays usable)."""
+    if os.name != "posix":
+        return
+    try:
+        current = stat.S_IMODE(os.stat(path).st_mode)
+        if current & ~mode:
+            os.chmod(path, current & mode)
+    except PermissionError:
+        pass
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -84,7 +127,8 @@ class DataDirLock:
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+        fh = open(fd, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
         try:
             _lock(fh)
         except OSError:

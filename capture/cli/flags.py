@@ -18,6 +18,9 @@ from capture.storage.spool import DEFAULT_CAP_BYTES
 
 SPOOL_CAP_MAX_MB = 1_000_000
 RULE_SPOOL_CAP = f"a number of megabytes above 0, at most {SPOOL_CAP_MAX_MB}"
+# Waits past a day are a typo, and 'inf' or 1e300 would never end (or overflow a thread's wait).
+SECONDS_MAX = 86_400
+RULE_SECONDS = f"a number of seconds, 0 or more, at most {SECONDS_MAX} (a day)"
 
 
 class UsageError(Exception):
@@ -161,6 +164,6 @@ def parse_seconds(field: str, value: str) -> float:
         seconds = float(value)
     except ValueError:
         seconds = -1.0
-    if not seconds >= 0:  # also refuses nan
-        raise ConfigError(field, "a number of seconds, 0 or more", value)
+    if not 0 <= seconds <= SECONDS_MAX:  # also refuses nan
+        raise ConfigError(field, RULE_SECONDS, value)
     return seconds

@@ -3,13 +3,15 @@
 The exit status is an `Exit` (capture/cli/exits.py). Shots left unfinished in the spool fail
 the run (for example stopped by a signal while an upload hung: it is abandoned and resumes on
 the next start), and so does an unexpected error, shown on stderr and written to the data
-folder's shothook.log.
+folder's shothook.log. A damaged journal is refused before anything runs (Exit.CONFIG),
+naming the file.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -36,6 +38,7 @@ from capture.errors import (
     print_crash,
 )
 from capture.events import Event, Fanout, JsonLinesWriter
+from capture.journal.schema import JournalDamaged
 from capture.logs import get_logger, start_logging
 from capture.paths import DataDir
 from capture.receiver.answers import AnswerMode
@@ -105,6 +108,9 @@ def _run_engine(
         engine = Engine(
             data_dir, sink, spool_cap_bytes=options.spool_cap, keep_days=options.keep_days
         )
+    except JournalDamaged as exc:  # for the user to move aside before anything runs
+        print(f"shothook: {exc}", file=stderr)
+        return Exit.CONFIG
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)
         return Exit.FAILED
@@ -236,11 +242,16 @@ def _open_events(target: str | None) -> contextlib.AbstractContextManager[IO[str
     """Where `--events` goes: nowhere, stdout ('-'), or a file opened now for appending."""
     if target is None or target == "-":
         return contextlib.nullcontext(sys.stdout if target else None)
+    stream: IO[str] | None = None
     try:
-        return open(target, "a", encoding="utf-8")
+        stream = open(target, "a", encoding="utf-8")  # noqa: SIM115 - the caller's `with`
+        os.write(stream.fileno(), b"")  # writes nothing, but /dev/full and the like refuse it
     except OSError as exc:
+        if stream is not None:
+            stream.close()
         rule = f"a file that can be written, or - for stdout ({exc.strerror or exc})"
         raise ConfigError("events", rule, target) from None
+    return stream
 
 
 class CrashReporter:

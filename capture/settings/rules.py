@@ -9,9 +9,12 @@ table (`table.py`) names each setting's check; `model.py` applies them.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -24,6 +27,12 @@ EXTRA_INFO_MAX_BYTES = 1024
 PREFIX_MAX_CHARS = 128
 USERS_MAX = 64
 CHANNEL_SPECIALS = " !#$%&()+-:;<=.>?@[]^_{}|~,"
+# Digits a whole number may have: every bound above has at most 10, and Python refuses to read
+# more than 4300 (a ValueError, not a rule), so anything longer breaks the rule before int().
+WHOLE_NUMBER_MAX_DIGITS = 20
+CAMERA_INDEX_MAX = 9999  # OpenCV's indexes, backend offsets included (CAP_UEYE + n is 2500 + n)
+SOURCE_PATTERN_NAMES = ("synthetic", "test", "pattern")
+STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 
 RULE_INTERVAL = f"whole seconds from {INTERVAL_MIN} to {INTERVAL_MAX}"
 RULE_UID = f"a whole number from {UID_MIN} to {UID_MAX} (unsigned 32-bit, 0 is not allowed)"
@@ -45,6 +54,10 @@ RULE_REGION = "letters, digits and '-' only (for example us-east-1), or empty fo
 RULE_HOST = "an IP address to listen on, such as 127.0.0.1"
 RULE_UTF8 = "must be valid UTF-8 text"
 RULE_USERS_FIT = f"uid + users - 1 must be at most {UID_MAX} (each user takes the next uid)"
+RULE_SOURCE = (
+    f"'synthetic', a camera index (0 to {CAMERA_INDEX_MAX}), a video file path or a stream URL"
+)
+RULE_FOLDER = "a folder ShotHook can create and write files in"
 
 _CHANNEL_ALLOWED = re.compile(r"[A-Za-z0-9" + re.escape(CHANNEL_SPECIALS) + r"]*")
 _PREFIX_PART = re.compile(r"[A-Za-z0-9]+")
@@ -99,7 +112,9 @@ def _whole_number(field_name: str, value: object, lo: int, hi: int, rule: str) -
         raise ConfigError(field_name, rule, value)
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+    elif isinstance(value, str) and re.fullmatch(
+        rf"\s*[+-]?\d{{1,{WHOLE_NUMBER_MAX_DIGITS}}}\s*", value
+    ):
         number = int(value)
     else:
         raise ConfigError(field_name, rule, value)
@@ -178,7 +193,10 @@ def check_http_url(field_name: str, value: str, *, required: bool) -> str:
             raise ConfigError(field_name, f"must be {RULE_HTTP_URL}")
         return ""
     _utf8_size(field_name, value)
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)  # a bracket left open ("http://[::1") is a ValueError
+    except ValueError as exc:
+        raise ConfigError(field_name, f"must be {RULE_HTTP_URL}; {exc}", value) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(field_name, f"must be {RULE_HTTP_URL}", value)
     try:
@@ -208,6 +226,76 @@ def check_host(value: str) -> str:
     except ValueError:
         raise ConfigError("webhook_host", RULE_HOST, value) from None
     return value
+
+
+class SourceKind(StrEnum):
+    """What a `--source` value names; `source_kind` reads it."""
+
+    AUTO = "auto"
+    PATTERN = "pattern"
+    CAMERA = "camera"
+    STREAM = "stream"
+    FILE = "file"
+
+
+def source_kind(value: str) -> SourceKind:
+    """What `value` names, or ConfigError('source'). A file must exist, but whether OpenCV can
+    play it is known only when it opens."""
+    text = value.strip()
+    if not text:
+        raise ConfigError("source", f"must be {RULE_SOURCE}")
+    if text == SourceKind.AUTO:  # as its callers test for it
+        return SourceKind.AUTO
+    if text.lower() in SOURCE_PATTERN_NAMES:
+        return SourceKind.PATTERN
+    if text.isascii() and text.isdigit():  # not str.isdigit alone: '²' is a digit to it
+        if len(text) > len(str(CAMERA_INDEX_MAX)) or int(text) > CAMERA_INDEX_MAX:
+            raise ConfigError("source", f"must be {RULE_SOURCE}; no such camera index", value)
+        return SourceKind.CAMERA
+    if text.lower().startswith(STREAM_SCHEMES):
+        return SourceKind.STREAM
+    if "://" in text:
+        raise ConfigError("source", f"must be {RULE_SOURCE}; unknown URL scheme", value)
+    if not os.path.isfile(text):
+        raise ConfigError("source", f"must be {RULE_SOURCE}; no such file", value)
+    return SourceKind.FILE
+
+
+def check_folder(field_name: str, value: str) -> str:
+    """A folder path as given (empty for the default), checked on the disk: what exists of it
+    must be a folder, and a file can be made there (so a missing folder can be created), which
+    a regular file, a device or /proc cannot. Meant for flags, read once at start; a form
+    typing a path would probe the disk on every keystroke."""
+    if not value:
+        return value
+    if "\0" in value:  # the disk calls would refuse it only later (os.path.lexists says no)
+        raise ConfigError(field_name, f"{RULE_FOLDER}; no NUL character", value)
+    try:
+        existing = _nearest_existing(Path(value).expanduser())
+    except (OSError, RuntimeError) as exc:  # RuntimeError: '~nobody' has no home folder
+        raise ConfigError(field_name, f"{RULE_FOLDER} ({_reason(exc)})", value) from None
+    if not existing.is_dir():
+        raise ConfigError(field_name, f"{RULE_FOLDER}; {existing} is not a folder", value)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".shothook-probe-", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        rule = f"{RULE_FOLDER}; cannot write in {existing} ({_reason(exc)})"
+        raise ConfigError(field_name, rule, value) from None
+    return value
+
+
+def _reason(exc: Exception) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def _nearest_existing(path: Path) -> Path:
+    """`path`, or its nearest ancestor that exists."""
+    for candidate in (path, *path.absolute().parents):
+        if os.path.lexists(candidate):
+            return candidate
+    return Path(path.anchor or ".")
 
 
 def is_loopback(host: str) -> bool:

@@ -45,6 +45,7 @@ from capture.settings.rules import (
     check_bucket,
     check_channel,
     check_extra_info,
+    check_folder,
     check_host,
     check_http_url,
     check_interval,
@@ -152,7 +153,10 @@ SOURCE = Setting(
     "capture",
     "source",
     "auto",
-    str,  # checked when it opens (capture/sources); the window picks it in its header
+    # Checked when it opens (make_source reads it with rules.source_kind): the window shows
+    # a source it cannot open as a banner and falls back to the test pattern; it picks one in
+    # its header.
+    str,
     flag="--source",
     metavar="synthetic|INDEX|PATH|URL",
     help="synthetic | camera index | video file | stream URL",
@@ -235,10 +239,12 @@ DIRECTORY = Setting(
     "storage",
     "directory",
     "",  # the default folder in the data dir
-    str,
+    str,  # the form's Test connection writes there; the flag is checked on the disk at start
+    field="storage_dir",  # as the flag says it (the saved setting keeps its name)
     flag="--storage-dir",
     metavar="DIR",
     help="local folder for shots (default: in the data dir)",
+    flag_check=partial(check_folder, "storage_dir"),
     label="Folder",
     only_for=StorageKind.LOCAL,
 )
@@ -257,7 +263,7 @@ ENDPOINT = _url(
     "storage",
     "endpoint",
     "endpoint",
-    flag_required=False,
+    flag_required=True,  # AWS is the flag left out; an empty one is a script's unset variable
     flag="--s3-endpoint",
     metavar="URL",
     help="S3-compatible endpoint URL (AWS when omitted)",

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Protocol
 
 from capture.errors import ConfigError, SourceError
+from capture.settings.rules import RULE_SOURCE, SourceKind, source_kind
 from capture.sources.frames import Image
 from capture.sources.opencv import CameraSource, FileSource, StreamSource, list_cameras
 from capture.sources.synthetic import SyntheticSource
-
-SYNTHETIC_NAMES = ("synthetic", "test", "pattern")
-RULE_SOURCE = "'synthetic', a camera index (0, 1, ...), a video file path or a stream URL"
-STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 
 
 class FrameSource(Protocol):
@@ -32,19 +28,16 @@ class FrameSource(Protocol):
 def make_source(spec: str) -> FrameSource:
     """Turn a `--source` value into a source (not yet opened). 'auto' is resolved elsewhere."""
     text = spec.strip()
-    if not text:
-        raise ConfigError("source", f"must be {RULE_SOURCE}")
-    if text.lower() in SYNTHETIC_NAMES:
+    kind = source_kind(text)  # the rule (ConfigError naming 'source'), shared with the flag's
+    if kind is SourceKind.PATTERN:
         return SyntheticSource()
-    if text.isdigit():
+    if kind is SourceKind.CAMERA:
         return CameraSource(int(text))
-    if text.lower().startswith(STREAM_SCHEMES):
+    if kind is SourceKind.STREAM:
         return StreamSource(text)
-    if "://" in text:
-        raise ConfigError("source", f"must be {RULE_SOURCE}; unknown URL scheme", text)
-    if not os.path.isfile(text):
-        raise ConfigError("source", f"must be {RULE_SOURCE}; no such file", text)
-    return FileSource(text)
+    if kind is SourceKind.FILE:
+        return FileSource(text)
+    raise ConfigError("source", f"must be {RULE_SOURCE}; 'auto' is resolved by open_auto", text)
 
 
 def open_auto() -> FrameSource:

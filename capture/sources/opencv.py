@@ -166,7 +166,13 @@ class FileSource(_OpenCVSource):
     def _capture(self) -> Any:
         if not os.path.isfile(self.path):
             raise SourceError(f"cannot open {self.label}: no such file {self.path}")
-        return cv2.VideoCapture(self.path, cv2.CAP_ANY)
+        cap = cv2.VideoCapture(self.path, cv2.CAP_ANY)
+        if not cap.isOpened():  # a file, but no video: say which file, and that --source named it
+            cap.release()
+            raise SourceError(
+                f"source: cannot open {self.label}: {self.path} is not a video file OpenCV can play"
+            )
+        return cap
 
     def _opened(self) -> None:
         self._clock = FileClock(1.0 / self.nominal_fps)

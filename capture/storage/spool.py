@@ -14,6 +14,8 @@ import os
 import threading
 from pathlib import Path
 
+from capture.paths import PRIVATE_FILE, private_folder
+
 DEFAULT_CAP_BYTES = 1024 * 1024 * 1024
 DEFAULT_KEEP_UPLOADED_BYTES = 256 * 1024 * 1024
 WARN_FRACTION = 0.8
@@ -43,7 +45,8 @@ class Spool:
         self._lock = threading.Lock()
         self._pending = pending_bytes
         self._warned = False
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
 
     @property
     def pending_bytes(self) -> int:
@@ -78,7 +81,7 @@ class Spool:
         path = self.path_for(key)
         tmp = path.with_suffix(".partial")
         try:
-            tmp.write_bytes(data)
+            _write_private(tmp, data)
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -103,14 +106,25 @@ class Spool:
             removed.append(shot_id)
         return removed
 
-    def remove_orphans(self, known: set[str]) -> int:
-        """Delete files no journal row points at (a crash between write and journal). A file is
-        known by its name, whatever folder the journal remembers it in: a data folder that was
-        moved or restored elsewhere must never lose the shots it still has to upload."""
+    def clean_up(self, known: set[str]) -> list[Path]:
+        """At start: delete the half-written files a crash left (`.partial`), and return the
+        images no journal row names. Those are kept, never deleted: they may be the waiting
+        shots of a journal that was moved aside (damaged) or restored from elsewhere. A file
+        is known by its name, whatever folder the journal remembers it in, so a data folder
+        that was moved keeps the shots it still has to upload."""
         known_names = {Path(path).name for path in known}
-        removed = 0
+        unknown: list[Path] = []
         for path in self.folder.iterdir():
-            if path.name not in known_names and path.suffix in (".jpg", ".partial"):
+            if path.suffix == ".partial":
                 path.unlink(missing_ok=True)
-                removed += 1
-        return removed
+            elif path.suffix == ".jpg" and path.name not in known_names:
+                unknown.append(path)
+        return unknown
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write `path` readable by this user only (a shot is the user's picture), whatever the
+    umask."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(path, flags, PRIVATE_FILE), "wb") as fh:
+        fh.write(data)

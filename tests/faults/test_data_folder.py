@@ -78,3 +78,22 @@ def test_shots_waiting_in_a_moved_data_folder_are_uploaded_not_lost(
     finally:
         client.close()
     assert len(listed) == 4
+
+
+def test_a_journal_moved_aside_leaves_the_waiting_images_in_the_spool(
+    tmp_path: Path, bucket: StorageSettings, moto: MotoServer
+) -> None:
+    data = tmp_path / "data"
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    first = run_main(data, unreachable, bucket.bucket, "--count", "2", "--drain-timeout", "1")
+    assert "Traceback" not in first.stderr, first.stderr
+    waiting = sorted((data / "spool").glob("*.jpg"))
+    assert len(waiting) == 2
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for part in data.glob("journal.sqlite3*"):  # as the damaged-journal message advises
+        shutil.move(part, aside / part.name)
+
+    second = run_main(data, moto.endpoint, bucket.bucket, "--count", "1")
+    assert second.returncode == 0, second.stderr
+    assert all(path.is_file() for path in waiting)  # the old journal may still be repaired

@@ -4,6 +4,7 @@ as if it were a passing failure; a full one is retried, since space comes back b
 from __future__ import annotations
 
 import errno
+import signal
 from pathlib import Path
 
 import pytest
@@ -51,16 +52,21 @@ def test_a_full_file_system_is_retried(tmp_path: Path) -> None:
     assert (error.retryable, error.code) == (True, "ENOSPC")
 
 
-def test_a_read_only_storage_folder_pauses_the_headless_run_with_advice(tmp_path: Path) -> None:
-    with tmpfs(tmp_path / "ro") as folder:
-        remount_read_only(folder)
+def test_a_storage_folder_turned_read_only_mid_run_pauses_uploads_with_advice(
+    tmp_path: Path,
+) -> None:
+    with tmpfs(tmp_path / "shots") as folder:
         args = ["--data-dir", str(tmp_path / "data"), "--webhook-port", "0", "--events", "-"]
-        args += ["--source", "synthetic", "--interval", "1", "--count", "2"]
-        args += ["--storage-dir", str(folder), "--drain-timeout", "2"]
+        args += ["--source", "synthetic", "--interval", "1", "--storage-dir", str(folder)]
         with headless_process(args) as process:
+            process.err.wait_for(
+                lambda lines: any("stored" in line for line in lines), 30, "a first stored shot"
+            )
+            remount_read_only(folder)  # the disk went read-only under the running session
             process.err.wait_for(
                 lambda lines: any("UPLOADS PAUSED" in line for line in lines), 30, "the pause"
             )
+            process.send_signal(signal.SIGTERM)
             process.wait(30)
             stdout = process.out.join()
             stderr = process.err.join()
@@ -68,5 +74,17 @@ def test_a_read_only_storage_folder_pauses_the_headless_run_with_advice(tmp_path
     paused = [e for e in events if e["event"] == "uploads_paused"]
     assert paused and "read-only" in paused[0]["advice"]
     failed = [e for e in events if e["event"] == "upload_failed"]
-    assert len(failed) <= 2, failed  # paused: not one retry after another until the drain ends
+    assert len(failed) <= 2, failed  # paused: not one retry after another until the end
     assert "Traceback" not in stderr
+
+
+def test_a_read_only_storage_folder_is_refused_at_start(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "ro") as folder:
+        remount_read_only(folder)
+        args = ["--data-dir", str(tmp_path / "data"), "--webhook-port", "0"]
+        args += ["--source", "synthetic", "--count", "1", "--storage-dir", str(folder)]
+        with headless_process(args) as process:
+            process.wait(60)
+            stderr = process.err.join()
+    assert process.returncode == 2, stderr
+    assert stderr.startswith("shothook: storage_dir:"), stderr

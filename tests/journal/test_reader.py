@@ -328,3 +328,24 @@ def test_a_thumbnail_journaled_after_its_shot_reaches_a_reader_that_saw_the_shot
     assert late.rows[0].status is Status.VERIFIED  # the rest of the row is unchanged
     assert reader.thumbnail(shots[0]) == reader.thumbnail(shots[1]) == THUMB
     assert reader.rows_since(late.seq).rows == []
+
+
+@pytest.mark.parametrize("folder", ["a#b", "a?b", "a%20b", "100%", "x?mode=rwc#y", "sp ace"])
+def test_a_data_folder_whose_name_means_something_in_a_uri_is_read(
+    tmp_path: Path, folder: str
+) -> None:
+    """The reader's read-only connection is a SQLite URI: '#', '?' and '%' in the folder's
+    name are quoted, so it opens this journal, not a file named after the name's first part."""
+    path = tmp_path / folder / "journal.sqlite3"
+    path.parent.mkdir()
+    journal = Journal(path)
+    try:
+        shot_id = add_shot(journal, 1)
+        reader = TimelineReader(path)
+        try:
+            assert [row.id for row in reader.newest(10).rows] == [shot_id]
+        finally:
+            reader.close()
+    finally:
+        journal.close()
+    assert [p.name for p in tmp_path.iterdir()] == [folder]  # nothing made beside it

@@ -3,7 +3,10 @@ and the rule, and the boundary values are accepted."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +30,12 @@ from capture.settings.model import (
     check_region,
     check_uid,
     check_users,
+)
+from capture.settings.rules import (
+    CAMERA_INDEX_MAX,
+    SourceKind,
+    check_folder,
+    source_kind,
 )
 
 ALL_CHANNEL_SPECIALS = " !#$%&()+-:;<=.>?@[]^_{}|~,"
@@ -212,6 +221,9 @@ def test_port_boundaries_are_accepted(value: object) -> None:
         "example.com/callback",
         "http://example.com:99999/cb",
         "http://ex\udcffample.com/",
+        "http://[::1",  # urlsplit raises ValueError on an open bracket
+        "http://[::1/cb",
+        "https://[not-an-ip]/",
     ],
 )
 def test_callback_url_that_is_not_http_is_refused(value: str) -> None:
@@ -354,3 +366,114 @@ def test_public_dict_round_trips_and_ignores_junk() -> None:
     assert rebuilt.storage.secret_key.reveal() == "", "a secret never comes from the file"
     assert rebuilt.capture == CaptureSettings()
     assert rebuilt.storage.kind is StorageKind.LOCAL
+
+
+# -- whole numbers of any length -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check", "field"),
+    [
+        (check_interval, "interval"),
+        (check_uid, "uid"),
+        (check_jpeg_quality, "jpeg_quality"),
+        (check_users, "users"),
+        (check_port, "webhook_port"),
+    ],
+)
+@pytest.mark.parametrize("digits", ["9" * 5000, "0" * 4301 + "1", "-" + "9" * 21])
+def test_a_whole_number_too_long_for_int_breaks_the_rule(
+    check: Callable[[object], int], field: str, digits: str
+) -> None:
+    assert_names(
+        broken(lambda: check(digits)),
+        field,
+        "a whole number" if field != "interval" else "whole seconds",
+    )
+
+
+def test_leading_zeros_within_the_digit_limit_still_read() -> None:
+    assert check_interval("0" * 19 + "5") == 5
+
+
+# -- the video source ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("auto", SourceKind.AUTO),
+        (" Synthetic ", SourceKind.PATTERN),
+        ("0", SourceKind.CAMERA),
+        (str(CAMERA_INDEX_MAX), SourceKind.CAMERA),
+        ("rtsp://cam/stream", SourceKind.STREAM),
+    ],
+)
+def test_source_kinds(value: str, kind: SourceKind) -> None:
+    assert source_kind(value) is kind
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("\N{SUPERSCRIPT TWO}", "no such file"),  # a digit to str.isdigit, not to int()
+        ("\N{ARABIC-INDIC DIGIT THREE}", "no such file"),
+        (str(CAMERA_INDEX_MAX + 1), "no such camera index"),
+        ("9" * 5000, "no such camera index"),
+        ("", "'synthetic', a camera index"),
+        ("gopher://x/v", "unknown URL scheme"),
+    ],
+)
+def test_a_source_breaking_the_rule_names_the_field(value: str, words: str) -> None:
+    assert_names(broken(lambda: source_kind(value)), "source", words)
+
+
+def test_a_source_file_is_an_existing_file(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.avi"
+    clip.write_bytes(b"opened later")
+    assert source_kind(str(clip)) is SourceKind.FILE
+    assert_names(broken(lambda: source_kind(str(tmp_path))), "source", "no such file")
+
+
+# -- folders given by a flag -----------------------------------------------------------------------
+
+
+def test_a_missing_folder_under_a_writable_one_is_accepted_and_not_made(tmp_path: Path) -> None:
+    wanted = tmp_path / "a" / "b"
+    assert check_folder("storage_dir", str(wanted)) == str(wanted)
+    assert list(tmp_path.iterdir()) == []  # the probe file is gone, no folder was made
+
+
+def test_an_existing_folder_is_accepted(tmp_path: Path) -> None:
+    assert check_folder("data_dir", str(tmp_path)) == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_folder_path_means_the_default() -> None:
+    assert check_folder("storage_dir", "") == ""
+
+
+def test_a_file_or_a_path_through_one_is_not_a_folder(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("x")
+    for value in (str(taken), str(taken / "below")):
+        error = broken(partial(check_folder, "storage_dir", value))
+        assert_names(
+            error, "storage_dir", "a folder ShotHook can create", f"{taken} is not a folder"
+        )
+
+
+def test_a_device_is_not_a_folder() -> None:
+    error = broken(lambda: check_folder("storage_dir", os.devnull))
+    assert_names(error, "storage_dir", f"{os.devnull} is not a folder")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc here")
+def test_a_folder_where_no_file_can_be_made_is_refused() -> None:
+    error = broken(lambda: check_folder("storage_dir", "/proc/shothook-shots"))
+    assert_names(error, "storage_dir", "cannot write in /proc")
+
+
+def test_a_nul_in_a_folder_path_breaks_the_rule() -> None:
+    error = broken(lambda: check_folder("storage_dir", "/tmp/a\0b"))
+    assert_names(error, "storage_dir", "a folder ShotHook can create")

@@ -4,7 +4,9 @@ the rule of each setting that has one."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from capture.settings import table
@@ -19,7 +21,8 @@ EXAMPLES: dict[table.Setting[Any], object] = {
     table.JPEG_QUALITY: 60,
     table.USERS: 3,
     table.KIND: StorageKind.S3,
-    table.DIRECTORY: "/srv/shots",
+    # Under a folder anyone can write in: the flag's check makes a probe file there.
+    table.DIRECTORY: str(Path(tempfile.gettempdir()) / "shothook-example" / "shots"),
     table.PREFIX: "qa/run1",
     table.ENDPOINT: "https://s3.example.com",
     table.REGION: "eu-west-1",
