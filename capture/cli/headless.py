@@ -15,9 +15,10 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from capture.cli import wording
 from capture.cli.exits import Exit
@@ -46,9 +47,13 @@ from capture.settings.model import Settings
 from capture.sources import FrameSource, make_source, open_auto
 from capture.storage import make_storage
 
+if TYPE_CHECKING:  # loaded with the session (aiohttp), when a capture starts
+    from capture.shooting.session import Session
+
 FIRST_FRAME_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 10.0
 SIGNAL_DRAIN_S = 5.0
+DRAIN_SLICE_S = 0.25  # how often the final wait looks for a signal
 
 _log = get_logger(__name__)
 
@@ -143,7 +148,7 @@ def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: Te
     while not stop.is_set() and not progress.wait_for(lambda p: p.capture_done, 0.25):
         pass
     session.stop_capture()  # on a signal, no new shot may start while the last ones finish
-    settled = session.drain(SIGNAL_DRAIN_S if stop.is_set() else options.drain)
+    settled = _drain(session, options.drain, stop)
     if not settled:
         pause, trouble = session.uploads.pause, session.uploads.trouble
         summary = progress.summary()
@@ -163,6 +168,23 @@ def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: Te
         )
     engine.stop_session(STOP_TIMEOUT_S)
     return Exit.OK if session.succeeded else Exit.FAILED
+
+
+def _drain(session: Session, timeout: float, stop: threading.Event) -> bool:
+    """Waits up to `timeout` (inf: for ever) for what was taken to be stored and notified; a
+    signal, before or during the wait, ends it within SIGNAL_DRAIN_S. True if all settled."""
+    deadline = time.monotonic() + (SIGNAL_DRAIN_S if stop.is_set() else timeout)
+    signalled = stop.is_set()
+    while True:
+        now = time.monotonic()
+        if stop.is_set() and not signalled:
+            signalled, deadline = True, min(deadline, now + SIGNAL_DRAIN_S)
+        if now >= deadline:
+            return session.progress.settled
+        if session.drain(min(deadline - now, DRAIN_SLICE_S)):
+            return True
+        if session.uploads.pause is not None:
+            return False
 
 
 def _start_webhook(engine: Engine, settings: Settings, answer: AnswerMode) -> str:

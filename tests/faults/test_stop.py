@@ -322,3 +322,37 @@ def test_stop_while_a_webhook_host_name_lookup_hangs_ends_the_notifier_promptly(
         release.set()
         worker.join(5.0)
         harness.journal.close()
+
+
+@pytest.mark.parametrize("drain", ["86400", "60"])  # a day: the longest it takes
+def test_a_signal_during_the_final_drain_ends_it_within_its_5_seconds(
+    tmp_path: Path, drain: str
+) -> None:
+    """Storage down and --count done: the run waits for its uploads; SIGTERM ends that wait
+    within 5 s, whatever --drain-timeout says (it used to wait it out)."""
+    unreachable = socket.socket()
+    unreachable.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    port = unreachable.getsockname()[1]
+    args = ["--data-dir", str(tmp_path / "data"), "--webhook-port", "0"]
+    args += ["--source", "synthetic", "--interval", "1", "--count", "1"]
+    args += ["--s3-endpoint", f"http://127.0.0.1:{port}", "--bucket", "shots"]
+    args += ["--region", "us-east-1", "--drain-timeout", drain]
+    env = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    try:
+        with headless_process(args, env=env) as process:
+            process.err.wait_for(
+                lambda lines: any("upload failed (try 3)" in line for line in lines),
+                60,
+                "a third failed upload (3 s after the shot), so the run is in its final wait",
+            )
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)  # without the fix: never (inf) or 60 s
+            took = time.monotonic() - signalled
+            stderr = process.err.join()
+    finally:
+        unreachable.close()
+    assert process.returncode == 1, stderr  # a shot left unfinished in the spool
+    assert "unfinished" in stderr and "resume on the next start" in stderr, stderr
+    assert "Traceback" not in stderr
+    assert took < 20, f"the run took {took:.1f} s to end after SIGTERM"
