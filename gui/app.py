@@ -30,6 +30,7 @@ from capture.paths import APP_NAME, DataDir
 from capture.settings.model import Settings
 from gui.errors import print_startup_error, startup_dialog
 from gui.resources import Palette, colour, pixmap
+from gui.system_libs import check_before_qt
 
 if TYPE_CHECKING:  # the engine and the window load after the splash is up
     from capture.engine import Engine
@@ -136,6 +137,10 @@ def run_window(args: argparse.Namespace) -> int:
                 advice="Run it in a desktop session or under xvfb-run, or use --headless.",
             )
         )
+        return Exit.FAILED
+    missing = check_before_qt()
+    if missing:
+        print(missing, file=sys.stderr)
         return Exit.FAILED
     try:
         data_dir = DataDir.resolve(args.data_dir).create()
