@@ -36,6 +36,7 @@ class Scale:
     startup_reps: int  # timed start-ups of main.py and of the floor, alternated
     timeline_shots: int  # shots in the journal the timeline reads (the window shows the newest)
     repaints: int  # timeline repaints of each kind (alone, beside a thread running Python)
+    soak_seconds: float  # the soak's length: 8 users, a shot each a second
 
 
 FULL = Scale(
@@ -50,6 +51,7 @@ FULL = Scale(
     startup_reps=5,
     timeline_shots=10_000,
     repaints=60,
+    soak_seconds=600.0,
 )
 QUICK = Scale(
     "quick",
@@ -63,6 +65,7 @@ QUICK = Scale(
     startup_reps=1,
     timeline_shots=2_500,
     repaints=30,
+    soak_seconds=30.0,
 )
 TINY = Scale(
     "tiny",
@@ -76,6 +79,7 @@ TINY = Scale(
     startup_reps=1,
     timeline_shots=300,
     repaints=10,
+    soak_seconds=5.0,
 )
 SCALES = {s.name: s for s in (FULL, QUICK, TINY)}
 

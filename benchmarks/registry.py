@@ -8,7 +8,7 @@ platform, so this process never imports Qt.
 
 from __future__ import annotations
 
-from benchmarks import callbacks, pipeline, startup, timeline, uploads, window
+from benchmarks import callbacks, pipeline, soak, startup, timeline, uploads, window
 from benchmarks.harness import Bench
 
 BENCHES: tuple[Bench, ...] = (
@@ -20,4 +20,5 @@ BENCHES: tuple[Bench, ...] = (
     timeline.TIMELINE,
     timeline.REPAINT,
     startup.BENCH,
+    soak.BENCH,
 )
