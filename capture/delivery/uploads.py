@@ -294,6 +294,14 @@ class Uploader:
         )
         item.data = None
         self._outcomes.upload_stored(item)
+        self._keep(item)
+
+    def _keep(self, item: UploadItem) -> None:
+        """The stored shot's image stays in the spool for the window, within the spool's bound;
+        the journal forgets the images that made room. After the hand-off: deleting files is
+        not on the shot's way to its callback."""
+        for shot_id in self._spool.keep(item.shot_id, item.spool_path, item.size):
+            self._journal.forget_spool(shot_id)
 
     def _failed(self, item: UploadItem, exc: StorageError) -> None:
         self._journal.upload_failed(item.shot_id, str(exc))
