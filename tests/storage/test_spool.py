@@ -4,10 +4,14 @@ a start, the oldest deleted first."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from capture import events
+from capture.cli import headless
+from capture.cli.exits import Exit
+from capture.cli.flags import parse_args
 from capture.events import Event
 from capture.paths import DataDir
 from capture.settings.model import StorageSettings
@@ -127,3 +131,14 @@ def test_a_running_session_keeps_its_uploaded_images_within_the_bound(
     assert kept == shots[-len(kept) :]  # the oldest were deleted first
     assert all(s.spool_path for s in kept)
     assert all(s.spool_path is None for s in shots[: -len(kept)])  # forgotten by the journal
+
+
+def test_the_headless_run_keeps_no_uploaded_image_with_spool_keep_mb_0(tmp_path: Path) -> None:
+    data, storage = tmp_path / "data", tmp_path / "storage"
+    args = ["--headless", "--source", "synthetic", "--interval", "1", "--count", "2"]
+    args += ["--data-dir", str(data), "--storage-dir", str(storage), "--webhook-port", "0"]
+    err = io.StringIO()
+    assert headless.run(parse_args([*args, "--spool-keep-mb", "0"]), stderr=err) == Exit.OK, err
+    shots = shot_files(DataDir.resolve(data))
+    assert len(shots) == 2 and not any(s.on_disk or s.spool_path for s in shots)
+    assert len(list(storage.rglob("*.jpg"))) == 2  # uploaded, then deleted from the spool
