@@ -5,10 +5,9 @@ shot is lost. A cap bounds the bytes waiting: past it, new shots are refused (th
 notified as 206 "spool full") and a warning says so; another warns when it passes
 `WARN_FRACTION` of the cap, before anything is refused. Uploaded images are kept a while for the
 window's detail pane, oldest deleted first, within `keep_uploaded_bytes`. That bound holds all
-the time, not only at a session's end: a run without --count would otherwise fill the disk
-(64 users: 500 MB in under 3 minutes). So the spool keeps a running total of the kept images,
-counted once from the journal at start, then added to as each upload is stored: no journal
-query per shot.
+the time, since a run without --count must not fill the disk (64 users shoot about 200 MB a
+minute): the spool keeps a running total of the kept images, counted from the journal at start,
+then added to as each upload is stored, so no shot costs a journal query.
 """
 
 from __future__ import annotations
