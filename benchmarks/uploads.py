@@ -199,7 +199,7 @@ def spooled_shots(journal: Journal, spool: Spool, data: bytes, count: int) -> li
             size=len(data),
             spool_path=str(path),
         )
-        items.append(UploadItem(journal.add_shot(new), shot.key, str(path), len(data), data))
+        items.append(UploadItem(journal.add_shot(new), shot.key, str(path), len(data)))
     return items
 
 

@@ -26,7 +26,7 @@ from capture.sources.frames import FrameSlot
 from capture.sources.runner import SourceRunner, SourceState
 from capture.storage import make_storage
 from capture.storage.base import CheckStep
-from capture.storage.spool import DEFAULT_CAP_BYTES, Spool
+from capture.storage.spool import DEFAULT_CAP_BYTES, DEFAULT_KEEP_UPLOADED_BYTES, Spool
 
 if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aiohttp (start-up)
     from capture.receiver.webhook import WebhookServer
@@ -44,6 +44,7 @@ class Engine:
         spawn: Spawn = spawn_thread,
         *,
         spool_cap_bytes: int = DEFAULT_CAP_BYTES,
+        spool_keep_bytes: int = DEFAULT_KEEP_UPLOADED_BYTES,
         keep_days: int = int(KEEP_DAYS.default or 0),
     ) -> None:
         self.data_dir = data_dir.create()
@@ -58,6 +59,7 @@ class Engine:
             self.spool = Spool(
                 data_dir.spool,
                 cap_bytes=spool_cap_bytes,
+                keep_uploaded_bytes=spool_keep_bytes,
                 pending_bytes=self.journal.pending_spool_bytes(),
             )
             unknown = self.spool.clean_up(self.journal.spool_paths())
@@ -69,6 +71,7 @@ class Engine:
                     data_dir.spool,
                 )
             self.forget_old_sessions()
+            self.trim_kept_images()  # a killed run, or a smaller bound, may have left too many
         except BaseException:
             self._lock.release()
             raise
@@ -167,7 +170,9 @@ class Engine:
         if self.session is not None:
             raise ShotHookError("a capture session is already running")
         settings.validated()
-        self.forget_old_sessions()
+        pruned = self.forget_old_sessions()
+        if pruned is not None and pruned.spool_files:
+            self.trim_kept_images()  # retention deleted kept images: the spool counts again
         workers = DEFAULT_UPLOAD_WORKERS if upload_workers is None else upload_workers
         storage = make_storage(settings.storage, self.data_dir.storage, pool=workers * 2)
         session = Session(
@@ -229,9 +234,15 @@ class Engine:
         if session is None:
             return []
         stuck = session.stop(timeout)
-        for shot_id in self.spool.trim(self.journal.uploaded_spool_files()):
-            self.journal.forget_spool(shot_id)
+        self.trim_kept_images()
         return stuck
+
+    def trim_kept_images(self) -> None:
+        """The spool's kept images counted from the journal, the oldest beyond the bound
+        deleted and forgotten (one query: while a session runs, the uploaders keep the count
+        and the bound as each shot is stored)."""
+        for shot_id in self.spool.count_kept(self.journal.uploaded_spool_files()):
+            self.journal.forget_spool(shot_id)
 
     def close(self, timeout: float = 10.0) -> list[str]:
         """Stop everything cooperatively; returns the names of loops that did not end in time."""

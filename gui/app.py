@@ -21,6 +21,7 @@ from capture.cli.exits import Exit
 from capture.cli.flags import (
     parse_keep_days,
     parse_spool_cap,
+    parse_spool_keep,
     settings_from_args,
     storage_flags_given,
 )
@@ -125,6 +126,7 @@ def engine_options(args: argparse.Namespace) -> dict[str, int]:
     """The flags that shape the engine itself (checked: ConfigError naming the flag)."""
     return {
         "spool_cap_bytes": parse_spool_cap(args.spool_cap_mb),
+        "spool_keep_bytes": parse_spool_keep(args.spool_keep_mb),
         "keep_days": parse_keep_days(args.keep_days),
     }
 

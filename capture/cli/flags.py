@@ -14,13 +14,14 @@ from capture.receiver.answers import AnswerMode
 from capture.settings import table
 from capture.settings.model import Secret, Settings, StorageKind, StorageSettings
 from capture.settings.table import RunOption, Setting
-from capture.storage.spool import DEFAULT_CAP_BYTES
+from capture.storage.spool import DEFAULT_CAP_BYTES, DEFAULT_KEEP_UPLOADED_BYTES
 
 SPOOL_CAP_MAX_MB = 1_000_000
 RULE_SPOOL_CAP = f"a number of megabytes above 0, at most {SPOOL_CAP_MAX_MB}"
 # Waits past a day are a typo, and 'inf' or 1e300 would never end (or overflow a thread's wait).
 SECONDS_MAX = 86_400
 RULE_SECONDS = f"a number of seconds, 0 or more, at most {SECONDS_MAX} (a day)"
+RULE_SPOOL_KEEP = f"a number of megabytes, 0 to {SPOOL_CAP_MAX_MB}"
 
 
 class UsageError(Exception):
@@ -137,6 +138,20 @@ def parse_spool_cap(value: str | None) -> int:
     if not 0 < megabytes <= SPOOL_CAP_MAX_MB:
         raise ConfigError("spool_cap_mb", RULE_SPOOL_CAP, value)
     return max(1, round(megabytes * 1e6))
+
+
+def parse_spool_keep(value: str | None) -> int:
+    """--spool-keep-mb as bytes (the default bound when not given); 0 keeps no uploaded
+    image."""
+    if value is None:
+        return DEFAULT_KEEP_UPLOADED_BYTES
+    try:
+        megabytes = float(value)
+    except ValueError:
+        megabytes = -1.0
+    if not 0 <= megabytes <= SPOOL_CAP_MAX_MB:  # nan and inf fail it too
+        raise ConfigError("spool_keep_mb", RULE_SPOOL_KEEP, value)
+    return round(megabytes * 1e6)
 
 
 KEEP_DAYS_MAX = 100_000  # about 270 years: past it, a date overflows

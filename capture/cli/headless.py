@@ -28,6 +28,7 @@ from capture.cli.flags import (
     parse_keep_days,
     parse_seconds,
     parse_spool_cap,
+    parse_spool_keep,
     settings_from_args,
 )
 from capture.engine import Engine
@@ -66,6 +67,7 @@ class Options:
     count: int | None
     drain: float
     spool_cap: int
+    spool_keep: int
     keep_days: int
     answer: AnswerMode
     webhook_only: bool
@@ -79,6 +81,7 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
             count=parse_count(args.count),
             drain=parse_seconds("drain_timeout", args.drain_timeout),
             spool_cap=parse_spool_cap(args.spool_cap_mb),
+            spool_keep=parse_spool_keep(args.spool_keep_mb),
             keep_days=parse_keep_days(args.keep_days),
             answer=answer_mode_from_args(args),
             webhook_only=bool(args.webhook_only),
@@ -111,7 +114,11 @@ def _run_engine(
 ) -> Exit:
     try:
         engine = Engine(
-            data_dir, sink, spool_cap_bytes=options.spool_cap, keep_days=options.keep_days
+            data_dir,
+            sink,
+            spool_cap_bytes=options.spool_cap,
+            spool_keep_bytes=options.spool_keep,
+            keep_days=options.keep_days,
         )
     except JournalDamaged as exc:  # for the user to move aside before anything runs
         print(f"shothook: {exc}", file=stderr)

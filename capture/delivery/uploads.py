@@ -41,18 +41,19 @@ STOP_GRACE_S = 0.5  # on stop, an upload under way gets this long to finish, the
 
 @dataclass(order=True)
 class UploadItem:
+    """A shot waiting to upload. It names its spool file and holds no image: while the storage
+    is down thousands may wait, and their bytes are on disk already; each is read back when
+    its turn comes (from the page cache, usually: it was just written)."""
+
     shot_id: int
     object_key: str = field(compare=False)
     spool_path: str = field(compare=False)
     size: int = field(compare=False)
-    data: bytes | None = field(default=None, compare=False, repr=False)
     tries: int = field(default=0, compare=False)
     taken_at: float = field(default=0.0, compare=False, repr=False)
     uploaded: bool = field(default=False, compare=False)
 
     def read(self) -> bytes:
-        if self.data is not None:
-            return self.data
         return Path(self.spool_path).read_bytes()
 
 
@@ -292,12 +293,18 @@ class Uploader:
                 attempt=item.tries,
             )
         )
-        item.data = None
         self._outcomes.upload_stored(item)
+        self._keep(item)
+
+    def _keep(self, item: UploadItem) -> None:
+        """The stored shot's image stays in the spool for the window, within the spool's bound;
+        the journal forgets the images that made room. After the hand-off: deleting files is
+        not on the shot's way to its callback."""
+        for shot_id in self._spool.keep(item.shot_id, item.spool_path, item.size):
+            self._journal.forget_spool(shot_id)
 
     def _failed(self, item: UploadItem, exc: StorageError) -> None:
         self._journal.upload_failed(item.shot_id, str(exc))
-        item.data = None  # re-read from the spool next time; do not hold memory while waiting
         newly_paused = self._queue.failed(item, exc)
         self._sink(
             UploadFailed(
@@ -319,7 +326,6 @@ class Uploader:
         """Stopped while the storage had not answered (`seconds` after the put began; None if
         it never began): the shot stays pending (journal, spool) and the next session uploads
         it. Nothing is journaled: it is not a failure."""
-        item.data = None
         self._queue.release(item)
         if seconds is None:
             return

@@ -447,6 +447,14 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "past it new shots are refused and notified as 206",
         "MB",
     ),
+    RunOption(
+        "--spool-keep-mb",
+        FILES,
+        # The default is the spool's DEFAULT_KEEP_UPLOADED_BYTES in MiB (see --spool-cap-mb).
+        "most megabytes of uploaded shots kept in the spool for the window's detail pane "
+        "(default 256; 0 keeps none); the oldest are deleted first",
+        "MB",
+    ),
     DRAIN_TIMEOUT,
     KEEP_DAYS,
 )

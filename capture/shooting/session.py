@@ -268,7 +268,7 @@ class Session:
                     late_ms=None if late_ms is None else round(late_ms, 3),
                 )
             )
-            self.uploads.put(UploadItem(shot_id, key, str(path), len(jpeg), jpeg))
+            self.uploads.put(UploadItem(shot_id, key, str(path), len(jpeg)))
         if shot_ids:
             self._thumbnail_due = (shot_ids, frame)
 

@@ -4,12 +4,16 @@ Pending shots stay until uploaded, whatever happens (storage down, a restart, a 
 shot is lost. A cap bounds the bytes waiting: past it, new shots are refused (the tick is
 notified as 206 "spool full") and a warning says so; another warns when it passes
 `WARN_FRACTION` of the cap, before anything is refused. Uploaded images are kept a while for the
-window's detail pane, oldest deleted first, within `keep_uploaded_bytes`.
+window's detail pane, oldest deleted first, within `keep_uploaded_bytes`. That bound holds all
+the time, since a run without --count must not fill the disk (64 users shoot about 200 MB a
+minute): the spool keeps a running total of the kept images, counted from the journal at start,
+then added to as each upload is stored, so no shot costs a journal query.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
 import threading
 from pathlib import Path
@@ -45,6 +49,10 @@ class Spool:
         self._lock = threading.Lock()
         self._pending = pending_bytes
         self._warned = False
+        # The uploaded images still here, as (shot id, path, size): a heap, so the oldest shot
+        # is the first deleted even when uploads finish out of order (several workers, resumes).
+        self._kept: list[tuple[int, str, int]] = []
+        self._kept_bytes = 0
         folder.parent.mkdir(parents=True, exist_ok=True)
         private_folder(folder)
 
@@ -52,6 +60,12 @@ class Spool:
     def pending_bytes(self) -> int:
         with self._lock:
             return self._pending
+
+    @property
+    def kept_bytes(self) -> int:
+        """Bytes of uploaded images still in the spool (at most `keep_uploaded_bytes`)."""
+        with self._lock:
+            return self._kept_bytes
 
     def nearly_full_warning(self) -> str:
         """A warning the first time pending bytes pass WARN_FRACTION of the cap (again only
@@ -94,17 +108,37 @@ class Spool:
         with self._lock:
             self._pending = max(0, self._pending - size)
 
-    def trim(self, uploaded_files: list[tuple[int, str, int]]) -> list[int]:
-        """Delete the oldest uploaded images beyond `keep_uploaded_bytes`; return their shot ids."""
-        total = sum(size for _, _, size in uploaded_files)
-        removed: list[int] = []
-        for shot_id, path, size in uploaded_files:
-            if total <= self.keep_uploaded_bytes:
-                break
-            Path(path).unlink(missing_ok=True)
-            total -= size
-            removed.append(shot_id)
-        return removed
+    def keep(self, shot_id: int, path: str, size: int) -> list[int]:
+        """An uploaded shot's image stays for the window, within the bound: deletes the oldest
+        kept images beyond `keep_uploaded_bytes` and returns their shot ids (for the journal
+        to forget their spool paths)."""
+        with self._lock:
+            heapq.heappush(self._kept, (shot_id, path, size))
+            self._kept_bytes += size
+            over = self._over_bound()
+        return _delete(over)
+
+    def count_kept(self, uploaded_files: list[tuple[int, str, int]]) -> list[int]:
+        """Counts the kept images again from the journal's (shot id, path, size) of uploaded
+        shots still in the spool, then deletes the oldest beyond the bound, as `keep` does.
+        At start (a killed run never trimmed) and whenever the journal may have changed them
+        behind the spool's back (retention)."""
+        with self._lock:
+            self._kept = list(uploaded_files)
+            heapq.heapify(self._kept)
+            self._kept_bytes = sum(size for _, _, size in self._kept)
+            over = self._over_bound()
+        return _delete(over)
+
+    def _over_bound(self) -> list[tuple[int, str, int]]:
+        """Takes the oldest kept images off the books until the rest fit (under the lock);
+        the files are deleted outside it, so a slow disk never holds up a spool write."""
+        over: list[tuple[int, str, int]] = []
+        while self._kept and self._kept_bytes > self.keep_uploaded_bytes:
+            oldest = heapq.heappop(self._kept)
+            self._kept_bytes -= oldest[2]
+            over.append(oldest)
+        return over
 
     def clean_up(self, known: set[str]) -> list[Path]:
         """At start: delete the half-written files a crash left (`.partial`), and return the
@@ -128,3 +162,10 @@ def _write_private(path: Path, data: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
     with os.fdopen(os.open(path, flags, PRIVATE_FILE), "wb") as fh:
         fh.write(data)
+
+
+def _delete(kept: list[tuple[int, str, int]]) -> list[int]:
+    """Deletes kept images' files (one already gone is fine); returns their shot ids."""
+    for _, path, _ in kept:
+        Path(path).unlink(missing_ok=True)
+    return [shot_id for shot_id, _, _ in kept]

@@ -154,3 +154,23 @@ def test_a_failure_is_the_queues_and_the_events_not_an_outcome(rig: Rig) -> None
     assert rig.queue.pause is not None
     assert len(rig.queue) == 1  # back in the queue, waiting for the pause's next probe
     assert rig.outcomes.calls == []
+
+
+def test_stored_images_stay_within_the_spools_bound_and_the_journal_forgets_the_rest(
+    rig: Rig,
+) -> None:
+    rig.spool.keep_uploaded_bytes = 2 * len(JPEG)
+    items = [rig.spooled(f"day/shot-{n}.jpg") for n in range(5)]
+    for item in items:
+        rig.queue.put(item)
+    # One worker takes one item at a time, and trims after handing a shot on: once the fifth
+    # is handed on, the fourth's trim is done.
+    rig.outcomes.wait(2 * len(items))
+
+    gone, kept = items[:2], items[2:4]
+    assert all(not Path(item.spool_path).exists() for item in gone)
+    assert all(rig.shot_row(item.shot_id)["spool_path"] is None for item in gone)
+    assert all(Path(item.spool_path).read_bytes() == JPEG for item in kept)
+    assert all(rig.shot_row(item.shot_id)["spool_path"] for item in kept)
+    # Trimmed images were uploaded first: the storage has every shot.
+    assert all((rig.storage / item.object_key).read_bytes() == JPEG for item in items)

@@ -17,7 +17,8 @@ from capture.paths import DataDir
 from capture.settings.model import StorageSettings
 from capture.shooting.session import Session
 from capture.storage.local import LocalStorage
-from tests.support.engine import query
+from tests.support.engine import query, running_engine
+from tests.support.events import EventLog
 from tests.support.loopback import TcpProxy
 from tests.support.processes import headless_process, json_lines
 from tests.support.s3 import clean_aws_env, versions_per_key
@@ -79,6 +80,38 @@ def test_kill_9_with_storage_down_then_restart_uploads_and_notifies_every_shot(
     }
     stopped = query(DataDir.resolve(data), "SELECT stopped_at FROM sessions ORDER BY id")
     assert all(row["stopped_at"] for row in stopped)
+
+
+def test_a_start_after_a_kill_trims_the_kept_images_to_the_bound(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    args = [
+        *("--source", "synthetic", "--interval", "1", "--users", "4", "--data-dir", str(data)),
+        *("--storage-dir", str(tmp_path / "storage"), "--spool-keep-mb", "1000"),
+        *("--webhook-port", "0", "--events", "-"),
+    ]
+    with headless_process(args) as first:
+        first.out.wait_for(count_events(events.UPLOAD_SUCCEEDED, 8), WAIT_S, "8 uploads")
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(WAIT_S) == -signal.SIGKILL
+    data_dir = DataDir.resolve(data)
+    sql = "SELECT id, spool_path, size, upload_state FROM shots ORDER BY id"
+    before = [dict(row) for row in query(data_dir, sql)]
+    uploaded = [r for r in before if r["upload_state"] == "uploaded"]
+    assert len(uploaded) >= 8 and all((data / r["spool_path"]).is_file() for r in uploaded)
+    newest = uploaded[-3:]
+
+    # The next start, with a bound the newest three fill: the older ones go at once.
+    with running_engine(data_dir, EventLog(), spool_keep_bytes=sum(r["size"] for r in newest)):
+        after = {row["id"]: dict(row) for row in query(data_dir, sql)}
+    for row in uploaded[:-3]:
+        assert after[row["id"]]["spool_path"] is None
+        assert not (data / row["spool_path"]).exists()
+    for row in newest:
+        assert after[row["id"]] == row and (data / row["spool_path"]).is_file()
+    for row in before:  # shots still waiting to upload are never trimmed
+        if row["upload_state"] != "uploaded":
+            assert after[row["id"]] == row
+            assert row["spool_path"] is None or (data / row["spool_path"]).is_file()
 
 
 # -- unexpected errors -----------------------------------------------------------------------------

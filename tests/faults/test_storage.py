@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -28,6 +29,7 @@ from capture.engine import Engine
 from capture.errors import ShotHookError, StorageError
 from capture.paths import DataDir
 from capture.settings.model import Secret, StorageKind, StorageSettings
+from capture.shooting import encoder
 from capture.shooting.encoder import encode_jpeg
 from capture.sources import SyntheticSource
 from capture.storage.s3 import S3Storage
@@ -127,6 +129,45 @@ def test_storage_down_mid_run_every_shot_arrives_once_oldest_first(
     assert all(r["delivery"] == 1 and r["code"] == 200 for r in received)
 
 
+def images_in_memory() -> int:
+    """Bytes still alive that the JPEG encoder allocated (tracemalloc must be tracing)."""
+    snapshot = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(True, encoder.__file__)]
+    )
+    return sum(stat.size for stat in snapshot.statistics("filename"))
+
+
+def test_shots_waiting_for_the_storage_hold_no_image_in_memory(
+    data_dir: DataDir, versioned: StorageSettings, proxy: TcpProxy
+) -> None:
+    log = EventLog()
+    settings = synthetic_settings(replace(versioned, endpoint=proxy.endpoint))
+    settings = replace(settings, capture=replace(settings.capture, users=8))
+    proxy.down()
+    tracemalloc.start()
+    try:
+        with running_engine(data_dir, log) as engine:
+            start_synthetic(engine)
+            assert engine.slot.wait_newer(-1, WAIT_S) is not None  # every round has a frame
+            session = engine.start_session(settings, count=6)
+            assert session.progress.wait_for(lambda p: p.capture_done, WAIT_S)
+            waiting, held = len(session.uploads), images_in_memory()
+
+            proxy.up()
+            session.uploads.retry_now()
+            assert session.drain(WAIT_S)
+            engine.stop_session()
+    finally:
+        tracemalloc.stop()
+
+    shots = log.named(events.SHOT_CAPTURED)
+    assert len(shots) == 48 and waiting >= 47  # all but the one being tried, if any
+    # Each round's image was encoded once for its 8 users; none of the 6 is held by the queue.
+    assert held < min(s["bytes"] for s in shots), held
+    # Read back from the spool when their turn came: each shot in S3 once.
+    assert versions_per_key(versioned.endpoint, versioned.bucket) == {s["object"]: 1 for s in shots}
+
+
 def test_headless_count_with_storage_down_exits_1_then_next_start_uploads(
     tmp_path: Path, versioned: StorageSettings, proxy: TcpProxy
 ) -> None:
@@ -196,6 +237,14 @@ def test_spool_cap_flag_rejects_bad_values(tmp_path: Path) -> None:
         code, err = run_headless(headless_args(tmp_path, "--spool-cap-mb", bad))
         assert code == Exit.CONFIG
         assert err.startswith("shothook: spool_cap_mb: a number of megabytes above 0")
+
+
+def test_spool_keep_flag_rejects_bad_values(tmp_path: Path) -> None:
+    for bad in ("-1", "lots", "nan", "inf", "1000001", "9" * 5000):
+        code, err = run_headless(headless_args(tmp_path, "--spool-keep-mb", bad))
+        assert code == Exit.CONFIG, bad
+        assert err.startswith("shothook: spool_keep_mb: a number of megabytes, 0 to 1000000")
+        assert "Traceback" not in err
 
 
 # -- errors retrying cannot fix ------------------------------------------------------------------

@@ -107,6 +107,17 @@ def test_a_restart_shows_the_earlier_sessions_rows(
     assert second.window.state is RunState.IDLE
 
 
+def test_the_spool_flags_shape_the_windows_engine(
+    make_app: AppFactory, close_app: CloseApp
+) -> None:
+    app = make_app("--spool-keep-mb", "0.5", "--spool-cap-mb", "20")
+    assert (app.engine.spool.keep_uploaded_bytes, app.engine.spool.cap_bytes) == (
+        500_000,
+        20_000_000,
+    )
+    assert close_app(app) == []
+
+
 def test_the_detail_pane_shows_the_payload_image_and_attempts(
     qtbot: QtBot, make_app: AppFactory, close_app: CloseApp
 ) -> None:

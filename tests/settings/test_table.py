@@ -17,7 +17,7 @@ from capture.settings.model import (
     StorageSettings,
 )
 from capture.settings.rules import as_secret
-from capture.storage.spool import DEFAULT_CAP_BYTES
+from capture.storage.spool import DEFAULT_CAP_BYTES, DEFAULT_KEEP_UPLOADED_BYTES
 from tests.support.settings import BROKEN, EXAMPLES, every_setting_changed
 
 GROUP_CLASSES = {
@@ -115,3 +115,8 @@ def test_only_the_secret_key_is_secret_and_it_stays_out_of_the_public_dict() -> 
 def test_the_spool_cap_help_states_the_spools_default() -> None:
     [spool_cap] = [r for r in table.RUN_OPTIONS if r.flag == "--spool-cap-mb"]
     assert f"(default {DEFAULT_CAP_BYTES // 2**20})" in spool_cap.help
+
+
+def test_the_spool_keep_help_states_the_spools_default() -> None:
+    [spool_keep] = [r for r in table.RUN_OPTIONS if r.flag == "--spool-keep-mb"]
+    assert f"(default {DEFAULT_KEEP_UPLOADED_BYTES // 2**20};" in spool_keep.help

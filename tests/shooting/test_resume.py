@@ -92,7 +92,7 @@ def test_each_open_shot_resumes_where_it_stopped_oldest_first(
         (waiting, "key-1.jpg", str(spooled), 1002),
         (vanished, "key-2.jpg", str(tmp_path / "deleted-by-hand.jpg"), 0),  # found lost later
     ]
-    assert all(u.item.data is None and u.item.tries == 0 for u in uploads)
+    assert all(u.item.tries == 0 for u in uploads)
     assert work[len(uploads) :] == [
         Renotify(stored, "key-3.jpg", then, 200, "Supervise complete", stored_request),
         Renotify(missed, "key-4.jpg", now, CODE_INCOMPLETE, "No screenshot: no frame yet", None),
