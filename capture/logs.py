@@ -45,7 +45,8 @@ def start_logging(
     (boto3, aiohttp) then land in the same file, at the root's level (WARNING unless someone
     changed it), while ShotHook's records come from `level` up."""
     # Imported here: every module imports this one for get_logger, and logging.handlers
-    # brings socket and pickle with it (5 to 7 ms), needed only once logging starts.
+    # brings socket and pickle with it, needed only once logging starts (the start-up
+    # benchmark row, main.py to its first preview frame, pays every import on the way).
     from logging.handlers import RotatingFileHandler
 
     file_handler = RotatingFileHandler(

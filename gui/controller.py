@@ -269,8 +269,9 @@ class AppController(QObject):
             detail = self.detail_reader.detail(row)
             image = QImage(detail.image_path) if detail.image_path else QImage()
             if image.width() > DETAIL_IMAGE.width() or image.height() > DETAIL_IMAGE.height():
-                # Scaled here, on `io`: from a 1080p shot the pane's own scaling took 6 to 14 ms
-                # of the GUI thread, once a shot while the timeline follows the newest row.
+                # Scaled here, on `io`: the pane's own scaling of a 1080p shot would run on the
+                # GUI thread once a shot while the timeline follows the newest row (the row
+                # "preview: GUI thread's longest stall" guards that thread).
                 image = image.scaled(
                     DETAIL_IMAGE,
                     Qt.AspectRatioMode.KeepAspectRatio,

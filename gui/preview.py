@@ -100,8 +100,9 @@ def fit(image: Image, width: int, height: int) -> Image:
 
     Downscaling halves the picture with exact 2:1 box filters while it is at least twice the
     target, then takes one bilinear step (ratio under 2, so nothing is skipped): as smooth as
-    one INTER_AREA resize, for a tenth of its CPU (1920x1080 to 746x304: 1.5 ms against 10 to
-    14 ms, and that resize spread over both cores, 30 times a second, beside the GUI thread)."""
+    one INTER_AREA resize, for a fraction of its CPU, which would otherwise spread over both
+    cores 30 times a second beside the GUI thread (the benchmark row "preview: frames shown/s,
+    1080p30, uploads stalled" measures it)."""
     h, w = image.shape[:2]
     scale = min(width / w, height / h)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -194,8 +195,9 @@ class PreviewWidget(QWidget):
     # -- painting ----------------------------------------------------------------------------
     #
     # Every call from Python into Qt may wait for the interpreter lock while other threads run
-    # (the source, the preview's scaler, a shot's encoder): on a busy 2-core machine a paint of
-    # ~40 calls took 3 to 25 ms. So a frame's paint makes a handful of calls: the picture, blitted
+    # (the source, the preview's scaler, a shot's encoder), so a paint's cost grows with its
+    # calls on a busy machine ("preview: GUI thread's longest stall" is the row that guards
+    # it). So a frame's paint makes a handful of calls: the picture, blitted
     # at its own size, and the overlay and shot marker as pixmaps redrawn only when they change.
 
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -29,8 +29,8 @@ def thumbnail_image(image: Image, width: int = THUMB_WIDTH) -> Image:
 
     A frame is first halved while it is at least 4x the target (halving is INTER_AREA's fast
     path, a 2x2 average), then averaged down in one step: the same picture to within a grey
-    level on average, at a fraction of the cost of one non-integer step from full size
-    (which took ~4.5 ms of each 1280x720 shot).
+    level on average, at a fraction of the cost of one non-integer step from full size (the
+    benchmark row "capture -> callback, median" carries it on every shot).
     """
     h, w = image.shape[:2]
     height = max(1, round(h * width / w))

@@ -201,7 +201,7 @@ class DetailPane(QScrollArea):
     def _set_facts(self, facts: list[tuple[str, str]]) -> None:
         """Show `facts` in the grid's rows, reusing the labels of earlier rows: the pane is
         refreshed for every new shot while the timeline follows the newest, and deleting and
-        building (and styling) a dozen labels each time cost the GUI thread 5 to 18 ms."""
+        building (and styling) a dozen labels each time is heavy work for the GUI thread."""
         while len(self._fact_rows) < len(facts):
             self._fact_rows.append(self._fact_row(len(self._fact_rows)))
         for i, (label, text) in enumerate(self._fact_rows):

@@ -363,7 +363,8 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def local_time(when: datetime) -> str:
     """HH:MM:SS.mmm in local time, with the day before it when it is not today. Formatted by
-    hand: strftime costs 20 times more (it imports a module per call, which PySide hooks)."""
+    hand: strftime imports a module per call, which PySide hooks, at every row of every batch
+    (the row "timeline: GUI thread per batch of the window's start" guards it)."""
     local = when.astimezone()
     stamp = (
         f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}.{local.microsecond // 1000:03d}"
