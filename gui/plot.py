@@ -23,6 +23,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,16 @@ def point(times: ShotTimes) -> Point:
     """The stage lengths of one shot from the times journaled for it. The stages add up to
     capture -> callback exactly: the upload started upload_ms before it ended."""
     nan = math.nan
-    captured = _utc_digits_s(times.captured_utc)
-    uploaded = _iso_s(times.uploaded_at)
-    received = _iso_s(times.received_at)
-    store = times.upload_ms if times.upload_ms is not None and not math.isnan(uploaded) else nan
-    # Times are journaled to the millisecond: clamp the rounding's -1 ms to 0.
-    capture = max(0.0, (uploaded - captured) * 1000 - store) if not math.isnan(store) else nan
-    notify = max(0.0, (received - uploaded) * 1000) if not math.isnan(capture) else nan
+    captured = _moment(parse_utc_digits, times.captured_utc)
+    uploaded = _moment(parse_iso, times.uploaded_at)
+    received = _moment(parse_iso, times.received_at)
+    capture = store = notify = nan
+    if captured and uploaded and times.upload_ms is not None:
+        store = times.upload_ms
+        # Times are journaled to the millisecond: clamp the rounding's -1 ms to 0.
+        capture = max(0.0, _ms(uploaded - captured) - store)
+        if received:
+            notify = max(0.0, _ms(received - uploaded))
     return Point(
         shot_id=times.id,
         capture_ms=capture,
@@ -82,20 +86,16 @@ def point(times: ShotTimes) -> Point:
     )
 
 
-def _utc_digits_s(digits: str) -> float:
+def _moment(parse: Callable[[str], datetime], text: str) -> datetime | None:
+    """`text` parsed, or None when not journaled yet (or unreadable)."""
     try:
-        return parse_utc_digits(digits).timestamp()
+        return parse(text) if text else None
     except ValueError:
-        return math.nan
+        return None
 
 
-def _iso_s(text: str) -> float:
-    if not text:
-        return math.nan
-    try:
-        return parse_iso(text).timestamp()
-    except ValueError:
-        return math.nan
+def _ms(span: timedelta) -> float:
+    return span / timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,12 @@ class LatencySeries:
             keep = sorted(self._points)[-self.limit :]
             self._points = {shot_id: self._points[shot_id] for shot_id in keep}
 
+    def points(self) -> list[Point]:
+        """Oldest first."""
+        return [self._points[shot_id] for shot_id in sorted(self._points)]
+
     def stacked(self) -> Stacked:
-        points = [self._points[shot_id] for shot_id in sorted(self._points)]
+        points = self.points()
 
         def column(values: Iterable[float]) -> Floats:
             return np.fromiter(values, dtype=np.float64, count=len(points))
@@ -210,6 +214,7 @@ class LatencyPanel(QWidget):
         self.setMinimumHeight(160)
         self.series = LatencySeries(limit)
         self.redraws = 0  # how many times the plot was drawn anew (tests, benchmarks)
+        self.drawn = 0  # the shots the last redraw drew
         self._dirty = False
         self._items: dict[str, Any] = {}  # pyqtgraph's items, once built
         self._x_range: Callable[..., None] = lambda *_a, **_k: None
@@ -224,6 +229,10 @@ class LatencyPanel(QWidget):
         self.toggle_action = QAction("Latency plot", self, checkable=True, checked=True)
         self.toggle_action.setToolTip("Show or hide the plot of each shot's latency")
         self.toggle_action.toggled.connect(self.set_visible)
+
+    @property
+    def redraw_pending(self) -> bool:
+        return self._timer.isActive()
 
     def deliver(self, fresh: bool, points: list[Point]) -> None:
         self._arrived.emit(fresh, points)
@@ -263,6 +272,7 @@ class LatencyPanel(QWidget):
         self._follow(data.x)
         self._stack.setCurrentIndex(1 if len(self.series) else 0)
         self.redraws += 1
+        self.drawn = len(data.x)
 
     def _follow(self, x: Floats) -> None:
         """Show the newest `limit` shots, the range moved on in steps of X_STEP shots rather
