@@ -11,8 +11,8 @@ redraws at most REDRAW_HZ times a second, never while the panel is hidden.
 pyqtgraph rather than matplotlib: pyqtgraph's items are QGraphicsItems drawn by Qt's own
 painter (a bar series is one drawRects call), while matplotlib's Qt canvas renders each frame
 through Agg on the GUI thread and copies the bitmap, far heavier for a plot redrawn several
-times a second next to a live preview. pyqtgraph takes about half a second to import, so it
-is imported by the feed's worker before its first delivery, neither on the way to the first
+times a second next to a live preview. pyqtgraph takes about half a second to import, so the
+feed's worker imports it before it first delivers points, neither on the way to the first
 frame nor on the GUI thread; the panel builds its plots once points arrive.
 """
 
@@ -183,7 +183,6 @@ class LatencyFeed:
 
     def run(self, stop: StopToken) -> None:
         stop.on_set(self._poke.set)
-        importlib.import_module("pyqtgraph")  # here, not on the GUI thread (module docstring)
         reader = TimelineReader(self._journal)
         session: int | None = None
         seq = 0
@@ -192,6 +191,10 @@ class LatencyFeed:
                 self._poke.clear()
                 times = reader.session_times(session, seq, self._limit)
                 session, seq = times.session_id, times.seq
+                if times.shots:
+                    # Here, not on the GUI thread (module docstring); only once there is
+                    # something to draw, so a window that never captures never loads it.
+                    importlib.import_module("pyqtgraph")
                 if times.fresh or times.shots:
                     self._deliver(times.fresh, [point(t) for t in times.shots])
                 if stop.wait(MIN_GAP_S):  # a burst of events is read once
