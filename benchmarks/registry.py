@@ -1,9 +1,9 @@
 """Every bench, in the order the table shows them. A new row joins by adding its `Bench` here.
 
-The window's rows (the preview while uploads stall, memory with the timeline open, the timeline
-with many shots and its repaint, start-up to the first preview frame) are benches with
-`needs="gui"`: each runs the window, or the part measured, in a child process on Qt's offscreen
-platform, so this process never imports Qt.
+The window's rows (the preview while uploads stall, with the latency plot hidden and shown,
+memory with the timeline open, the timeline with many shots and its repaint, start-up to the
+first preview frame) are benches with `needs="gui"`: each runs the window, or the part
+measured, in a child process on Qt's offscreen platform, so this process never imports Qt.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ BENCHES: tuple[Bench, ...] = (
     uploads.BENCH,
     callbacks.BENCH,
     window.PREVIEW,
+    window.PREVIEW_PLOT,
     window.MEMORY,
     timeline.TIMELINE,
     timeline.REPAINT,

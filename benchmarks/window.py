@@ -1,4 +1,5 @@
-"""The window's rows: the preview while uploads stall, and memory with the timeline open.
+"""The window's rows: the preview while uploads stall (the latency plot hidden, then shown), and
+memory with the timeline open.
 
 Each runs the real window (`gui.app.build`) in a child process on Qt's offscreen platform
 (`benchmarks/window_app.py`, run by `benchmarks.child`), which reports what it measured as one
@@ -19,6 +20,8 @@ STALL_GOAL_MS = 20.0
 GROWTH_GOAL_MB = 30.0
 PREVIEW_ROW = "preview: frames shown/s, 1080p30, uploads stalled"
 STALL_ROW = "preview: GUI thread's longest stall"
+PLOT_PREVIEW_ROW = "preview + plot: frames shown/s, 1080p30, uploads stalled"
+PLOT_STALL_ROW = "preview + plot: GUI thread's longest stall"
 MEMORY_ROW = "memory: window RSS, timeline open"
 MB = 1024 * 1024
 APP = "benchmarks.window_app"  # the child
@@ -28,6 +31,14 @@ APP = "benchmarks.window_app"  # the child
 
 
 def run_preview(ctx: Context) -> list[Row]:
+    return preview_bench(ctx, plot=False)
+
+
+def run_preview_plot(ctx: Context) -> list[Row]:
+    return preview_bench(ctx, plot=True)
+
+
+def preview_bench(ctx: Context, plot: bool) -> list[Row]:
     seconds = ctx.scale.preview_seconds
     server = SlowS3(STALL_S).start()
     try:
@@ -38,6 +49,7 @@ def run_preview(ctx: Context) -> list[Row]:
             [
                 *("--seconds", str(seconds), "--bare-seconds", str(min(2.0, seconds / 3))),
                 *("--warmup", "0.5", "--s3-endpoint", server.endpoint),
+                *(["--plot"] if plot else []),
             ],
             on_result=server.release,
         )
@@ -49,7 +61,9 @@ def run_preview(ctx: Context) -> list[Row]:
     )
     for line in stall_lines(result.get("stalls", [])):
         ctx.log(line)
-    return preview_rows(result, server.received)
+    if plot:
+        ctx.log(f"the latency plot shown, {result['plot']['drawn']} shots drawn")
+    return preview_rows(result, server.received, plot)
 
 
 def stall_lines(stalls: list[dict[str, Any]], longest: int = 3) -> list[str]:
@@ -78,7 +92,7 @@ def stall_lines(stalls: list[dict[str, Any]], longest: int = 3) -> list[str]:
     return lines
 
 
-def preview_rows(r: dict[str, Any], puts: int) -> list[Row]:
+def preview_rows(r: dict[str, Any], puts: int, plot: bool = False) -> list[Row]:
     shown, produced = r["painted"] / r["seconds"], r["produced"] / r["seconds"]
     width, height = r["preview_size"]
     stalled = (
@@ -87,8 +101,12 @@ def preview_rows(r: dict[str, Any], puts: int) -> list[Row]:
         f" done, {r['uploads_pending']} on their way or queued ({puts} PUTs reached the endpoint"
         " in all)"
     )
+    if plot:
+        stalled += f"; the latency plot shown, {r['plot']['drawn']} shots drawn"
+    else:
+        stalled += "; the latency plot hidden"
     frames = Row(
-        PREVIEW_ROW,
+        PLOT_PREVIEW_ROW if plot else PREVIEW_ROW,
         "fps",
         shown,
         produced,
@@ -103,7 +121,7 @@ def preview_rows(r: dict[str, Any], puts: int) -> list[Row]:
     )
     bare = r["bare"]
     stall = Row(
-        STALL_ROW,
+        PLOT_STALL_ROW if plot else STALL_ROW,
         "ms",
         r["worst_ms"],
         bare["worst_ms"],
@@ -181,6 +199,14 @@ PREVIEW = Bench(
     title="the window's preview (1920x1080 @ 30 fps) while S3 uploads stall 5 s each",
     rows=(PREVIEW_ROW, STALL_ROW),
     run=run_preview,
+    needs="gui",
+)
+
+PREVIEW_PLOT = Bench(
+    name="preview-plot",
+    title="the window's preview while S3 uploads stall, the latency plot shown (600 shots)",
+    rows=(PLOT_PREVIEW_ROW, PLOT_STALL_ROW),
+    run=run_preview_plot,
     needs="gui",
 )
 

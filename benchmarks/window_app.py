@@ -9,6 +9,9 @@ as its close button would.
 - `preview`: a 1920x1080 test pattern at 30 fps, capture every second to an S3 endpoint whose
   PUTs stall; counts the distinct frames the preview paints against the frames the source
   produced, and the GUI thread's longest stall (a 5 ms heartbeat timer's worst lateness).
+  With `--plot`, the latency plot is shown and full (600 shots: the session's, after earlier
+  ones handed to it as its feed hands them), and its redraws and paints are timed too; without,
+  it is hidden.
 - `memory`: shots into local storage through the real session (8 users a round, one round per
   new frame rather than per interval), the timeline open and scrolled so it asks for thumbnails;
   the process's RSS after the first 100 shots and after all of them.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import sys
 import threading
@@ -39,6 +43,7 @@ from capture.sources import SyntheticSource
 from gui.app import App, application, build
 from gui.engine_events import EventPresenter
 from gui.main_window import RunState
+from gui.plot import MAX_SHOTS, LatencyPanel, Point
 from gui.preview import PreviewWidget
 from gui.timeline.detail import DetailPane
 from gui.timeline.view import TimelinePanel
@@ -302,6 +307,10 @@ def preview(opts: argparse.Namespace) -> dict[str, Any]:
         "flash": PaintTimes(PreviewWidget, "flash"),
         "packet": PaintTimes(PreviewWidget, "show_packet"),
     }
+    if opts.plot:
+        pg = importlib.import_module("pyqtgraph")  # as the plot's feed does, off the clock
+        paints["plot"] = PaintTimes(pg.GraphicsView)
+        calls["plot redraw"] = PaintTimes(LatencyPanel, "_redraw")
     collections = GcPauses()
     flags = ["--source", "synthetic", "--interval", "1", "--autostart"]
     flags += ["--s3-endpoint", opts.s3_endpoint, "--bucket", opts.bucket]
@@ -318,6 +327,9 @@ def preview(opts: argparse.Namespace) -> dict[str, Any]:
         lambda: w.state is RunState.RUNNING and w.preview.source_size == (1920, 1080),
         what="capture running on the 1920x1080 source",
     )
+    w.latency.set_visible(opts.plot)
+    if opts.plot:
+        fill_plot(w.latency)
     spin(opts.warmup)  # the first shots are taken and their uploads are held
     slot, shown = app.engine.slot, w.preview
     produced0, painted0, shots0, stored0 = slot.published, shown.frames_painted, *counts.now()
@@ -351,11 +363,24 @@ def preview(opts: argparse.Namespace) -> dict[str, Any]:
         "paints": {name: p.summary() for name, p in paints.items()},
         "gc": collections.summary(),
         "load": os.getloadavg()[0],
+        "plot": {"shown": w.latency.isVisible(), "drawn": w.latency.drawn},
     }
     report(result)
     clocks.close()
     result["stuck"] = close(app)
     return result
+
+
+def fill_plot(plot: LatencyPanel) -> None:
+    """Fill the plot to its limit with finished shots before this session's (ids below any
+    real one: the session's own shots, all stalled in their upload, stay the newest), handed
+    over as its feed hands what it reads, so that every redraw draws a full plot."""
+    earlier = [
+        Point(shot_id, 4.0 + i % 7, 30.0 + i % 13, 6.0 + i % 5, 0.5 + i % 3, 1, 1 + (i % 17 == 0))
+        for i, shot_id in enumerate(range(-MAX_SHOTS, 0))
+    ]
+    plot.deliver(False, earlier)
+    spin_until(lambda: plot.drawn >= MAX_SHOTS, what="the plot drawn full")
 
 
 class EventCounts:
@@ -536,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=10.0, help="preview: measured seconds")
     p.add_argument("--warmup", type=float, default=1.5, help="preview: seconds before that")
     p.add_argument("--bare-seconds", type=float, default=2.0, help="preview: floor heartbeat")
+    p.add_argument("--plot", action="store_true", help="preview: with the latency plot shown")
     p.add_argument("--s3-endpoint", default="")
     p.add_argument("--bucket", default="bench-shots")
     p.add_argument("--shots", type=int, default=5000, help="memory: shots in all")

@@ -31,6 +31,7 @@ from gui.bridge import EventBridge
 from gui.engine_events import EventPresenter, log_event
 from gui.errors import ErrorReporter, error_dialog, problem_banner, show_crash, status_message
 from gui.main_window import MainWindow, RunState
+from gui.plot import LatencyFeed
 from gui.preview import PreviewFeed
 from gui.startup import Secret, Startup
 from gui.steps import Step, run_steps
@@ -86,7 +87,9 @@ class AppController(QObject):
         self.feed = TimelineFeed(engine.data_dir.journal, self._signals.rows.emit)
         self.thumbs = ThumbnailLoader(engine.data_dir.journal)
         self.thumbs.serve(window.timeline.model)
+        self.latency_feed = LatencyFeed(engine.data_dir.journal, window.latency.deliver)
         sink.add(lambda _event: self.feed.poke())
+        sink.add(lambda _event: self.latency_feed.poke())
         window.timeline.filter_changed.connect(self.feed.set_group)
         sink.add(log_event)
         self.events = EventPresenter(window, self._poll_source, self.set_answer_mode)

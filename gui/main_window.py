@@ -1,4 +1,5 @@
-"""The main window: composes the header, banners, settings, preview, timeline and detail pane.
+"""The main window: composes the header, banners, settings, preview, latency plot, timeline and
+detail pane.
 It does no work itself; gui/controller.py connects it to the engine."""
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.banners import BannerArea
+from gui.plot import LatencyPanel
 from gui.preview import PreviewWidget
 from gui.resources import Palette, app_icon, icon, pixmap
 from gui.settings.form import SettingsForm
@@ -67,6 +70,7 @@ class MainWindow(QMainWindow):
         self.form.setMaximumWidth(460)
         self.preview = PreviewWidget()
         self.timeline = TimelinePanel(model)
+        self.latency = LatencyPanel()  # its toggle_action shows and hides it
         self.detail = DetailPane()
 
         central = QWidget()
@@ -122,9 +126,11 @@ class MainWindow(QMainWindow):
         inner.addWidget(self.preview)
         centre = QSplitter(Qt.Orientation.Vertical)
         centre.addWidget(preview_card)
+        centre.addWidget(self.latency)
         centre.addWidget(self.timeline)
         centre.setStretchFactor(0, 5)
-        centre.setStretchFactor(1, 6)
+        centre.setStretchFactor(1, 3)
+        centre.setStretchFactor(2, 6)
         centre.setChildrenCollapsible(False)
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
@@ -161,6 +167,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.webhook_status)
         bar.addPermanentWidget(self.storage_status)
         bar.addPermanentWidget(self.data_status)
+        self.plot_toggle = QToolButton()
+        self.plot_toggle.setDefaultAction(self.latency.toggle_action)
+        bar.addPermanentWidget(self.plot_toggle)
 
     # -- state ---------------------------------------------------------------------------------
 

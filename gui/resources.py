@@ -82,6 +82,13 @@ class Palette(Enum):
     SOURCE_WAITING = "#f59e0b", "the preview's state dot: stale or reconnecting"
     SOURCE_OPENING = "#60a5fa", "the preview's state dot: opening"
     SOURCE_NONE = "#9ca3af", "the preview's state dot: no source"
+    # the latency plot: one colour a series, the stages in one blue-to-violet run
+    PLOT_CAPTURE = "#7dd3fc", "the plot's capture stage: encoding, spooling, waiting to upload"
+    PLOT_STORE = "#2563eb", "the plot's store stage: the upload itself"
+    PLOT_NOTIFY = "#7c3aed", "the plot's notify stage: the upload's end to the first callback"
+    PLOT_LATE = "#d97706", "the plot's schedule lateness: a shot after its slot"
+    PLOT_TRIES = "#0f766e", "the plot's upload tries"
+    PLOT_ATTEMPTS = "#be185d", "the plot's notification attempts"
     CLEAR = "#00000000", "see-through: the ground of pixmaps with transparent parts"
 
     def __init__(self, hex_code: str, meaning: str) -> None:

@@ -102,7 +102,8 @@ def warn_of_reset_settings(c: AppController, startup: Startup) -> None:
 
 
 def start_timeline_readers(c: AppController) -> None:
-    for name, runnable in (("timeline", c.feed), ("thumbnails", c.thumbs)):
+    readers = (("timeline", c.feed), ("thumbnails", c.thumbs), ("latency", c.latency_feed))
+    for name, runnable in readers:
         worker = c.spawn(name, runnable)
         worker.start()
         c.workers.append(worker)

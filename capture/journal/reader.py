@@ -4,7 +4,8 @@ plus a row for each callback that matched no shot.
 `TimelineReader` has its own read-only SQLite connection. The window's worker calls
 `rows_since(seq)` with the last `seq` it saw and gets only the rows that changed since, each
 aggregated from shots, attempts and callbacks in one consistent snapshot. `detail(row)` adds
-what the detail pane needs; `counters()` the strip above the table.
+what the detail pane needs; `counters()` the strip above the table; `session_times` the
+latency plot's times of the newest session's shots.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ __all__ = [  # Status and StatusGroup too: a row's status is part of the reader'
     "Detail",
     "ReceivedBody",
     "RowKind",
+    "SessionTimes",
+    "ShotTimes",
     "Status",
     "StatusGroup",
     "TimelineReader",
@@ -145,6 +148,35 @@ class Detail:
     image_where: str  # where the image is when not here, in words
 
 
+@dataclass(frozen=True, slots=True)
+class ShotTimes:
+    """When each stage of one shot ended, as journaled (ISO times; '' or None: not yet)."""
+
+    id: int
+    tick: int
+    captured_utc: str  # the frame's capture instant, 17 digits
+    late_ms: float | None  # after the tick's slot in the schedule
+    uploaded_at: str  # the upload's end
+    upload_ms: float | None  # the upload's duration
+    upload_tries: int
+    attempts: int  # notification attempts made so far
+    received_at: str  # the first callback the embedded webhook received for it
+
+
+@dataclass(frozen=True)
+class SessionTimes:
+    session_id: int | None  # the newest session (None: the journal has none)
+    fresh: bool  # a session other than the one asked about: the shots start over
+    shots: list[ShotTimes]  # oldest first
+    seq: int  # pass this to the next session_times
+
+
+_TIMES_COLUMNS = (
+    "s.id, s.tick, s.captured_utc, s.late_ms, s.uploaded_at, s.upload_ms, s.upload_tries,"
+    " (SELECT COUNT(*) FROM attempts a WHERE a.shot_id = s.id) AS attempts,"
+    " (SELECT MIN(c.received_at) FROM callbacks c WHERE c.shot_id = s.id) AS received_at"
+)
+
 _SHOT_COLUMNS = (
     "s.id, s.seq, s.session_id, s.uid, s.object_key, s.captured_utc, s.code, s.msg, s.width,"
     " s.height, s.size, s.upload_state, s.upload_tries, s.upload_error, s.upload_location,"
@@ -216,6 +248,23 @@ class TimelineReader:
             rows = [row for row in rows if row.status.group is group]
         rows.sort(key=lambda row: (row.when, row.kind is RowKind.CALLBACK, row.id))
         return Batch(rows[-limit:] if limit else [], head, False)
+
+    def session_times(self, session_id: int | None, seq: int, limit: int) -> SessionTimes:
+        """The times of the newest session's shots changed after `seq`, the newest `limit` of
+        them (by id: a window keeping the newest `limit` shots misses none it keeps), oldest
+        first. When the newest session is not `session_id`, its shots from the start, `fresh`."""
+        with self._lock, _snapshot(self._conn) as conn:
+            head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+            newest = conn.execute("SELECT MAX(id) FROM sessions").fetchone()[0]
+            fresh = newest != session_id
+            since = 0 if fresh else seq
+            rows = conn.execute(
+                f"SELECT {_TIMES_COLUMNS} FROM shots s WHERE s.session_id = ? AND s.seq > ?"
+                " ORDER BY s.id DESC LIMIT ?",
+                (newest, since, limit),
+            ).fetchall()
+        shots = [_shot_times(r) for r in reversed(rows)]
+        return SessionTimes(None if newest is None else int(newest), fresh, shots, head)
 
     def thumbnail(self, shot_id: int) -> bytes | None:
         with self._lock:
@@ -360,6 +409,20 @@ def _shot_row(
     )
     status, summary = shot_status(row)
     return _with_status(row, status, summary)
+
+
+def _shot_times(r: sqlite3.Row) -> ShotTimes:
+    return ShotTimes(
+        id=int(r["id"]),
+        tick=int(r["tick"]),
+        captured_utc=str(r["captured_utc"]),
+        late_ms=r["late_ms"],
+        uploaded_at=str(r["uploaded_at"] or ""),
+        upload_ms=r["upload_ms"],
+        upload_tries=int(r["upload_tries"]),
+        attempts=int(r["attempts"]),
+        received_at=str(r["received_at"] or ""),
+    )
 
 
 def _with_status(row: TimelineRow, status: Status, summary: str) -> TimelineRow:

@@ -24,6 +24,7 @@ class NewShot:
     size: int = 0
     spool_path: str | None = None
     thumbnail: bytes | None = None
+    late_ms: float | None = None  # after the tick's slot; None for a shot not taken on a tick
 
 
 @dataclass(frozen=True)

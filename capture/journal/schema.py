@@ -324,9 +324,17 @@ def _v003_thumbnails_once(cur: sqlite3.Cursor) -> None:
     cur.execute("DROP TABLE thumbnails_v2")
 
 
+def _v004_shot_lateness(cur: sqlite3.Cursor) -> None:
+    """How late each shot was taken after its slot in the schedule, so the window's plot reads
+    it back after a restart (the event that says it is gone by then). NULL where unknown: shots
+    journaled before this step, and missed ticks (no frame was taken)."""
+    cur.execute("ALTER TABLE shots ADD COLUMN late_ms REAL")
+
+
 # Step N takes a journal to version N.
 STEPS: tuple[Step, ...] = (
     _v001_first_schema,
     _v002_spool_paths_relative,
     _v003_thumbnails_once,
+    _v004_shot_lateness,
 )

@@ -138,8 +138,8 @@ class Journal:
             seq = self._next_seq(cur)
             cur.execute(
                 "INSERT INTO shots(session_id, tick, sid, uid, channel, object_key, captured_utc,"
-                " code, msg, width, height, size, spool_path, upload_state, notify_state, seq)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " code, msg, width, height, size, spool_path, upload_state, notify_state, seq,"
+                " late_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     shot.session_id,
                     shot.tick,
@@ -157,6 +157,7 @@ class Journal:
                     upload_state,
                     NotifyState.WAITING,
                     seq,
+                    shot.late_ms,
                 ),
             )
             shot_id = int(cur.lastrowid or 0)

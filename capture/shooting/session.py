@@ -249,6 +249,7 @@ class Session:
                     height=frame.height,
                     size=len(jpeg),
                     spool_path=str(path),
+                    late_ms=None if late_ms is None else round(late_ms, 3),
                 )
             )
             shot_ids.append(shot_id)

@@ -1,6 +1,7 @@
-"""What the window loads before its first frame: not the webhook's server (aiohttp), S3 (boto3)
-or the keyring. They load later, on workers (docs/benchmarks.md, start-up); an import added at
-the top of a module on the way to the first frame would silently put them back."""
+"""What the window loads before its first frame: not the webhook's server (aiohttp), S3 (boto3),
+the keyring or the latency plot's pyqtgraph. They load later, on workers (docs/benchmarks.md,
+start-up); an import added at the top of a module on the way to the first frame would silently
+put them back."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ BEFORE_FIRST_FRAME = (
     "gui.main_window",
     "gui.preview",
 )
-LATER = ("aiohttp", "boto3", "botocore", "keyring")
+LATER = ("aiohttp", "boto3", "botocore", "keyring", "pyqtgraph")
 
 
 def test_the_modules_before_the_first_frame_load_no_server_s3_or_keyring() -> None:

@@ -63,7 +63,7 @@ def test_the_window_rows_need_the_gui_and_the_harness_knows_that_need() -> None:
     from benchmarks.harness import missing
 
     needs = {bench.name: bench.needs for bench in BENCHES}
-    gui = ("preview", "memory", "timeline", "repaint", "startup")
+    gui = ("preview", "preview-plot", "memory", "timeline", "repaint", "startup")
     assert all(needs[name] == "gui" for name in gui), needs
     assert missing("engine") == ""
     assert missing("gui") == ""  # PySide6 is a dependency

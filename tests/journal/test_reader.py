@@ -349,3 +349,79 @@ def test_a_data_folder_whose_name_means_something_in_a_uri_is_read(
     finally:
         journal.close()
     assert [p.name for p in tmp_path.iterdir()] == [folder]  # nothing made beside it
+
+
+def session_shot(journal: Journal, session: int, tick: int, late_ms: float | None = None) -> int:
+    return journal.add_shot(
+        NewShot(
+            session_id=session,
+            tick=tick,
+            sid=SID,
+            uid=1001,
+            channel="demo",
+            object_key=f"key-{session}-{tick}",
+            captured_utc=f"2025010100000{tick % 10}000",
+            code=200,
+            msg="Supervise complete",
+            spool_path="/nonexistent/spool.jpg",
+            late_ms=late_ms,
+        )
+    )
+
+
+def new_session(journal: Journal) -> int:
+    return journal.start_session(source="test", storage="local", callback_url="", settings={})
+
+
+def test_session_times_are_the_newest_sessions_shots_with_each_stages_end(
+    journal: Journal, reader: TimelineReader
+) -> None:
+    assert reader.session_times(None, 0, 10).session_id is None
+    older = new_session(journal)
+    session_shot(journal, older, 1)
+    session = new_session(journal)
+    shot = session_shot(journal, session, 2, late_ms=3.25)
+    journal.upload_succeeded(shot, "/x/k.jpg", 8.0)
+    notify(journal, shot, "r1")
+    attempt(journal, shot, "r1", 1, ok=False)
+    attempt(journal, shot, "r1", 2, ok=True)
+    callback(journal, "r1")
+    callback(journal, "r1")  # a retry's callback: the first one ends the notify stage
+
+    times = reader.session_times(None, 0, 10)
+
+    assert (times.session_id, times.fresh) == (session, True)
+    (only_shot,) = times.shots
+    assert (only_shot.id, only_shot.tick, only_shot.late_ms) == (shot, 2, 3.25)
+    assert only_shot.captured_utc == "20250101000002000"
+    assert (only_shot.upload_ms, only_shot.upload_tries, only_shot.attempts) == (8.0, 1, 2)
+    assert only_shot.uploaded_at and only_shot.received_at
+    first_callback = reader.rows_since(0).rows[-1].callbacks[0]
+    assert only_shot.received_at == first_callback.received_at
+
+
+def test_session_times_go_on_from_a_seq_and_start_over_with_a_new_session(
+    journal: Journal, reader: TimelineReader
+) -> None:
+    session = new_session(journal)
+    a, b = session_shot(journal, session, 1), session_shot(journal, session, 2)
+    first = reader.session_times(None, 0, 10)
+    assert [s.id for s in first.shots] == [a, b]
+    assert reader.session_times(session, first.seq, 10).shots == []
+
+    journal.upload_succeeded(a, "/x", 1.0)
+    changed = reader.session_times(session, first.seq, 10)
+    assert (changed.fresh, [s.id for s in changed.shots]) == (False, [a])
+
+    later = new_session(journal)
+    c = session_shot(journal, later, 1)
+    again = reader.session_times(session, changed.seq, 10)
+    assert (again.session_id, again.fresh, [s.id for s in again.shots]) == (later, True, [c])
+
+
+def test_session_times_keep_the_newest_shots_when_limited(
+    journal: Journal, reader: TimelineReader
+) -> None:
+    session = new_session(journal)
+    ids = [session_shot(journal, session, tick) for tick in range(6)]
+    assert [s.id for s in reader.session_times(None, 0, 4).shots] == ids[-4:]

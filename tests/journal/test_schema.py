@@ -18,7 +18,7 @@ from capture.errors import ShotHookError, describe
 from capture.journal.reader import RowKind, Status, TimelineReader
 from capture.journal.schema import STEPS, Step, script, stored_version, upgrade
 from capture.journal.states import NotifyState, UploadState
-from capture.journal.writer import Journal, connect
+from capture.journal.writer import Journal, NewShot, connect
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).with_name("fixtures") / "journal-v1.sqlite3"
@@ -295,3 +295,32 @@ def test_a_script_step_runs_its_statements_in_order(
 def test_a_script_with_an_unfinished_statement_is_refused() -> None:
     with pytest.raises(ValueError, match="unfinished SQL statement"):
         script("CREATE TABLE a(x);\nCREATE TABLE b(")
+
+
+def test_step_4_gives_old_shots_no_lateness_and_new_ones_theirs(v1_journal: Path) -> None:
+    journal = Journal(v1_journal)
+    try:
+        session = journal.start_session(source="t", storage="local", callback_url="", settings={})
+        shot = journal.add_shot(
+            NewShot(
+                session_id=session,
+                tick=0,
+                sid="0" * 32,
+                uid=1,
+                channel="c",
+                object_key="k",
+                captured_utc="20250101000000000",
+                code=200,
+                msg="Supervise complete",
+                late_ms=1.5,
+            )
+        )
+    finally:
+        journal.close()
+    conn = sqlite3.connect(v1_journal)
+    try:
+        late = dict(conn.execute("SELECT id, late_ms FROM shots").fetchall())
+    finally:
+        conn.close()
+    assert late.pop(shot) == 1.5
+    assert len(late) == 9 and set(late.values()) == {None}
