@@ -8,7 +8,7 @@ code is refused: its rows may mean what this code cannot know.
 Adding a column (a table, an index): write step N+1 as a function of a cursor and append it to
 STEPS, e.g.
 
-    def _v004_shot_labels(cur: sqlite3.Cursor) -> None:
+    def _v005_shot_labels(cur: sqlite3.Cursor) -> None:
         cur.execute("ALTER TABLE shots ADD COLUMN label TEXT NOT NULL DEFAULT ''")
 
 Bump nothing else: the code's version is the number of steps. A step that has shipped is never
