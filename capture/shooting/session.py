@@ -7,6 +7,12 @@ One session has one sid per simulated user (`users` publishers with consecutive 
 the pipeline). Shots left open by earlier sessions (not uploaded, or not notified) are resumed
 first, oldest first (`resume`). The session composes its counters (`progress`) and its ledger
 of shots in flight (`ledger`) with the stages, and hands each shot from one stage to the next.
+
+Two shots never share an object key. The spec makes the key's `<utc>` the capture instant,
+the frame's arrival, so a shot needs a frame newer than its publisher's previous shot: an
+interval whose newest frame was shot already (a camera slower than the interval, a stream that
+stalled a second, a timelapse file between frames) is notified as 206 "no new frame since the
+last shot". The users of one round share its frame; their uids and sids keep their keys apart.
 """
 
 from __future__ import annotations
@@ -38,14 +44,23 @@ from capture.shooting.progress import Progress
 from capture.shooting.resume import Resumed, Reupload, report_abandoned, unfinished_work
 from capture.shooting.scheduler import TickPlan
 from capture.sources.frames import Frame, FrameSlot
-from capture.sources.runner import LOST_AFTER_S, SourceState
+from capture.sources.runner import SourceState
 from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
 from capture.spec.payload import CODE_COMPLETE, CODE_INCOMPLETE, MSG_COMPLETE, Notification
 from capture.storage import Storage
 from capture.storage.spool import Spool, SpoolFull
 
 DEFAULT_UPLOAD_WORKERS = 4
+NO_NEW_FRAME = "no new frame since the last shot"
 THUMB_WAIT_S = 0.25  # a round's thumbnail waits at most this long for the session to settle
+
+
+@dataclass(frozen=True)
+class _FrameUsed:
+    """The frame a publisher's newest key was made from: its arrival and its key instant."""
+
+    mono: float
+    utc: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,7 @@ class Session:
         self._stopped = False
         self._ledger = Ledger()
         self._thumbnail_due: tuple[list[int], Frame] | None = None  # shots taken, frame
+        self._last_frame: dict[int, _FrameUsed] = {}  # uid -> the frame its last key came from
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -196,33 +212,68 @@ class Session:
     # -- capture ----------------------------------------------------------------------------
 
     def take(self, tick: int, due: float | None = None) -> None:
-        """Take one round: a shot per publisher from the newest frame, or a 206 if none.
+        """Take one round: a shot per publisher of a frame newer than its previous shot's,
+        or a 206 saying why not.
 
         `due` is the tick's slot on the monotonic clock; shots report how late they were taken.
+        The source runner judges a frame's freshness (a camera's or stream's is stale past
+        STALE_AFTER_S; a file's stays current until its next is due, however far apart its
+        frames are), and the key is built from the frame's instant: a frame already shot for
+        a publisher would give a second shot its key, so that interval is a 206 instead.
         """
         late_ms = None if due is None else (time.monotonic() - due) * 1000
         frame = self._slot.latest()
         state, reason = self._source_state()
-        if frame is None or frame.age() > LOST_AFTER_S or state is not SourceState.LIVE:
-            if state is SourceState.LIVE and frame is not None:
-                state = SourceState.STALE
-            age = f"no frame for {frame.age():.1f} s" if frame is not None else "no frame yet"
-            where = (
-                "no video source"
-                if state is SourceState.NO_SOURCE
-                else f"{self._source_label} is {state.value}"
-            )
-            why = f"{age}: {where}" + (f" ({reason})" if reason else "")
-            self.missed(tick, f"No screenshot: {why}")
+        if frame is None or state not in (SourceState.LIVE, SourceState.STALE):
+            self.missed(tick, f"No screenshot: {self._no_frame(frame, state, reason)}")
             return
-        self._shoot(tick, frame, late_ms)
+        fresh = [p for p in self.publishers if self._is_new(p, frame)]
+        self._missed_some(
+            [p for p in self.publishers if p not in fresh], tick, self._no_new_frame(frame)
+        )
+        if state is SourceState.STALE:
+            self._missed_some(fresh, tick, f"No screenshot: {self._no_frame(frame, state, reason)}")
+        elif fresh:
+            self._shoot(tick, frame, fresh, late_ms)
 
-    def _shoot(self, tick: int, frame: Frame, late_ms: float | None = None) -> None:
+    def _no_frame(self, frame: Frame | None, state: SourceState, reason: str) -> str:
+        """Why the source has no frame to shoot: its newest frame's age and the source's state."""
+        age = f"no frame for {frame.age():.1f} s" if frame is not None else "no frame yet"
+        where = (
+            "no video source"
+            if state is SourceState.NO_SOURCE
+            else f"{self._source_label} is {state.value}"
+        )
+        return f"{age}: {where}" + (f" ({reason})" if reason else "")
+
+    def _no_new_frame(self, frame: Frame) -> str:
+        return (
+            f"No screenshot: {NO_NEW_FRAME} (the newest, from {self._source_label},"
+            f" is {frame.age():.1f} s old)"
+        )
+
+    def _is_new(self, publisher: Publisher, frame: Frame) -> bool:
+        """Whether `frame` can give `publisher` a key of its own: it arrived after the frame of
+        the publisher's previous shot, and its instant differs to the millisecond (the key's
+        resolution)."""
+        last = self._last_frame.get(publisher.uid)
+        return last is None or (frame.mono > last.mono and utc_digits(frame.wall) != last.utc)
+
+    def _shoot(
+        self,
+        tick: int,
+        frame: Frame,
+        publishers: list[Publisher],
+        late_ms: float | None = None,
+    ) -> None:
         capture = self.settings.capture
         jpeg = encode_jpeg(frame.image, capture.jpeg_quality)
         shot_ids: list[int] = []
-        for publisher in self.publishers:
+        for publisher in publishers:
             key = self._key(publisher, frame.wall)
+            # Recorded before the spool write: a refused shot's 206 carries this key too, and
+            # no later shot of this publisher may repeat it.
+            self._last_frame[publisher.uid] = _FrameUsed(frame.mono, utc_digits(frame.wall))
             try:
                 path = self._spool.write(key, jpeg)
             except SpoolFull as exc:
@@ -300,8 +351,11 @@ class Session:
 
     def missed(self, tick: int, why: str) -> None:
         """An interval with no screenshot: journaled, and notified with code 206 and why."""
+        self._missed_some(self.publishers, tick, why)
+
+    def _missed_some(self, publishers: list[Publisher], tick: int, why: str) -> None:
         now = datetime.now(UTC)
-        for publisher in self.publishers:
+        for publisher in publishers:
             self._missed_one(publisher, tick, now, why)
 
     def _missed_one(self, publisher: Publisher, tick: int, when: datetime, why: str) -> None:
