@@ -8,10 +8,15 @@ can never fall outside the log because of its name.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from logging.handlers import RotatingFileHandler
 
 NAMESPACE = "shothook"
 LOG_MAX_BYTES = 2_000_000
@@ -46,11 +51,7 @@ def start_logging(
     changed it), while ShotHook's records come from `level` up."""
     # Imported here: every module imports this one for get_logger, and logging.handlers
     # brings socket and pickle with it (5 to 7 ms), needed only once logging starts.
-    from logging.handlers import RotatingFileHandler
-
-    file_handler = RotatingFileHandler(
-        log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
-    )
+    file_handler = _log_file(log_file)
     file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
     file_handler.setLevel(level)
     handlers: list[logging.Handler] = [file_handler]
@@ -73,6 +74,42 @@ def start_logging(
         ours.setLevel(previous_level)
 
     return stop
+
+
+def _log_file(log_file: Path) -> RotatingFileHandler:
+    from logging.handlers import RotatingFileHandler
+
+    class LogFile(RotatingFileHandler):
+        """A log whose disk is full loses records, said in one line on stderr instead of
+        logging's traceback per record; the file is reopened for the next record (its
+        unwritten buffer dropped), so logging resumes by itself once there is room."""
+
+        failing = False
+
+        def handleError(self, record: logging.LogRecord) -> None:
+            error = sys.exc_info()[1]
+            if not isinstance(error, OSError):
+                super().handleError(record)
+                return
+            stream, self.stream = self.stream, None
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+            if not self.failing:
+                self.failing = True
+                why = error.strerror or error
+                print(
+                    f"shothook: cannot write {self.baseFilename} ({why}); its records are"
+                    " dropped until it can",
+                    file=sys.stderr,
+                )
+
+        def emit(self, record: logging.LogRecord) -> None:
+            super().emit(record)
+            if self.stream is not None:
+                self.failing = False
+
+    return LogFile(log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
 
 
 def _not_printed(record: logging.LogRecord) -> bool:
