@@ -8,11 +8,13 @@ they do with events.
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from capture.errors import ShotHookError
+from capture.errors import ConfigError, ShotHookError
 from capture.events import EventSink, utc_now
 from capture.journal.writer import Journal, Pruned
 from capture.logs import get_logger
@@ -34,6 +36,21 @@ if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aioht
 
 _log = get_logger(__name__)
 SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
+MIN_FREE_BYTES = 1024 * 1024  # below this the data folder's disk is full: a shot is 50-500 KB
+
+
+def _check_room(folder: Path) -> None:
+    """Refuse to start on a full disk: nothing could be spooled or journaled, and every write
+    would fail later, one interval at a time. Raises ConfigError naming the folder."""
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        raise ConfigError(
+            "data_dir",
+            f"a folder on a disk with room to write (its disk is full: {free // 1024} KiB"
+            f" free of the {MIN_FREE_BYTES // 1024} KiB needed; free space there or choose"
+            " another data folder)",
+            str(folder),
+        )
 
 
 class Engine:
@@ -50,9 +67,10 @@ class Engine:
         self.sink = sink
         self.spawn = spawn
         self.keep_days = keep_days
+        _check_room(data_dir.root)
         self._lock = DataDirLock(data_dir)
-        self._lock.acquire()
         try:
+            self._lock.acquire()
             self.journal = Journal(data_dir.journal)
             self.slot = FrameSlot()
             self.spool = Spool(
@@ -62,6 +80,10 @@ class Engine:
             )
             self.spool.remove_orphans(self.journal.spool_paths())
             self.forget_old_sessions()
+        except (OSError, sqlite3.Error):
+            self._lock.release()
+            _check_room(data_dir.root)  # the disk filled up meanwhile: say that, not a trace
+            raise
         except BaseException:
             self._lock.release()
             raise

@@ -105,6 +105,9 @@ def _run_engine(
         engine = Engine(
             data_dir, sink, spool_cap_bytes=options.spool_cap, keep_days=options.keep_days
         )
+    except ConfigError as exc:  # the data folder's disk is full
+        print(f"shothook: {exc}", file=stderr)
+        return Exit.CONFIG
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)
         return Exit.FAILED
