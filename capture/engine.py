@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from capture.errors import ConfigError, ShotHookError
+from capture.errors import ShotHookError
 from capture.events import EventSink, utc_now
 from capture.journal.writer import Journal, Pruned
 from capture.logs import get_logger
@@ -39,17 +39,19 @@ SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
 MIN_FREE_BYTES = 1024 * 1024  # below this the data folder's disk is full: a shot is 50-500 KB
 
 
+class DataDirFull(ShotHookError):
+    """The data folder's disk is full: nothing could be spooled or journaled. Headless mode
+    exits 2 on it (configuration: another folder, or free space); the window shows it."""
+
+
 def _check_room(folder: Path) -> None:
-    """Refuse to start on a full disk: nothing could be spooled or journaled, and every write
-    would fail later, one interval at a time. Raises ConfigError naming the folder."""
+    """Refuse to start on a full disk rather than fail later, one write at a time."""
     free = shutil.disk_usage(folder).free
     if free < MIN_FREE_BYTES:
-        raise ConfigError(
-            "data_dir",
-            f"a folder on a disk with room to write (its disk is full: {free // 1024} KiB"
-            f" free of the {MIN_FREE_BYTES // 1024} KiB needed; free space there or choose"
-            " another data folder)",
-            str(folder),
+        raise DataDirFull(
+            f"the data folder {folder} is on a full disk ({free // 1024} KiB free, at least"
+            f" {MIN_FREE_BYTES // 1024} KiB needed)",
+            advice="Free space on that disk, or choose another data folder (--data-dir).",
         )
 
 

@@ -27,7 +27,7 @@ from capture.cli.flags import (
     parse_spool_cap,
     settings_from_args,
 )
-from capture.engine import Engine
+from capture.engine import DataDirFull, Engine
 from capture.errors import (
     ConfigError,
     ShotHookError,
@@ -105,7 +105,7 @@ def _run_engine(
         engine = Engine(
             data_dir, sink, spool_cap_bytes=options.spool_cap, keep_days=options.keep_days
         )
-    except ConfigError as exc:  # the data folder's disk is full
+    except DataDirFull as exc:
         print(f"shothook: {exc}", file=stderr)
         return Exit.CONFIG
     except ShotHookError as exc:

@@ -175,5 +175,5 @@ def test_a_start_on_a_full_disk_exits_2_naming_the_folder(tmp_path: Path) -> Non
         )
     assert done.returncode == 2, done.stderr
     [line] = done.stderr.splitlines()
-    assert line.startswith("shothook: data_dir: a folder on a disk with room to write")
-    assert "its disk is full" in line and str(data) in line
+    assert line.startswith(f"shothook: the data folder {data} is on a full disk (")
+    assert line.endswith("choose another data folder (--data-dir).")
