@@ -177,13 +177,15 @@ class Engine:
         count: int | None = None,
         upload_workers: int | None = None,
     ) -> Session:
-        """Validate, then start capturing. Raises ConfigError/ShotHookError before anything runs.
+        """Validate, then start capturing. Raises ConfigError/ShotHookError (DataDirFull on a
+        full disk) before anything runs.
         `upload_workers`: the session's default (DEFAULT_UPLOAD_WORKERS) when None."""
         from capture.shooting.session import DEFAULT_UPLOAD_WORKERS, Session
 
         if self.session is not None:
             raise ShotHookError("a capture session is already running")
         settings.validated()
+        _check_room(self.data_dir.root)  # the window may have been open while the disk filled
         self.forget_old_sessions()
         workers = DEFAULT_UPLOAD_WORKERS if upload_workers is None else upload_workers
         storage = make_storage(settings.storage, self.data_dir.storage, pool=workers * 2)

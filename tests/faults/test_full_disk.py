@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from capture import events
-from capture.engine import Engine
+from capture.engine import DataDirFull, Engine
 from capture.paths import DataDir
 from capture.settings.model import StorageKind, StorageSettings
 from tests.support.engine import (
@@ -177,3 +179,20 @@ def test_a_start_on_a_full_disk_exits_2_naming_the_folder(tmp_path: Path) -> Non
     [line] = done.stderr.splitlines()
     assert line.startswith(f"shothook: the data folder {data} is on a full disk (")
     assert line.endswith("choose another data folder (--data-dir).")
+
+
+def test_a_session_start_on_a_disk_that_filled_meanwhile_is_refused(
+    tmp_path: Path, event_log: EventLog
+) -> None:
+    """The window stays open for days: Start on a disk that filled since is a user error
+    naming the folder, not a crash on the first journal write."""
+    with tmpfs(tmp_path / "disk", "2m") as disk:
+        data_dir = DataDir.resolve(disk / "data").create()
+        with running_engine(data_dir, event_log) as engine:
+            engine.start_webhook("127.0.0.1", 0)
+            filler = fill(disk)
+            with pytest.raises(DataDirFull) as refused:
+                engine.start_session(synthetic_settings(local(tmp_path / "store")))
+            filler.unlink()
+    assert str(data_dir.root) in str(refused.value)
+    assert engine.session is None
