@@ -8,6 +8,8 @@ they do with events.
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +36,23 @@ if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aioht
 
 _log = get_logger(__name__)
 SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
+MIN_FREE_BYTES = 1024 * 1024  # below this the data folder's disk is full: a shot is 50-500 KB
+
+
+class DataDirFull(ShotHookError):
+    """The data folder's disk is full: nothing could be spooled or journaled. Headless mode
+    exits 2 on it (configuration: another folder, or free space); the window shows it."""
+
+
+def _check_room(folder: Path) -> None:
+    """Refuse to start on a full disk rather than fail later, one write at a time."""
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        raise DataDirFull(
+            f"the data folder {folder} is on a full disk ({free // 1024} KiB free, at least"
+            f" {MIN_FREE_BYTES // 1024} KiB needed)",
+            advice="Free space on that disk, or choose another data folder (--data-dir).",
+        )
 
 
 class Engine:
@@ -51,9 +70,10 @@ class Engine:
         self.sink = sink
         self.spawn = spawn
         self.keep_days = keep_days
+        _check_room(data_dir.root)
         self._lock = DataDirLock(data_dir)
-        self._lock.acquire()
         try:
+            self._lock.acquire()
             self.journal = Journal(data_dir.journal)
             self.slot = FrameSlot()
             self.spool = Spool(
@@ -72,6 +92,10 @@ class Engine:
                 )
             self.forget_old_sessions()
             self.trim_kept_images()  # a killed run, or a smaller bound, may have left too many
+        except (OSError, sqlite3.Error):
+            self._lock.release()
+            _check_room(data_dir.root)  # the disk filled up meanwhile: say that, not a trace
+            raise
         except BaseException:
             self._lock.release()
             raise
@@ -163,13 +187,15 @@ class Engine:
         count: int | None = None,
         upload_workers: int | None = None,
     ) -> Session:
-        """Validate, then start capturing. Raises ConfigError/ShotHookError before anything runs.
+        """Validate, then start capturing. Raises ConfigError/ShotHookError (DataDirFull on a
+        full disk) before anything runs.
         `upload_workers`: the session's default (DEFAULT_UPLOAD_WORKERS) when None."""
         from capture.shooting.session import DEFAULT_UPLOAD_WORKERS, Session
 
         if self.session is not None:
             raise ShotHookError("a capture session is already running")
         settings.validated()
+        _check_room(self.data_dir.root)  # the window may have been open while the disk filled
         pruned = self.forget_old_sessions()
         if pruned is not None and pruned.spool_files:
             self.trim_kept_images()  # retention deleted kept images: the spool counts again

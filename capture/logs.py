@@ -8,10 +8,17 @@ can never fall outside the log because of its name.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from logging.handlers import RotatingFileHandler
 
 NAMESPACE = "shothook"
 LOG_MAX_BYTES = 2_000_000
@@ -47,11 +54,7 @@ def start_logging(
     # Imported here: every module imports this one for get_logger, and logging.handlers
     # brings socket and pickle with it, needed only once logging starts (the start-up
     # benchmark row, main.py to its first preview frame, pays every import on the way).
-    from logging.handlers import RotatingFileHandler
-
-    file_handler = RotatingFileHandler(
-        log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
-    )
+    file_handler = _log_file(log_file)
     file_handler.setFormatter(logging.Formatter(FILE_FORMAT))
     file_handler.setLevel(level)
     handlers: list[logging.Handler] = [file_handler]
@@ -74,6 +77,52 @@ def start_logging(
         ours.setLevel(previous_level)
 
     return stop
+
+
+def _log_file(log_file: Path) -> RotatingFileHandler:
+    from logging.handlers import RotatingFileHandler
+
+    class LogFile(RotatingFileHandler):
+        """A log whose disk is full loses records, said in one line on stderr instead of
+        logging's traceback per record; the file is reopened for the next record (its
+        unwritten buffer dropped), so logging resumes by itself once there is room."""
+
+        failing = False
+
+        def _open(self) -> io.TextIOWrapper:
+            """The log is the user's (what ran, on which folders): readable by them alone,
+            also when rotation opens a new file."""
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+            descriptor = os.open(self.baseFilename, flags, 0o600)
+            raw = os.fdopen(descriptor, "ab", buffering=0)
+            return io.TextIOWrapper(
+                io.BufferedWriter(raw), encoding=self.encoding, errors=self.errors
+            )
+
+        def handleError(self, record: logging.LogRecord) -> None:
+            error = sys.exc_info()[1]
+            if not isinstance(error, OSError):
+                super().handleError(record)
+                return
+            stream, self.stream = self.stream, None
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+            if not self.failing:
+                self.failing = True
+                why = error.strerror or error
+                print(
+                    f"shothook: cannot write {self.baseFilename} ({why}); its records are"
+                    " dropped until it can",
+                    file=sys.stderr,
+                )
+
+        def emit(self, record: logging.LogRecord) -> None:
+            super().emit(record)
+            if self.stream is not None:
+                self.failing = False
+
+    return LogFile(log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
 
 
 def _not_printed(record: logging.LogRecord) -> bool:

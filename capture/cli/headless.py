@@ -31,7 +31,7 @@ from capture.cli.flags import (
     parse_spool_keep,
     settings_from_args,
 )
-from capture.engine import Engine
+from capture.engine import DataDirFull, Engine
 from capture.errors import (
     ConfigError,
     ShotHookError,
@@ -120,7 +120,7 @@ def _run_engine(
             spool_keep_bytes=options.spool_keep,
             keep_days=options.keep_days,
         )
-    except JournalDamaged as exc:  # for the user to move aside before anything runs
+    except (JournalDamaged, DataDirFull) as exc:  # for the user to act on before anything runs
         print(f"shothook: {exc}", file=stderr)
         return Exit.CONFIG
     except ShotHookError as exc:

@@ -7,14 +7,23 @@ One session has one sid per simulated user (`users` publishers with consecutive 
 the pipeline). Shots left open by earlier sessions (not uploaded, or not notified) are resumed
 first, oldest first (`resume`). The session composes its counters (`progress`) and its ledger
 of shots in flight (`ledger`) with the stages, and hands each shot from one stage to the next.
+
+Two shots never share an object key. The spec makes the key's `<utc>` the capture instant,
+the frame's arrival, so a shot needs a frame newer than its publisher's previous shot: an
+interval whose newest frame was shot already (a camera slower than the interval, a stream that
+stalled a second, a timelapse file between frames) is notified as 206 "no new frame since the
+last shot". The users of one round share its frame; their uids and sids keep their keys apart.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from capture.delivery.notifier import Notifier, NotifyJob
 from capture.delivery.uploads import Uploader, UploadItem, UploadQueue
@@ -28,6 +37,7 @@ from capture.events import (
     ThumbnailReady,
     TickMissed,
     UploadFailed,
+    WarningIssued,
 )
 from capture.journal.writer import Journal, NewShot, PendingNotification
 from capture.runtime import Spawn, StopToken, Worker, stop_all
@@ -38,14 +48,24 @@ from capture.shooting.progress import Progress
 from capture.shooting.resume import Resumed, Reupload, report_abandoned, unfinished_work
 from capture.shooting.scheduler import TickPlan
 from capture.sources.frames import Frame, FrameSlot
-from capture.sources.runner import LOST_AFTER_S, SourceState
+from capture.sources.runner import SourceState
 from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
 from capture.spec.payload import CODE_COMPLETE, CODE_INCOMPLETE, MSG_COMPLETE, Notification
 from capture.storage import Storage
-from capture.storage.spool import Spool, SpoolFull
+from capture.storage.spool import DISK_FULL_ERRNOS, Spool, SpoolFull, SpoolUnwritable
 
 DEFAULT_UPLOAD_WORKERS = 4
+NO_NEW_FRAME = "no new frame since the last shot"
+DISK_ADVICE = "Free space on that disk, or choose another data folder."
 THUMB_WAIT_S = 0.25  # a round's thumbnail waits at most this long for the session to settle
+
+
+@dataclass(frozen=True)
+class _FrameUsed:
+    """The frame a publisher's newest key was made from: its arrival and its key instant."""
+
+    mono: float
+    utc: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +120,9 @@ class Session:
         self._stopped = False
         self._ledger = Ledger()
         self._thumbnail_due: tuple[list[int], Frame] | None = None  # shots taken, frame
+        self._disk_lock = threading.Lock()
+        self._disk_warned = False  # the data folder's disk refused a write since the last shot
+        self._last_frame: dict[int, _FrameUsed] = {}  # uid -> the frame its last key came from
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -170,7 +193,18 @@ class Session:
             return []
         self._stopped = True
         stuck = stop_all(self._workers, timeout)
-        self._journal.stop_session(self.session_id)
+        try:
+            self._journal.stop_session(self.session_id)
+        except Exception as exc:
+            if not journal_unwritable(exc):
+                raise
+            self._sink(
+                WarningIssued(
+                    message=f"the journal could not record this session's stop ({exc});"
+                    " the next start reports it as not stopped cleanly",
+                    session_id=self.session_id,
+                )
+            )
         self._storage.close()
         counts = self.progress.summary()
         self._sink(
@@ -196,82 +230,176 @@ class Session:
     # -- capture ----------------------------------------------------------------------------
 
     def take(self, tick: int, due: float | None = None) -> None:
-        """Take one round: a shot per publisher from the newest frame, or a 206 if none.
+        """Take one round: a shot per publisher of a frame newer than its previous shot's,
+        or a 206 saying why not.
 
         `due` is the tick's slot on the monotonic clock; shots report how late they were taken.
+        The source runner judges a frame's freshness (a camera's or stream's is stale past
+        STALE_AFTER_S; a file's stays current until its next is due, however far apart its
+        frames are), and the key is built from the frame's instant: a frame already shot for
+        a publisher would give a second shot its key, so that interval is a 206 instead.
         """
         late_ms = None if due is None else (time.monotonic() - due) * 1000
         frame = self._slot.latest()
         state, reason = self._source_state()
-        if frame is None or frame.age() > LOST_AFTER_S or state is not SourceState.LIVE:
-            if state is SourceState.LIVE and frame is not None:
-                state = SourceState.STALE
-            age = f"no frame for {frame.age():.1f} s" if frame is not None else "no frame yet"
-            where = (
-                "no video source"
-                if state is SourceState.NO_SOURCE
-                else f"{self._source_label} is {state.value}"
-            )
-            why = f"{age}: {where}" + (f" ({reason})" if reason else "")
-            self.missed(tick, f"No screenshot: {why}")
+        if frame is None or state not in (SourceState.LIVE, SourceState.STALE):
+            self.missed(tick, f"No screenshot: {self._no_frame(frame, state, reason)}")
             return
-        self._shoot(tick, frame, late_ms)
+        fresh = [p for p in self.publishers if self._is_new(p, frame)]
+        self._missed_some(
+            [p for p in self.publishers if p not in fresh], tick, self._no_new_frame(frame)
+        )
+        if state is SourceState.STALE:
+            self._missed_some(fresh, tick, f"No screenshot: {self._no_frame(frame, state, reason)}")
+        elif fresh:
+            self._shoot(tick, frame, fresh, late_ms)
 
-    def _shoot(self, tick: int, frame: Frame, late_ms: float | None = None) -> None:
-        capture = self.settings.capture
-        jpeg = encode_jpeg(frame.image, capture.jpeg_quality)
+    def _no_frame(self, frame: Frame | None, state: SourceState, reason: str) -> str:
+        """Why the source has no frame to shoot: its newest frame's age and the source's state."""
+        age = f"no frame for {frame.age():.1f} s" if frame is not None else "no frame yet"
+        where = (
+            "no video source"
+            if state is SourceState.NO_SOURCE
+            else f"{self._source_label} is {state.value}"
+        )
+        return f"{age}: {where}" + (f" ({reason})" if reason else "")
+
+    def _no_new_frame(self, frame: Frame) -> str:
+        return (
+            f"No screenshot: {NO_NEW_FRAME} (the newest, from {self._source_label},"
+            f" is {frame.age():.1f} s old)"
+        )
+
+    def _is_new(self, publisher: Publisher, frame: Frame) -> bool:
+        """Whether `frame` can give `publisher` a key of its own: it arrived after the frame of
+        the publisher's previous shot, and its instant differs to the millisecond (the key's
+        resolution)."""
+        last = self._last_frame.get(publisher.uid)
+        return last is None or (frame.mono > last.mono and utc_digits(frame.wall) != last.utc)
+
+    def _shoot(
+        self,
+        tick: int,
+        frame: Frame,
+        publishers: list[Publisher],
+        late_ms: float | None = None,
+    ) -> None:
+        jpeg = encode_jpeg(frame.image, self.settings.capture.jpeg_quality)
         shot_ids: list[int] = []
-        for publisher in self.publishers:
-            key = self._key(publisher, frame.wall)
-            try:
-                path = self._spool.write(key, jpeg)
-            except SpoolFull as exc:
-                self._spool_warning(
-                    f"{exc}: new shots are refused (notified as 206) until uploads drain;"
-                    " fix the storage, or raise the spool cap"
-                )
-                self._missed_one(publisher, tick, frame.wall, f"No screenshot: {exc}")
-                continue
-            if warning := self._spool.nearly_full_warning():
-                self._spool_warning(warning)
-            shot_id = self._journal.add_shot(
-                NewShot(
-                    session_id=self.session_id,
-                    tick=tick,
-                    sid=publisher.sid,
-                    uid=publisher.uid,
-                    channel=capture.channel,
-                    object_key=key,
-                    captured_utc=utc_digits(frame.wall),
-                    code=CODE_COMPLETE,
-                    msg=MSG_COMPLETE,
-                    width=frame.width,
-                    height=frame.height,
-                    size=len(jpeg),
-                    spool_path=str(path),
-                    late_ms=None if late_ms is None else round(late_ms, 3),
-                )
-            )
-            shot_ids.append(shot_id)
-            meta = ShotMeta(publisher.sid, publisher.uid, utc_digits(frame.wall), self._extra_info)
-            self._ledger.remember(shot_id, meta)
-            self.progress.update(shots=1, open_uploads=1)
-            self._sink(
-                ShotCaptured(
-                    shot_id=shot_id,
-                    object=key,
-                    uid=publisher.uid,
-                    tick=tick,
-                    bytes=len(jpeg),
-                    width=frame.width,
-                    height=frame.height,
-                    frame=frame.index,
-                    late_ms=None if late_ms is None else round(late_ms, 3),
-                )
-            )
-            self.uploads.put(UploadItem(shot_id, key, str(path), len(jpeg)))
+        for publisher in publishers:
+            # Recorded before the spool write: a refused shot's 206 carries this key too, and
+            # no later shot of this publisher may repeat it.
+            self._last_frame[publisher.uid] = _FrameUsed(frame.mono, utc_digits(frame.wall))
+            shot_id = self._shoot_one(publisher, tick, frame, jpeg, late_ms)
+            if shot_id is not None:
+                shot_ids.append(shot_id)
         if shot_ids:
             self._thumbnail_due = (shot_ids, frame)
+
+    def _shoot_one(
+        self, publisher: Publisher, tick: int, frame: Frame, jpeg: bytes, late_ms: float | None
+    ) -> int | None:
+        """Spool, journal and queue one publisher's shot; its id, or None if it became a 206
+        (the spool refused it) or could not be journaled."""
+        key = self._key(publisher, frame.wall)
+        try:
+            path = self._spool.write(key, jpeg)
+        except SpoolFull as exc:
+            self._spool_warning(
+                f"{exc}: new shots are refused (notified as 206) until uploads drain;"
+                " fix the storage, or raise the spool cap"
+            )
+            self._missed_one(publisher, tick, frame.wall, f"No screenshot: {exc}")
+            return None
+        except SpoolUnwritable as exc:
+            self._disk_trouble(_spool_refused(exc))
+            self._missed_one(publisher, tick, frame.wall, f"No screenshot: {exc}")
+            return None
+        if warning := self._spool.nearly_full_warning():
+            self._spool_warning(warning)
+        try:
+            shot_id = self._journal.add_shot(
+                self._new_shot(publisher, tick, frame, key, jpeg, path, late_ms)
+            )
+        except Exception as exc:
+            self._spool.discard(path, len(jpeg))  # no journal row: nothing would upload it
+            self._journal_refused(exc)
+            self.progress.update(missed=1)
+            return None
+        self._disk_ok()
+        meta = ShotMeta(publisher.sid, publisher.uid, utc_digits(frame.wall), self._extra_info)
+        self._ledger.remember(shot_id, meta)
+        self.progress.update(shots=1, open_uploads=1)
+        self._sink(
+            ShotCaptured(
+                shot_id=shot_id,
+                object=key,
+                uid=publisher.uid,
+                tick=tick,
+                bytes=len(jpeg),
+                width=frame.width,
+                height=frame.height,
+                frame=frame.index,
+                late_ms=None if late_ms is None else round(late_ms, 3),
+            )
+        )
+        self.uploads.put(UploadItem(shot_id, key, str(path), len(jpeg)))
+        return shot_id
+
+    def _new_shot(
+        self,
+        publisher: Publisher,
+        tick: int,
+        frame: Frame,
+        key: str,
+        jpeg: bytes,
+        path: Path,
+        late_ms: float | None,
+    ) -> NewShot:
+        return NewShot(
+            session_id=self.session_id,
+            tick=tick,
+            sid=publisher.sid,
+            uid=publisher.uid,
+            channel=self.settings.capture.channel,
+            object_key=key,
+            captured_utc=utc_digits(frame.wall),
+            code=CODE_COMPLETE,
+            msg=MSG_COMPLETE,
+            width=frame.width,
+            height=frame.height,
+            size=len(jpeg),
+            spool_path=str(path),
+            late_ms=None if late_ms is None else round(late_ms, 3),
+        )
+
+    # -- a full disk --------------------------------------------------------------------------
+    # The spool and the journal share the data folder's disk. While it is full, the shots
+    # thread carries on: one warning says so (again only after a shot got through), each
+    # interval is a 206 if the journal can still record it, and only counted if it cannot.
+
+    def _disk_trouble(self, message: str) -> None:
+        """Warn once per outage: the first refusal says it all, the ones after it add nothing."""
+        with self._disk_lock:
+            first, self._disk_warned = not self._disk_warned, True
+        if first:
+            self._spool_warning(message)
+
+    def _disk_ok(self) -> None:
+        """A shot was spooled and journaled: the next refusal is a new outage, warned again."""
+        with self._disk_lock:
+            self._disk_warned = False
+
+    def _journal_refused(self, exc: Exception) -> None:
+        """A journal write failed: for want of disk, warn (once) and let the caller carry on;
+        any other failure is a bug and goes on up."""
+        if not journal_unwritable(exc):
+            raise exc
+        self._disk_trouble(
+            f"disk full: the journal {self._journal.path} cannot be written ({exc}): until it"
+            " can, each interval is only counted (neither journaled nor notified); capture"
+            f" resumes by itself. {DISK_ADVICE}"
+        )
 
     def make_thumbnail(self, before: float) -> None:
         """The timeline thumbnail of the round just taken, kept off the shots' way to their
@@ -289,7 +417,10 @@ class Session:
         try:
             self._journal.add_thumbnail(shot_ids, thumbnail_jpeg(frame.image))
         except Exception as exc:
-            report_unexpected(f"making the thumbnail of shot {shot_ids[0]}", exc)
+            if journal_unwritable(exc):
+                self._journal_refused(exc)
+            else:
+                report_unexpected(f"making the thumbnail of shot {shot_ids[0]}", exc)
             return
         # Readers of the journal (the window's timeline) read again on an event: say so now
         # rather than leave the thumbnail to their next poll.
@@ -301,25 +432,35 @@ class Session:
 
     def missed(self, tick: int, why: str) -> None:
         """An interval with no screenshot: journaled, and notified with code 206 and why."""
+        self._missed_some(self.publishers, tick, why)
+
+    def _missed_some(self, publishers: list[Publisher], tick: int, why: str) -> None:
         now = datetime.now(UTC)
-        for publisher in self.publishers:
+        for publisher in publishers:
             self._missed_one(publisher, tick, now, why)
 
     def _missed_one(self, publisher: Publisher, tick: int, when: datetime, why: str) -> None:
         key = self._key(publisher, when)
-        shot_id = self._journal.add_shot(
-            NewShot(
-                session_id=self.session_id,
-                tick=tick,
-                sid=publisher.sid,
-                uid=publisher.uid,
-                channel=self.settings.capture.channel,
-                object_key=key,
-                captured_utc=utc_digits(when),
-                code=CODE_INCOMPLETE,
-                msg=why,
+        try:
+            shot_id = self._journal.add_shot(
+                NewShot(
+                    session_id=self.session_id,
+                    tick=tick,
+                    sid=publisher.sid,
+                    uid=publisher.uid,
+                    channel=self.settings.capture.channel,
+                    object_key=key,
+                    captured_utc=utc_digits(when),
+                    code=CODE_INCOMPLETE,
+                    msg=why,
+                )
             )
-        )
+        except Exception as exc:
+            # Not notified: every delivery attempt is journaled, and a notification nothing
+            # records could never be resumed or shown. The warning and the counters say so.
+            self._journal_refused(exc)
+            self.progress.update(missed=1)
+            return
         self.progress.update(missed=1, open_notifies=1)
         self._sink(
             TickMissed(shot_id=shot_id, tick=tick, uid=publisher.uid, object=key, reason=why)
@@ -392,9 +533,15 @@ class Session:
     ) -> None:
         """Journal and send a notification; the caller has counted it in `open_notifies`."""
         job, pending = self._notification(shot_id, key, meta, code, msg, request_id)
-        self._journal.notification_created(
-            shot_id, pending.request_id, pending.payload_json, pending.callback_url
-        )
+        try:
+            self._journal.notification_created(
+                shot_id, pending.request_id, pending.payload_json, pending.callback_url
+            )
+        except Exception as exc:
+            self._journal_refused(exc)
+            # The shot's row says its notification is still to be made: the next start does.
+            self.progress.update(open_notifies=-1)
+            return
         self._notifier.submit(job)
 
     def _notification(
@@ -449,6 +596,25 @@ class Session:
                     request_id=step.request_id,
                 )
         return len(work)
+
+
+def journal_unwritable(exc: BaseException) -> bool:
+    """Whether a journal write failed for want of disk (SQLITE_FULL, or an I/O error growing
+    its write-ahead log) rather than a bug."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+def _spool_refused(exc: SpoolUnwritable) -> str:
+    """The one warning of a spool that refuses shots."""
+    fix = DISK_ADVICE if exc.disk_full else "Make it writable, or choose another data folder."
+    return (
+        f"{exc}: until a shot can be written, each interval is notified as 206 (or only"
+        f" counted, if the journal on that disk cannot record it either); capture resumes by"
+        f" itself. {fix}"
+    )
 
 
 class _CaptureLoop:

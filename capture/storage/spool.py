@@ -12,6 +12,7 @@ then added to as each upload is stored, so no shot costs a journal query.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import heapq
 import os
@@ -32,6 +33,24 @@ def _mb(size: int) -> str:
 class SpoolFull(Exception):
     def __init__(self, pending: int, cap: int) -> None:
         super().__init__(f"spool full: {_mb(pending)} waiting to upload (cap {_mb(cap)})")
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class SpoolUnwritable(Exception):
+    """The spool folder refused a shot: its disk is full (`disk_full`), or it cannot be written
+    at all (read-only, permissions). Each shot refused is a 206; the next write tries again, so
+    capture resumes by itself once the disk has room."""
+
+    def __init__(self, folder: Path, exc: OSError) -> None:
+        self.disk_full = exc.errno in DISK_FULL_ERRNOS
+        why = exc.strerror or str(exc)
+        if self.disk_full:
+            text = f"disk full: no room for the shot in the spool at {folder} ({why})"
+        else:
+            text = f"the spool at {folder} cannot be written ({why})"
+        super().__init__(text)
 
 
 class Spool:
@@ -87,21 +106,37 @@ class Spool:
         )
 
     def write(self, key: str, data: bytes) -> Path:
-        """Write a shot atomically; raises SpoolFull when it would pass the cap."""
+        """Write a shot atomically; raises SpoolFull when it would pass the cap, and
+        SpoolUnwritable when the folder refuses it (a full disk)."""
         with self._lock:
             if self._pending + len(data) > self.cap_bytes:
                 raise SpoolFull(self._pending, self.cap_bytes)
             self._pending += len(data)
         path = self.path_for(key)
-        tmp = path.with_suffix(".partial")
         try:
-            _write_private(tmp, data)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
+            self._write_file(path, data)
+        except BaseException as exc:
             self.uploaded(len(data))
+            if isinstance(exc, OSError):
+                raise SpoolUnwritable(self.folder, exc) from exc
             raise
         return path
+
+    def _write_file(self, path: Path, data: bytes) -> None:
+        """Write atomically (no half-written shot is ever uploaded); a spool folder deleted
+        while running is made again."""
+        try:
+            _write_atomic(path, data)
+        except FileNotFoundError:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.folder)
+            _write_atomic(path, data)
+
+    def discard(self, path: Path, size: int) -> None:
+        """Remove a shot just written that the journal could not record (so no upload will
+        ever claim it)."""
+        path.unlink(missing_ok=True)
+        self.uploaded(size)
 
     def uploaded(self, size: int) -> None:
         """A pending shot of `size` bytes has left the spool's pending set."""
@@ -169,3 +204,13 @@ def _delete(kept: list[tuple[int, str, int]]) -> list[int]:
     for _, path, _ in kept:
         Path(path).unlink(missing_ok=True)
     return [shot_id for shot_id, _, _ in kept]
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(".partial")
+    try:
+        _write_private(tmp, data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

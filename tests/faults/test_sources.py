@@ -9,12 +9,14 @@ from typing import Any
 from capture import events
 from capture.engine import Engine
 from capture.paths import DataDir
-from capture.settings.model import CaptureSettings, Settings
+from capture.settings.model import CaptureSettings, Settings, StorageSettings
+from capture.shooting.session import NO_NEW_FRAME
 from capture.sources import StreamSource, make_source
 from capture.sources.runner import SourceState
 from tests.support.camera import MjpegServer
 from tests.support.engine import query, running_engine, ticks
 from tests.support.events import EventLog
+from tests.support.s3 import versions_per_key
 
 WAIT_S = 20.0
 TIMEOUT_MS = 1000  # the stream's open and read timeouts, short to keep the test quick
@@ -127,3 +129,44 @@ def test_frozen_stream_counts_as_lost(data_dir: DataDir) -> None:
     assert all(m["reason"].startswith("No screenshot:") for m in missed)
     accounted = ticks(log)
     assert accounted == list(range(accounted[-1] + 1))
+
+
+def test_a_camera_slower_than_the_interval_never_shoots_a_frame_twice(
+    data_dir: DataDir, versioned: StorageSettings
+) -> None:
+    """0.5 fps at --interval 1 --count 6: each frame is shot once, under a key of its own (the
+    versioned bucket would keep a second version of a key written twice), and the intervals
+    without a new frame are notified as 206 saying so."""
+    log = EventLog()
+    with MjpegServer(fps=0.5) as camera, running_engine(data_dir, log) as engine:
+        source = StreamSource(camera.url)
+        source.open()
+        engine.use_source(source, already_open=True)
+        assert engine.slot.wait_newer(-1, WAIT_S) is not None
+        engine.start_webhook("127.0.0.1", 0)
+        settings = Settings(
+            capture=CaptureSettings(source=camera.url, interval=1), storage=versioned
+        )
+        session = engine.start_session(settings, count=6)
+        assert session.progress.wait_for(lambda p: p.capture_done, WAIT_S)
+        assert session.drain(WAIT_S), session.progress.summary()
+        engine.stop_session()
+
+    assert ticks(log) == list(range(6))
+    shots = log.named(events.SHOT_CAPTURED)
+    keys = [s["object"] for s in shots]
+    assert 2 <= len(keys) <= 4, keys  # about one frame every other interval
+    assert len(set(keys)) == len(keys)
+    assert len({s["frame"] for s in shots}) == len(shots)
+    assert versions_per_key(versioned.endpoint, versioned.bucket) == dict.fromkeys(keys, 1)
+    rows = query(data_dir, "SELECT object_key, code, msg, upload_state, notify_state FROM shots")
+    stored = [r["object_key"] for r in rows if r["code"] == 200]
+    assert sorted(stored) == sorted(keys)
+    assert all(r["upload_state"] == "uploaded" for r in rows if r["code"] == 200)
+    missed = [r for r in rows if r["code"] == 206]
+    assert len(missed) == 6 - len(keys)
+    for row in missed:
+        assert row["msg"].startswith(f"No screenshot: {NO_NEW_FRAME} (the newest, from stream")
+    assert all(r["notify_state"] == "delivered" for r in rows)
+    callbacks = log.named(events.CALLBACK_RECEIVED)
+    assert sorted(c["code"] for c in callbacks) == sorted(r["code"] for r in rows)

@@ -21,15 +21,17 @@ def jpeg_frame(index: int, size: tuple[int, int] = (160, 120)) -> bytes:
 
 
 class MjpegServer(LoopbackServer):
-    """multipart/x-mixed-replace JPEG frames, as IP cameras serve them, at about 20 fps.
-    `frozen` set: nothing more is sent (open connections stay open), as a hung camera does."""
+    """multipart/x-mixed-replace JPEG frames, as IP cameras serve them, at about 20 fps (or
+    `fps`: a slow camera, the first frame at once). `frozen` set: nothing more is sent (open
+    connections stay open), as a hung camera does."""
 
     BOUNDARY = b"frame"
 
-    def __init__(self) -> None:
+    def __init__(self, fps: float = 1 / POLL_S) -> None:
         super().__init__()
         self.frozen = threading.Event()
         self.frames_sent = 0
+        self._period = 1 / fps
 
     @property
     def url(self) -> str:
@@ -45,9 +47,12 @@ class MjpegServer(LoopbackServer):
             b"Content-Type: multipart/x-mixed-replace; boundary=" + self.BOUNDARY + b"\r\n\r\n"
         )
         index = 0
-        while not self.stopping.wait(POLL_S):
+        wait = 0.0  # the first frame at once, then one a period
+        while not self.stopping.wait(wait):
             if self.frozen.is_set():
+                wait = POLL_S  # to notice a thaw soon
                 continue
+            wait = self._period
             data = jpeg_frame(index)
             conn.sendall(
                 b"--" + self.BOUNDARY + b"\r\nContent-Type: image/jpeg\r\n"

@@ -4,6 +4,7 @@ on demand. Needs root and `mount` (CI runs as root); a test is skipped, saying w
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import subprocess
@@ -37,3 +38,16 @@ def remount_read_only(folder: Path, read_only: bool = True) -> None:
     """Turns a tmpfs made by `tmpfs` read-only (or writable again)."""
     done = _mount("-o", f"remount,{'ro' if read_only else 'rw'}", str(folder))
     assert done.returncode == 0, done.stderr
+
+
+def fill(folder: Path) -> Path:
+    """Writes a file into `folder` until its file system has no block left; deleting the file
+    (returned) gives the space back."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as out:
+        try:
+            while True:  # the last write comes up short, the one after it fails
+                out.write(b"\0" * 65536)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+    return filler
