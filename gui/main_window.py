@@ -13,12 +13,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.banners import BannerArea
+from gui.panes import SidePanes
 from gui.preview import PreviewWidget
 from gui.resources import Palette, app_icon, icon, pixmap
 from gui.settings.form import SettingsForm
@@ -37,6 +40,15 @@ class RunState(StrEnum):
     RUNNING = "running"
     STOPPING = "stopping"
     CLOSING = "closing"
+
+
+def _toggle(action: QAction) -> QToolButton:
+    """An icon-only button for a pane's action (its tooltip says which pane)."""
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setProperty("flat", True)
+    button.setIconSize(QSize(18, 18))
+    return button
 
 
 class MainWindow(QMainWindow):
@@ -63,11 +75,11 @@ class MainWindow(QMainWindow):
         self.start_button.clicked.connect(self._start_stop)
         self.banners = BannerArea()
         self.form = SettingsForm(default_storage_dir)
-        self.form.setMinimumWidth(360)
         self.form.setMaximumWidth(460)
         self.preview = PreviewWidget()
         self.timeline = TimelinePanel(model)
         self.detail = DetailPane()
+        self.panes = self._body()
 
         central = QWidget()
         central.setObjectName("central")
@@ -76,7 +88,7 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self._header())
         column.addWidget(self.banners)
-        column.addWidget(self._body(), 1)
+        column.addWidget(self._padded(self.panes), 1)
         self.setCentralWidget(central)
         self._status_bar()
         quit_action = QAction("Quit", self)
@@ -111,10 +123,12 @@ class MainWindow(QMainWindow):
         row.addWidget(self.picker)
         row.addStretch(1)
         row.addWidget(self.state_chip)
+        for action in (self.panes.show_settings, self.panes.show_detail):
+            row.addWidget(_toggle(action))
         row.addWidget(self.start_button)
         return header
 
-    def _body(self) -> QWidget:
+    def _body(self) -> SidePanes:
         preview_card = QWidget()
         preview_card.setObjectName("card")
         inner = QVBoxLayout(preview_card)
@@ -126,6 +140,7 @@ class MainWindow(QMainWindow):
         centre.setStretchFactor(0, 5)
         centre.setStretchFactor(1, 6)
         centre.setChildrenCollapsible(False)
+        centre.setHandleWidth(10)
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(0, 0, 0, 0)
@@ -135,17 +150,12 @@ class MainWindow(QMainWindow):
         card_layout.setContentsMargins(0, 4, 0, 0)
         card_layout.addWidget(self.form)
         side.addWidget(card)
-        body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(sidebar)
-        body.addWidget(centre)
-        body.addWidget(self.detail)
-        body.setStretchFactor(0, 0)
-        body.setStretchFactor(1, 1)
-        body.setStretchFactor(2, 0)
-        body.setSizes([370, 790, 400])
-        body.setChildrenCollapsible(False)
-        body.setHandleWidth(10)
-        centre.setHandleWidth(10)
+        body = SidePanes(sidebar, centre, self.detail)
+        body.setSizes([1, 10_000, 420])  # the settings at their narrowest: room for the rest
+        return body
+
+    @staticmethod
+    def _padded(body: QWidget) -> QWidget:
         wrapper = QWidget()
         pad = QVBoxLayout(wrapper)
         pad.setContentsMargins(12, 10, 12, 10)
@@ -158,6 +168,10 @@ class MainWindow(QMainWindow):
         self.webhook_status = QLabel("Webhook: starting…")
         self.storage_status = QLabel("")
         self.data_status = QLabel("")
+        for label in (self.webhook_status, self.storage_status, self.data_status):
+            # paths can be longer than the screen: they give way (the whole text in the
+            # tooltip) rather than widen the window past it
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addPermanentWidget(self.webhook_status)
         bar.addPermanentWidget(self.storage_status)
         bar.addPermanentWidget(self.data_status)

@@ -34,7 +34,6 @@ class DetailPane(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(360)
         body = QWidget()
         body.setObjectName("card")
         self.setWidget(body)
@@ -72,6 +71,15 @@ class DetailPane(QScrollArea):
         self._image = QImage()
         self.detail: Detail | None = None
         self.show_detail(None, QImage())
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as its content allows (it never scrolls sideways, so narrower would cut
+        the copy buttons), beside its scroll bar."""
+        hint = super().minimumSizeHint()
+        content = self.widget()
+        body = content.minimumSizeHint().width() if content is not None else 0
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(body + bar + 2 * self.frameWidth(), hint.height())
 
     def _copy_buttons(self) -> QHBoxLayout:
         self.copy_key = self._copy_button("key", "Copy the object key")
