@@ -7,13 +7,12 @@ from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from gui.timeline.view import TimelinePanel
 
 TITLE = "ShotHook"
 SUBTITLE = "screenshot upload & webhook emulator"
+START_WIDTH = 150
 
 
 class RunState(StrEnum):
@@ -71,7 +71,6 @@ class MainWindow(QMainWindow):
         self.state_chip.setObjectName("stateChip")
         self.start_button = QPushButton()
         self.start_button.setIconSize(QSize(14, 14))
-        self.start_button.setMinimumWidth(150)
         self.start_button.clicked.connect(self._start_stop)
         self.banners = BannerArea()
         self.form = SettingsForm(default_storage_dir)
@@ -114,7 +113,7 @@ class MainWindow(QMainWindow):
         titles.setSpacing(0)
         title = QLabel(TITLE)
         title.setObjectName("appTitle")
-        subtitle = QLabel(SUBTITLE)
+        subtitle = ElidedLabel(SUBTITLE, Qt.TextElideMode.ElideRight)  # gives way to the chip
         subtitle.setObjectName("appSubtitle")
         titles.addWidget(title)
         titles.addWidget(subtitle)
@@ -165,13 +164,9 @@ class MainWindow(QMainWindow):
     def _status_bar(self) -> None:
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
-        self.webhook_status = QLabel("Webhook: starting…")
-        self.storage_status = QLabel("")
-        self.data_status = QLabel("")
-        for label in (self.webhook_status, self.storage_status, self.data_status):
-            # paths can be longer than the screen: they give way (the whole text in the
-            # tooltip) rather than widen the window past it
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.webhook_status = ElidedLabel("Webhook: starting…")
+        self.storage_status = ElidedLabel("")
+        self.data_status = ElidedLabel("")
         bar.addPermanentWidget(self.webhook_status)
         bar.addPermanentWidget(self.storage_status)
         bar.addPermanentWidget(self.data_status)
@@ -197,6 +192,8 @@ class MainWindow(QMainWindow):
         self.start_button.setIcon(icon("stop" if running else "play", Palette.ON_ACCENT))
         self.start_button.style().unpolish(self.start_button)
         self.start_button.style().polish(self.start_button)
+        # one width for Start and Stop, never less than its text needs
+        self.start_button.setMinimumWidth(max(START_WIDTH, self.start_button.sizeHint().width()))
         self.form.set_locked(state is not RunState.IDLE)
         self.picker.setEnabled(state is not RunState.CLOSING)
         self._update_start()
@@ -229,3 +226,41 @@ class MainWindow(QMainWindow):
             return
         event.ignore()  # stop every thread first; the controller closes us when done
         self.close_requested.emit()
+
+
+class ElidedLabel(QLabel):
+    """A text that gives way when the window is narrow: a status bar's path can be longer than
+    the screen, and a label's full text would otherwise widen the window past it. A path is
+    elided in the middle (its start and end say the most); the tooltip holds the whole text."""
+
+    MINIMUM = 60
+
+    def __init__(self, text: str, mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
+        super().__init__()
+        self._full = text
+        self._mode = mode
+        self.setMinimumWidth(self.MINIMUM)  # below its text's width: it elides instead
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.updateGeometry()
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QSize:
+        margins = self.contentsMargins().left() + self.contentsMargins().right()
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + margins + 16, hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = self.contentsRect().width()
+        shown = self.fontMetrics().elidedText(self._full, self._mode, room)
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyleOptionViewItem,
     QTabBar,
+    QToolButton,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -41,7 +42,7 @@ from pytestqt.qtbot import QtBot
 from capture.journal.reader import Counters
 from capture.journal.writer import Journal, NewShot
 from gui.app import App
-from gui.main_window import MainWindow
+from gui.main_window import MainWindow, RunState
 from gui.timeline.model import Column
 from gui.timeline.view import TimelinePanel
 from tests.support.processes import ROOT
@@ -178,6 +179,11 @@ def write_journal(path: Path) -> None:
     journal.close()
 
 
+CHIPS = [
+    (RunState.IDLE, ""),
+    (RunState.RUNNING, "every 3600 s → local folder"),
+    (RunState.CLOSING, ""),
+]
 ROW_COUNT = 9  # the shots and foreign callbacks above
 
 
@@ -245,8 +251,14 @@ def check_layout(qtbot: QtBot, window: MainWindow, size: QSize) -> None:
     )
     qtbot.waitUntil(lambda: window.size() == size, timeout=LAYOUT_TIMEOUT_MS)
     QApplication.processEvents()
-    problems = clipped_texts(window) + hidden_columns(window.timeline)
-    problems += cut_cells(window.timeline)
+    problems = hidden_columns(window.timeline) + cut_cells(window.timeline)
+    for state, detail in CHIPS:  # the header holds the state chip's longest texts too
+        window.set_state(state, detail)
+        QApplication.processEvents()
+        problems += [f"{state.value}: {p}" for p in clipped_texts(window)]
+        if window.size() != size:
+            problems.append(f"{state.value}: the window grew to {window.size().toTuple()}")
+    window.set_state(RunState.IDLE)
     assert problems == [], "\n".join(problems)
 
 
@@ -260,7 +272,7 @@ def clipped_texts(window: MainWindow) -> list[str]:
             need, room = label_width(widget), widget.contentsRect().width()
             if need > room:
                 problems.append(f"label {widget.text()!r}: {need} px in {room}")
-        elif isinstance(widget, QAbstractButton) and widget.text():
+        elif isinstance(widget, QAbstractButton) and widget.text() and not icon_only(widget):
             need = QFontMetrics(widget.font()).horizontalAdvance(widget.text())
             if need > widget.contentsRect().width() or widget.width() < widget.sizeHint().width():
                 problems.append(
@@ -272,6 +284,15 @@ def clipped_texts(window: MainWindow) -> list[str]:
         elif isinstance(widget, QHeaderView) and widget.orientation() is Qt.Orientation.Horizontal:
             problems += clipped_sections(widget)
     return problems
+
+
+def icon_only(button: QAbstractButton) -> bool:
+    """A tool button showing its icon alone (its text is its tooltip's and menus')."""
+    return (
+        isinstance(button, QToolButton)
+        and button.toolButtonStyle() is Qt.ToolButtonStyle.ToolButtonIconOnly
+        and not button.icon().isNull()
+    )
 
 
 def label_width(label: QLabel) -> int:
@@ -336,6 +357,7 @@ def hidden_columns(panel: TimelinePanel) -> list[str]:
     return problems
 
 
+LINE_SEPARATOR = "\u2028"
 KEY_NAMES = re.compile(r"(?:^|_)(?P<cname>[^/_][^/]*?)__uid_s_(?P<uid>\d+)__uid_e_video_")
 DIAGNOSTIC = (Column.STATUS, Column.UPLOAD, Column.NOTIFY, Column.CALLBACK)
 
@@ -362,7 +384,7 @@ def cut_cells(panel: TimelinePanel) -> list[str]:
             margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
             room = text_rect.width() - 2 * margin
             metrics = QFontMetrics(option.font)
-            lines = option.text.split("\n")
+            lines = option.text.split(LINE_SEPARATOR)  # what the delegate made of "\n"
             if column is Column.SHOT:
                 problems += hidden_key_parts(lines, metrics, option.textElideMode, room)
                 continue
