@@ -49,9 +49,10 @@ class SidePanes(QSplitter):
     # -- sizes ---------------------------------------------------------------------------------
 
     def minimumSizeHint(self) -> QSize:
-        """The centre beside the wider side pane: the narrow layout shows only one."""
+        """The centre beside the wider side pane shown: the narrow layout shows only one (a
+        pane hidden for want of room does not count, or the window could not narrow)."""
         hint = super().minimumSizeHint()
-        sides = [self._pane_minimum(i) for i in (LEFT, RIGHT) if self._wanted[i]]
+        sides = [self._pane_minimum(i) for i in (LEFT, RIGHT) if self._panes[i].isVisibleTo(self)]
         width = self._pane_minimum(CENTRE) + (max(sides) + HANDLE_WIDTH if sides else 0)
         return QSize(width, hint.height())
 

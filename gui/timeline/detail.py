@@ -3,6 +3,7 @@ file, else where it is), every attempt, the payload as sent and as received, cop
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, QUrl
@@ -237,11 +238,16 @@ def _set_plain(view: QPlainTextEdit, text: str) -> None:
         view.setPlainText(text)
 
 
+_LONG_RUN = re.compile(r"[^\s/_&]{16}(?=[^\s/_&])")
+
+
 def breakable(text: str) -> str:
-    """Let a label wrap long keys, paths and URLs after '/', '_' and '&' (zero-width spaces)."""
+    """Let a label wrap long keys, paths and URLs after '/', '_' and '&', and inside runs of
+    more than 16 characters without them (a sid's 32 hex digits), with zero-width spaces: a
+    label's longest unbreakable run is the narrowest the pane can be."""
     for mark in ("/", "_", "&"):
         text = text.replace(mark, mark + "\u200b")
-    return text
+    return _LONG_RUN.sub(lambda run: run.group(0) + "\u200b", text)
 
 
 def _code_view() -> QPlainTextEdit:

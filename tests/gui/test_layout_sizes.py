@@ -179,6 +179,7 @@ def write_journal(path: Path) -> None:
     journal.close()
 
 
+WIDE = 1600  # from this width both side panes are shown beside the timeline
 CHIPS = [
     (RunState.IDLE, ""),
     (RunState.RUNNING, "every 3600 s → local folder"),
@@ -197,6 +198,7 @@ def window(qtbot: QtBot, make_app: AppFactory, data_path: Path) -> Iterator[Main
     qtbot.waitUntil(
         lambda: app.window.timeline.model.rowCount() == ROW_COUNT, timeout=ROWS_TIMEOUT_MS
     )
+    qtbot.waitUntil(lambda: app.window.detail.detail is not None, timeout=ROWS_TIMEOUT_MS)
     yield app.window
 
 
@@ -252,6 +254,17 @@ def check_layout(qtbot: QtBot, window: MainWindow, size: QSize) -> None:
     qtbot.waitUntil(lambda: window.size() == size, timeout=LAYOUT_TIMEOUT_MS)
     QApplication.processEvents()
     problems = hidden_columns(window.timeline) + cut_cells(window.timeline)
+    wide = size.width() >= WIDE
+    assert window.form.isVisibleTo(window) and window.detail.isVisibleTo(window) is wide
+    for ask in (window.panes.show_detail, window.panes.show_settings):
+        ask.setChecked(True)  # as its toggle does: at narrow sizes the other pane gives way
+        QApplication.processEvents()
+        problems += [
+            f"{ask.text()}: {p}" for p in clipped_texts(window) + hidden_columns(window.timeline)
+        ]
+        if window.size() != size:
+            problems.append(f"{ask.text()}: the window grew to {window.size().toTuple()}")
+    assert window.form.isVisibleTo(window) and window.detail.isVisibleTo(window) is wide
     for state, detail in CHIPS:  # the header holds the state chip's longest texts too
         window.set_state(state, detail)
         QApplication.processEvents()
