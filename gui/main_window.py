@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{TITLE} — {SUBTITLE}")
         self.setWindowIcon(app_icon())
         screen = QGuiApplication.primaryScreen().availableGeometry()
-        self.resize(min(1560, screen.width()), min(960, screen.height()))
+        self.resize(min(1600, screen.width()), min(960, screen.height()))  # both side panes fit
         self.state = RunState.IDLE
         self._valid = True
         self._may_close = False
