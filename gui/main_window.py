@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.banners import BannerArea
+from gui.panes import SidePanes
 from gui.plot import LatencyPanel
 from gui.preview import PreviewWidget
 from gui.resources import Palette, app_icon, icon, pixmap
@@ -32,6 +33,7 @@ from gui.timeline.view import TimelinePanel
 
 TITLE = "ShotHook"
 SUBTITLE = "screenshot upload & webhook emulator"
+START_WIDTH = 150
 
 
 class RunState(StrEnum):
@@ -40,6 +42,15 @@ class RunState(StrEnum):
     RUNNING = "running"
     STOPPING = "stopping"
     CLOSING = "closing"
+
+
+def _toggle(action: QAction) -> QToolButton:
+    """An icon-only button for a pane's action (its tooltip says which pane)."""
+    button = QToolButton()
+    button.setDefaultAction(action)
+    button.setProperty("flat", True)
+    button.setIconSize(QSize(18, 18))
+    return button
 
 
 class MainWindow(QMainWindow):
@@ -52,7 +63,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{TITLE} — {SUBTITLE}")
         self.setWindowIcon(app_icon())
         screen = QGuiApplication.primaryScreen().availableGeometry()
-        self.resize(min(1560, screen.width()), min(960, screen.height()))
+        self.resize(min(1600, screen.width()), min(960, screen.height()))  # both side panes fit
         self.state = RunState.IDLE
         self._valid = True
         self._may_close = False
@@ -62,16 +73,15 @@ class MainWindow(QMainWindow):
         self.state_chip.setObjectName("stateChip")
         self.start_button = QPushButton()
         self.start_button.setIconSize(QSize(14, 14))
-        self.start_button.setMinimumWidth(150)
         self.start_button.clicked.connect(self._start_stop)
         self.banners = BannerArea()
         self.form = SettingsForm(default_storage_dir)
-        self.form.setMinimumWidth(360)
         self.form.setMaximumWidth(460)
         self.preview = PreviewWidget()
         self.timeline = TimelinePanel(model)
         self.latency = LatencyPanel()  # its toggle_action shows and hides it
         self.detail = DetailPane()
+        self.panes = self._body()
 
         central = QWidget()
         central.setObjectName("central")
@@ -80,7 +90,7 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self._header())
         column.addWidget(self.banners)
-        column.addWidget(self._body(), 1)
+        column.addWidget(self._padded(self.panes), 1)
         self.setCentralWidget(central)
         self._status_bar()
         quit_action = QAction("Quit", self)
@@ -106,7 +116,7 @@ class MainWindow(QMainWindow):
         titles.setSpacing(0)
         title = QLabel(TITLE)
         title.setObjectName("appTitle")
-        subtitle = QLabel(SUBTITLE)
+        subtitle = ElidedLabel(SUBTITLE, Qt.TextElideMode.ElideRight)  # gives way to the chip
         subtitle.setObjectName("appSubtitle")
         titles.addWidget(title)
         titles.addWidget(subtitle)
@@ -115,10 +125,12 @@ class MainWindow(QMainWindow):
         row.addWidget(self.picker)
         row.addStretch(1)
         row.addWidget(self.state_chip)
+        for action in (self.panes.show_settings, self.panes.show_detail):
+            row.addWidget(_toggle(action))
         row.addWidget(self.start_button)
         return header
 
-    def _body(self) -> QWidget:
+    def _body(self) -> SidePanes:
         preview_card = QWidget()
         preview_card.setObjectName("card")
         inner = QVBoxLayout(preview_card)
@@ -132,6 +144,7 @@ class MainWindow(QMainWindow):
         centre.setStretchFactor(1, 3)
         centre.setStretchFactor(2, 6)
         centre.setChildrenCollapsible(False)
+        centre.setHandleWidth(10)
         sidebar = QWidget()
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(0, 0, 0, 0)
@@ -141,17 +154,12 @@ class MainWindow(QMainWindow):
         card_layout.setContentsMargins(0, 4, 0, 0)
         card_layout.addWidget(self.form)
         side.addWidget(card)
-        body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(sidebar)
-        body.addWidget(centre)
-        body.addWidget(self.detail)
-        body.setStretchFactor(0, 0)
-        body.setStretchFactor(1, 1)
-        body.setStretchFactor(2, 0)
-        body.setSizes([370, 790, 400])
-        body.setChildrenCollapsible(False)
-        body.setHandleWidth(10)
-        centre.setHandleWidth(10)
+        body = SidePanes(sidebar, centre, self.detail)
+        body.setSizes([1, 10_000, 420])  # the settings at their narrowest: room for the rest
+        return body
+
+    @staticmethod
+    def _padded(body: QWidget) -> QWidget:
         wrapper = QWidget()
         pad = QVBoxLayout(wrapper)
         pad.setContentsMargins(12, 10, 12, 10)
@@ -161,9 +169,9 @@ class MainWindow(QMainWindow):
     def _status_bar(self) -> None:
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
-        self.webhook_status = QLabel("Webhook: starting…")
-        self.storage_status = QLabel("")
-        self.data_status = QLabel("")
+        self.webhook_status = ElidedLabel("Webhook: starting…")
+        self.storage_status = ElidedLabel("")
+        self.data_status = ElidedLabel("")
         bar.addPermanentWidget(self.webhook_status)
         bar.addPermanentWidget(self.storage_status)
         bar.addPermanentWidget(self.data_status)
@@ -192,6 +200,8 @@ class MainWindow(QMainWindow):
         self.start_button.setIcon(icon("stop" if running else "play", Palette.ON_ACCENT))
         self.start_button.style().unpolish(self.start_button)
         self.start_button.style().polish(self.start_button)
+        # one width for Start and Stop, never less than its text needs
+        self.start_button.setMinimumWidth(max(START_WIDTH, self.start_button.sizeHint().width()))
         self.form.set_locked(state is not RunState.IDLE)
         self.picker.setEnabled(state is not RunState.CLOSING)
         self._update_start()
@@ -224,3 +234,41 @@ class MainWindow(QMainWindow):
             return
         event.ignore()  # stop every thread first; the controller closes us when done
         self.close_requested.emit()
+
+
+class ElidedLabel(QLabel):
+    """A text that gives way when the window is narrow: a status bar's path can be longer than
+    the screen, and a label's full text would otherwise widen the window past it. A path is
+    elided in the middle (its start and end say the most); the tooltip holds the whole text."""
+
+    MINIMUM = 60
+
+    def __init__(self, text: str, mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
+        super().__init__()
+        self._full = text
+        self._mode = mode
+        self.setMinimumWidth(self.MINIMUM)  # below its text's width: it elides instead
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.updateGeometry()
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def sizeHint(self) -> QSize:
+        margins = self.contentsMargins().left() + self.contentsMargins().right()
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + margins + 16, hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = self.contentsRect().width()
+        shown = self.fontMetrics().elidedText(self._full, self._mode, room)
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")

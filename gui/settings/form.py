@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 
 from capture.errors import ConfigError
@@ -37,6 +37,16 @@ class SettingsForm(QTabWidget):
         self._loading = False
         for panel in (self.capture, self.storage, self.webhook):
             panel.changed.connect(self._on_change)
+
+    def minimumSizeHint(self) -> QSize:
+        """Wide enough for its tabs and for the widest page's fields: the pages never
+        scroll sideways, so narrower would cut them."""
+        hint = super().minimumSizeHint()
+        pages = [self.widget(i) for i in range(self.count())]
+        widths = [_page_width(p) for p in pages if isinstance(p, QScrollArea)]
+        return QSize(
+            max([hint.width(), self.tabBar().minimumSizeHint().width(), *widths]), hint.height()
+        )
 
     def set_settings(self, settings: Settings) -> None:
         self._loading = True
@@ -77,6 +87,13 @@ class SettingsForm(QTabWidget):
         self.validity.emit(not problems, str(problems[0]) if problems else "")
         if not self._loading:
             self.edited.emit()
+
+
+def _page_width(area: QScrollArea) -> int:
+    """The page's fields at their narrowest, beside the scroll bar."""
+    page = area.widget()
+    fields = page.minimumSizeHint().width() if page else 0
+    return fields + area.verticalScrollBar().sizeHint().width() + 2 * area.frameWidth()
 
 
 def _scrolling(panel: QWidget) -> QScrollArea:

@@ -3,6 +3,7 @@ file, else where it is), every attempt, the payload as sent and as received, cop
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from PySide6.QtCore import QSize, Qt, QUrl
@@ -34,7 +35,6 @@ class DetailPane(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(360)
         body = QWidget()
         body.setObjectName("card")
         self.setWidget(body)
@@ -72,6 +72,15 @@ class DetailPane(QScrollArea):
         self._image = QImage()
         self.detail: Detail | None = None
         self.show_detail(None, QImage())
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as its content allows (it never scrolls sideways, so narrower would cut
+        the copy buttons), beside its scroll bar."""
+        hint = super().minimumSizeHint()
+        content = self.widget()
+        body = content.minimumSizeHint().width() if content is not None else 0
+        bar = self.verticalScrollBar().sizeHint().width()
+        return QSize(body + bar + 2 * self.frameWidth(), hint.height())
 
     def _copy_buttons(self) -> QHBoxLayout:
         self.copy_key = self._copy_button("key", "Copy the object key")
@@ -229,11 +238,16 @@ def _set_plain(view: QPlainTextEdit, text: str) -> None:
         view.setPlainText(text)
 
 
+_LONG_RUN = re.compile(r"[^\s/_&]{16}(?=[^\s/_&])")
+
+
 def breakable(text: str) -> str:
-    """Let a label wrap long keys, paths and URLs after '/', '_' and '&' (zero-width spaces)."""
+    """Let a label wrap long keys, paths and URLs after '/', '_' and '&', and inside runs of
+    more than 16 characters without them (a sid's 32 hex digits), with zero-width spaces: a
+    label's longest unbreakable run is the narrowest the pane can be."""
     for mark in ("/", "_", "&"):
         text = text.replace(mark, mark + "\u200b")
-    return text
+    return _LONG_RUN.sub(lambda run: run.group(0) + "\u200b", text)
 
 
 def _code_view() -> QPlainTextEdit:

@@ -5,6 +5,7 @@ bound."""
 from __future__ import annotations
 
 import bisect
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -37,6 +38,7 @@ DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 DECORATION = int(Qt.ItemDataRole.DecorationRole)
 FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 GROUP_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the status cell's StatusGroup, for the filter
+CELL_LINES = 3  # a row holds this many lines of text: one per notification attempt
 
 
 class Column(IntEnum):
@@ -51,7 +53,7 @@ class Column(IntEnum):
 HEADERS = {
     Column.THUMB: "",
     Column.STATUS: "Status",
-    Column.SHOT: "Captured · object key",
+    Column.SHOT: "Captured · key",
     Column.UPLOAD: "Upload",
     Column.NOTIFY: "Attempts",
     Column.CALLBACK: "Callback",
@@ -353,9 +355,22 @@ class TimelineFilter(QSortFilterProxyModel):
 
 
 def shot_text(row: TimelineRow) -> str:
-    """The capture time and size, the object key under it."""
+    """The capture time and size, the key's name under it (key_tail)."""
     size = f"  ·  {human_size(row.size)}" if row.size else ""
-    return local_time(row.when) + size + (f"\n{row.object_key}" if row.object_key else "")
+    return local_time(row.when) + size + (f"\n{key_tail(row.object_key)}" if row.object_key else "")
+
+
+_SID_PART = re.compile(r"[0-9a-f]{32}_")
+
+
+def key_tail(key: str) -> str:
+    """The part of an object key that tells rows apart at a glance: the file name from the
+    channel on (`<cname>__uid_s_<uid>__uid_e_video_<utc>.jpg`). The prefix and date folder
+    are the same for a whole day and the sid (32 hex digits) for a whole session, so showing
+    them pushed the channel and uid out of the cell; the whole key is in the tooltip and the
+    detail pane. A key of another shape shows its file name."""
+    name = key.rsplit("/", 1)[-1]
+    return name[33:] if _SID_PART.match(name) else name
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -393,16 +408,23 @@ def upload_text(row: TimelineRow) -> str:
 
 
 def attempts_text(row: TimelineRow) -> str:
+    """One line per attempt, oldest first, each its answer (the cause) then its time: a line
+    is never cut, as the column is as wide as the widest line (WIDEST). Beyond CELL_LINES
+    attempts (a delivery resumed after a restart), the newest ones under a count of the rest."""
     if row.kind is RowKind.CALLBACK:
         return "—"
     if not row.attempts:
         return "sending…" if row.notify_state is NotifyState.SENDING else "—"
-    parts = [
-        f"{a.status if a.status is not None else 'no answer'} · {a.ms:.0f} ms" for a in row.attempts
-    ]
-    marks: dict[NotifyState | None, str] = {NotifyState.DELIVERED: "✓ ", NotifyState.FAILED: "✗ "}
-    mark = marks.get(row.notify_state, "")
-    return mark + "  →  ".join(parts)
+    lines = [_attempt_line(a.ok, a.status, a.ms) for a in row.attempts]
+    if len(lines) > CELL_LINES:
+        earlier = len(lines) - CELL_LINES + 1
+        lines = [f"… {earlier} earlier", *lines[-(CELL_LINES - 1) :]]
+    return "\n".join(lines)
+
+
+def _attempt_line(ok: bool, status: int | None, ms: float) -> str:
+    answer = "no answer" if status is None else str(status)
+    return f"{'✓' if ok else '✗'} {answer} · {ms:.0f} ms"
 
 
 def callback_text(row: TimelineRow) -> str:
@@ -414,7 +436,17 @@ def callback_text(row: TimelineRow) -> str:
     else:
         verdict = "✓ verified" if last.checksum_ok else "✗ bad checksum"
     count = len(row.callbacks)
-    return verdict + (f" ×{count}" if count > 1 else "")
+    return verdict + (f"\n{count} received" if count > 1 else "")
+
+
+# The widest text each column shows (a 4-digit notification time: the deadline is 5 s; a
+# 5-digit upload time), which its width is made from, so that no cause is ever cut.
+WIDEST: dict[Column, tuple[str, ...]] = {
+    Column.STATUS: tuple(STATUS_LABELS.values()),
+    Column.UPLOAD: ("stored · 88888 ms", "retrying (88)", "waiting"),
+    Column.NOTIFY: ("✗ no answer · 8888 ms", "✓ 888 · 8888 ms", "… 88 earlier", "sending…"),
+    Column.CALLBACK: ("✓ verified", "✗ bad checksum", "rejected (888)", "888 received"),
+}
 
 
 def _callback_colour(row: TimelineRow) -> QColor | None:

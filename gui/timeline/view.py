@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtGui import QFontMetrics, QHelpEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -32,9 +32,21 @@ from PySide6.QtWidgets import (
 from capture.journal.reader import Counters, StatusGroup, TimelineRow
 from gui.resources import Palette, icon
 from gui.settings.fields import section_title
-from gui.timeline.model import THUMB_SIZE, Column, TimelineFilter, TimelineModel
+from gui.timeline.model import (
+    CELL_LINES,
+    STATUS_ICON,
+    THUMB_SIZE,
+    WIDEST,
+    Column,
+    TimelineFilter,
+    TimelineModel,
+)
 
-ROW_HEIGHT = THUMB_SIZE.height() + 8
+ROW_PAD = 8  # above and below a row's thumbnail or text
+CELL_PAD = 10  # beyond a cell's widest text: the style's text margins (2 x 3 px) and some air
+ICON_GAP = 8  # between the status icon and its label
+HEADER_PAD = 2 * 8 + 6  # QHeaderView::section's padding in style.qss, and its bolder font
+SHOT_MIN = 240  # the capture time and size, and the key's channel and uid under them
 EMPTY = "No shots yet. Press Start capture: each shot appears here, newest on top."
 FILTERED = "No rows match this filter."
 FILTERS: list[tuple[str, StatusGroup | None]] = [
@@ -42,13 +54,6 @@ FILTERS: list[tuple[str, StatusGroup | None]] = [
     ("Failed", StatusGroup.FAILED),
     ("Pending", StatusGroup.PENDING),
 ]
-WIDTHS = {
-    Column.THUMB: THUMB_SIZE.width() + 14,
-    Column.STATUS: 116,
-    Column.UPLOAD: 100,
-    Column.NOTIFY: 116,
-    Column.CALLBACK: 112,
-}
 
 
 class TimelinePanel(QWidget):
@@ -156,20 +161,19 @@ class TimelinePanel(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        table.setWordWrap(False)  # the cells break their own lines (model.py)
+        # The key's line starts with its channel and uid: the end (its time) gives way.
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
         table.setIconSize(THUMB_SIZE)  # the thumbnails (icons); the status pixmaps keep theirs
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for col, width in WIDTHS.items():
-            table.setColumnWidth(col, width)
         header.setSectionResizeMode(Column.SHOT, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        self._fit_cells(table)
         table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.empty = QLabel(EMPTY)
         self.empty.setProperty("role", "hint")
@@ -177,6 +181,38 @@ class TimelinePanel(QWidget):
         self.empty.setWordWrap(True)
         QVBoxLayout(table.viewport()).addWidget(self.empty)
         return table
+
+    def _fit_cells(self, table: QTableView) -> None:
+        """Each diagnostic column as wide as its widest text (model.WIDEST) in the table's
+        font, rows tall enough for CELL_LINES lines, and the table never narrower than all its
+        columns: a cause is read in full in its cell, never cut to fit."""
+        table.ensurePolished()  # the style sheet's font
+        metrics = table.fontMetrics()
+        header = table.horizontalHeader()
+        header_metrics = QFontMetrics(header.font())
+        for column, samples in WIDEST.items():
+            need = max(metrics.horizontalAdvance(text) for text in samples) + CELL_PAD
+            if column is Column.STATUS:
+                need += STATUS_ICON.width() + ICON_GAP
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            need = max(need, header_metrics.horizontalAdvance(title) + HEADER_PAD)
+            table.setColumnWidth(column, need)
+        table.setColumnWidth(Column.THUMB, THUMB_SIZE.width() + CELL_PAD)
+        text_height = CELL_LINES * metrics.lineSpacing()
+        table.verticalHeader().setDefaultSectionSize(
+            max(THUMB_SIZE.height(), text_height) + ROW_PAD
+        )
+        columns = sum(table.columnWidth(c) for c in Column if c is not Column.SHOT)
+        scrollbar = table.verticalScrollBar().sizeHint().width()
+        table.setMinimumWidth(columns + SHOT_MIN + scrollbar + 2 * table.frameWidth())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_cells(self.table)
+
+    def row_height(self) -> int:
+        return self.table.verticalHeader().defaultSectionSize()
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -300,7 +336,7 @@ class TimelinePanel(QWidget):
             self._select_top()
         elif first == 0 and self._scroll_before > 0:
             bar = self.table.verticalScrollBar()
-            bar.setValue(self._scroll_before + (last - first + 1) * ROW_HEIGHT)
+            bar.setValue(self._scroll_before + (last - first + 1) * self.row_height())
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not self._selecting and current.isValid() and current.row() != 0:
