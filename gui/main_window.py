@@ -80,6 +80,10 @@ class MainWindow(QMainWindow):
         self.preview = PreviewWidget()
         self.timeline = TimelinePanel(model)
         self.latency = LatencyPanel()  # its toggle_action shows and hides it
+        # Shown from the start only where it leaves the preview and the timeline their room:
+        # at 720 or 768 lines the three would share too little height (the status bar's
+        # "Latency plot" button shows it there).
+        self.latency.set_visible(_screen_height() >= PLOT_SHOWN_FROM_HEIGHT)
         self.detail = DetailPane()
         self.panes = self._body()
 
@@ -272,3 +276,11 @@ class ElidedLabel(QLabel):
         shown = self.fontMetrics().elidedText(self._full, self._mode, room)
         super().setText(shown)
         self.setToolTip(self._full if shown != self._full else "")
+
+
+PLOT_SHOWN_FROM_HEIGHT = 1000  # px of available screen height
+
+
+def _screen_height() -> int:
+    screen = QGuiApplication.primaryScreen()
+    return screen.availableGeometry().height() if screen is not None else 0
