@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,7 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.accessible import name_widget
+from gui.actions import make_actions, show_shortcut_in_tip, tip
 from gui.banners import BannerArea
+from gui.menus import fill_menus
 from gui.preview import PreviewWidget
 from gui.resources import Palette, app_icon, icon, pixmap
 from gui.settings.form import SettingsForm
@@ -52,6 +55,7 @@ class MainWindow(QMainWindow):
         self.resize(min(1560, screen.width()), min(960, screen.height()))
         self.state = RunState.IDLE
         self._valid = True
+        self._problem = ""  # the first broken rule, while the form has one
         self._may_close = False
 
         self.picker = SourcePicker()
@@ -79,13 +83,25 @@ class MainWindow(QMainWindow):
         column.addWidget(self._body(), 1)
         self.setCentralWidget(central)
         self._status_bar()
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        quit_action.triggered.connect(self.close)
-        self.addAction(quit_action)
+        self.commands = make_actions(self)  # the controller connects them to its handlers
+        fill_menus(self.menuBar(), self.commands)
+        self._shortcuts_in_tips()
         self.form.validity.connect(self._validity)
         self.set_state(RunState.IDLE)
+
+    def _shortcuts_in_tips(self) -> None:
+        """The controls that do what an action does show its shortcut in their tooltips."""
+        for button, name in zip(
+            self.timeline.filter_group.buttons(),
+            ("filter_all", "filter_failed", "filter_pending"),
+            strict=True,
+        ):
+            show_shortcut_in_tip(button, name)
+        show_shortcut_in_tip(self.timeline.search, "search")
+        show_shortcut_in_tip(self.detail.copy_url, "copy_url")
+        show_shortcut_in_tip(self.detail.copy_key, "copy_key")
+        show_shortcut_in_tip(self.detail.copy_payload, "copy_payload")
+        show_shortcut_in_tip(self.form.storage.test_button, "check_storage")
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -126,7 +142,7 @@ class MainWindow(QMainWindow):
         centre.setStretchFactor(0, 5)
         centre.setStretchFactor(1, 6)
         centre.setChildrenCollapsible(False)
-        sidebar = QWidget()
+        self.sidebar = sidebar = QWidget()  # hidden and shown by View > Settings pane
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(0, 0, 0, 0)
         card = QWidget()
@@ -189,14 +205,21 @@ class MainWindow(QMainWindow):
 
     def _validity(self, ok: bool, problem: str) -> None:
         self._valid = ok
-        self.start_button.setToolTip("" if ok else f"Fix this first — {problem}")
+        self._problem = problem
         self._update_start()
 
     def _update_start(self) -> None:
-        if self.state is RunState.RUNNING:
-            self.start_button.setEnabled(True)
+        running = self.state is RunState.RUNNING
+        can_start = self.state is RunState.IDLE and self._valid
+        self.start_button.setEnabled(running or can_start)
+        self.commands["start"].setEnabled(can_start)
+        self.commands["stop"].setEnabled(running)
+        if running:
+            hover = tip("stop")
         else:
-            self.start_button.setEnabled(self.state is RunState.IDLE and self._valid)
+            hover = tip("start") if self._valid else f"Fix this first — {self._problem}"
+        self.start_button.setToolTip(hover)
+        name_widget(self.start_button, self.start_button.text(), hover)
 
     def _start_stop(self) -> None:
         if self.state is RunState.RUNNING:
