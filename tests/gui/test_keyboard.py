@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -48,12 +49,9 @@ def shot(n: int, status: Status = Status.VERIFIED) -> TimelineRow:
     )
 
 
-def press(qtbot: QtBot, window: QWidget, name: str) -> None:
+def press(window: QWidget, name: str) -> None:
     """Type the declared action's shortcut into the window, as a user would."""
-    sequence = QKeySequence(BY_NAME[name].shortcut)
-    combo = sequence[0]
-    target = QApplication.focusWidget() or window
-    qtbot.keyClick(target, combo.key(), combo.keyboardModifiers())
+    QTest.keySequence(QApplication.focusWidget() or window, QKeySequence(BY_NAME[name].shortcut))
 
 
 def active(qtbot: QtBot, window: QWidget) -> None:
@@ -92,7 +90,7 @@ def test_tab_leaves_the_timeline_without_changing_the_selected_row(
     panel.select_row(2)
     panel.table.setFocus()
     qtbot.waitUntil(panel.table.hasFocus)
-    qtbot.keyClick(panel.table, Qt.Key.Key_Tab)
+    QTest.keyClick(panel.table, Qt.Key.Key_Tab)
     assert not panel.table.hasFocus()
     assert QApplication.focusWidget() is not None
     assert panel.table.currentIndex().row() == 2  # Tab walked no cell
@@ -102,10 +100,10 @@ def test_arrow_keys_move_the_selected_row(qtbot: QtBot, panel: TimelinePanel) ->
     panel.follow.setChecked(False)
     panel.select_row(0)
     panel.table.setFocus()
-    qtbot.keyClick(panel.table, Qt.Key.Key_Down)
-    qtbot.keyClick(panel.table, Qt.Key.Key_Down)
+    QTest.keyClick(panel.table, Qt.Key.Key_Down)
+    QTest.keyClick(panel.table, Qt.Key.Key_Down)
     assert [i.row() for i in panel.table.selectionModel().selectedRows()] == [2]
-    qtbot.keyClick(panel.table, Qt.Key.Key_Up)
+    QTest.keyClick(panel.table, Qt.Key.Key_Up)
     assert panel.current_row() == panel.model.row_at(1)
     selected = panel.table.selectionModel().selectedIndexes()
     assert {i.column() for i in selected} == set(range(panel.proxy.columnCount()))  # whole row
@@ -115,7 +113,7 @@ def test_the_search_shows_the_rows_whose_key_request_id_or_status_holds_the_text
     qtbot: QtBot, panel: TimelinePanel
 ) -> None:
     panel.model.apply([shot(6, Status.FAILED), shot(7, Status.UPLOADING)])
-    qtbot.keyClicks(panel.search, "KEY3")  # any case
+    QTest.keyClicks(panel.search, "KEY3")  # any case
     assert [r.id for r in panel.shown_rows()] == [3]
     panel.search.setText("req-4")
     assert [r.id for r in panel.shown_rows()] == [4]
@@ -142,13 +140,13 @@ def test_f5_starts_capture_to_local_storage_and_shift_f5_stops_it(
     window = app.window
     active(qtbot, window)
     assert window.state is RunState.IDLE
-    press(qtbot, window, "start")
+    press(window, "start")
     qtbot.waitUntil(lambda: window.state is RunState.RUNNING, timeout=ROWS_TIMEOUT_MS)
     qtbot.waitUntil(lambda: len(verified(app)) >= 1, timeout=ROWS_TIMEOUT_MS)
     stored = Path(verified(app)[0].upload_location)
     assert stored.is_file() and stored.is_relative_to(app.engine.data_dir.storage)
     assert not window.commands["start"].isEnabled()  # F5 again does nothing while running
-    press(qtbot, window, "stop")
+    press(window, "stop")
     qtbot.waitUntil(lambda: window.state is RunState.IDLE, timeout=15_000)
     assert app.engine.session is None
     assert close_app(app) == []
@@ -163,18 +161,19 @@ def test_filter_search_and_copy_shortcuts_act_on_the_timeline(
     qtbot.waitUntil(lambda: len(verified(app)) >= 2, timeout=ROWS_TIMEOUT_MS)
     active(qtbot, window)
 
-    press(qtbot, window, "filter_failed")
-    assert timeline.proxy.group is StatusGroup.FAILED
-    assert timeline.filter_group.checkedId() == 1
-    press(qtbot, window, "filter_pending")
-    assert timeline.proxy.group is StatusGroup.PENDING
-    press(qtbot, window, "filter_all")
-    assert timeline.proxy.group is None and timeline.filter_group.checkedId() == 0
+    for name, group, button in (
+        ("filter_failed", StatusGroup.FAILED, 1),
+        ("filter_pending", StatusGroup.PENDING, 2),
+        ("filter_all", None, 0),
+    ):
+        press(window, name)
+        assert timeline.proxy.group is group
+        assert timeline.filter_group.checkedId() == button
 
-    press(qtbot, window, "search")
+    press(window, "search")
     assert QApplication.focusWidget() is timeline.search
     row = verified(app)[-1]
-    qtbot.keyClicks(timeline.search, row.request_id)
+    QTest.keyClicks(timeline.search, row.request_id)
     assert [r.key for r in timeline.shown_rows()] == [row.key]
 
     timeline.follow.setChecked(False)
@@ -182,11 +181,11 @@ def test_filter_search_and_copy_shortcuts_act_on_the_timeline(
     pane = window.detail
     qtbot.waitUntil(lambda: pane.detail is not None and pane.detail.row.id == row.id)
     clipboard = QGuiApplication.clipboard()
-    press(qtbot, window, "copy_key")
+    press(window, "copy_key")
     assert clipboard.text() == row.object_key
-    press(qtbot, window, "copy_url")
+    press(window, "copy_url")
     assert clipboard.text().startswith("file://") and clipboard.text().endswith(row.object_key)
-    press(qtbot, window, "copy_payload")
+    press(window, "copy_payload")
     assert f'"requestId": "{row.request_id}"' in clipboard.text().replace('":"', '": "')
     assert close_app(app) == []
 
@@ -207,7 +206,7 @@ def test_ctrl_e_exports_the_rows_shown_to_a_csv_file(
     keep = verified(app)[:2]
     window.timeline.search.setText(keep[0].request_id)  # only this row is shown
     active(qtbot, window)
-    press(qtbot, window, "export")
+    press(window, "export")
     qtbot.waitUntil(target.is_file, timeout=10_000)
     qtbot.waitUntil(lambda: "Exported 1 rows" in window.statusBar().currentMessage())
 
@@ -287,7 +286,7 @@ def test_f1_shows_a_sheet_listing_every_action(
 ) -> None:
     app = make_app()
     active(qtbot, app.window)
-    press(qtbot, app.window, "shortcuts")
+    press(app.window, "shortcuts")
     qtbot.waitUntil(
         lambda: (
             app.controller.shortcuts_sheet is not None
