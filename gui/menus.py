@@ -24,6 +24,8 @@ SHEET_COLUMNS = ("Key", "Menu", "Action", "What it does")
 
 def fill_menus(bar: QMenuBar, actions: dict[str, QAction]) -> None:
     """One menu per `Menu`, holding its actions in the table's order."""
+    bar.setAccessibleName("Menu bar")
+    bar.setAccessibleDescription(", ".join(menu.replace("&", "") for menu in Menu))
     for menu in Menu:
         holder = bar.addMenu(menu.value)
         holder.setToolTipsVisible(True)
