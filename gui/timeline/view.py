@@ -114,7 +114,7 @@ class TimelinePanel(QWidget):
         row.setSpacing(6)
         rows.addLayout(row)
         row.addWidget(section_title("Timeline"))
-        row.addWidget(self._search_field(), 1)
+        row.addWidget(self._search_field(), 2)
         row.addStretch(1)
         self.filter_group = QButtonGroup(self)
         for i, (label, _group) in enumerate(FILTERS):
@@ -153,6 +153,7 @@ class TimelinePanel(QWidget):
     def _search_field(self) -> QLineEdit:
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search key, requestId, status")
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("Search key, req…"))
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip(
             "Show only the rows whose object key, requestId or status holds this"

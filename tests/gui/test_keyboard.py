@@ -14,13 +14,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from capture.journal.reader import RowKind, Status, StatusGroup, TimelineRow
 from gui import controller as controller_module
 from gui.actions import ACTIONS, BY_NAME, key_text, keyboard_table
 from gui.app import App
+from gui.banners import Kind
 from gui.main_window import RunState
 from gui.timeline.export import COLUMNS, rows_csv, without_credentials
 from gui.timeline.model import TimelineModel
@@ -320,3 +321,41 @@ def test_the_view_menu_hides_and_shows_the_side_panes(
 def test_the_readme_lists_every_shortcut_as_gui_actions_declares_it() -> None:
     assert keyboard_table() in README.read_text(encoding="utf-8")
     assert all(f"| {s.shortcut} |" in keyboard_table() for s in ACTIONS if s.shortcut)
+
+
+def test_every_kind_of_control_draws_a_focus_ring(
+    qtbot: QtBot, make_app: AppFactory, close_app: CloseApp
+) -> None:
+    app = make_app()
+    w = app.window
+    active(qtbot, w)
+    w.form.setCurrentIndex(2)  # the Webhook tab: its check box is on screen
+    banner = w.banners.put("test", Kind.ERROR, "Something failed", details="a traceback")
+    controls: list[QWidget | None] = [
+        w.start_button,
+        w.picker.refresh,
+        w.picker.combo,
+        w.timeline.filter_group.button(1),
+        w.timeline.search,
+        w.timeline.table,
+        w.form.tabBar(),
+        w.form.webhook.reject,
+        w.form.webhook.callback_url,
+        banner.details_button,
+        banner.findChild(QToolButton),  # flat: dismiss
+    ]
+    blind: list[str] = []
+    for control in controls:
+        assert control is not None
+        elsewhere = w.picker.combo if control is w.start_button else w.start_button
+        elsewhere.setFocus()
+        qtbot.waitUntil(elsewhere.hasFocus)
+        before = control.grab().toImage()
+        control.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(control.hasFocus)
+        after = control.grab().toImage()
+        assert after.size() == before.size(), control  # focus moves nothing
+        if after == before:
+            blind.append(control.accessibleName())
+    assert blind == []  # the controls that look the same with and without the focus
+    assert close_app(app) == []
