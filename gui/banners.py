@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.accessible import name_widget
 from gui.resources import Palette, icon, pixmap
 
 
@@ -64,11 +65,13 @@ class Banner(QFrame):
         row.addLayout(texts, 1)
         self.details_button = QPushButton("Details…")
         self.details_button.clicked.connect(self._show_details)
+        name_widget(self.details_button, "Details", "Show the error's full details")
         row.addWidget(self.details_button)
         close = QToolButton()
         close.setIcon(icon("close", Palette.MUTED))
         close.setProperty("flat", True)
         close.setToolTip("Dismiss")
+        name_widget(close, "Dismiss", "Hide this banner")
         close.clicked.connect(lambda: self.dismissed.emit(self.key))
         row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
 

@@ -10,15 +10,18 @@ are named steps (gui/startup.py, gui/shutdown.py) run in order on this controlle
 from __future__ import annotations
 
 import time
+from html import escape
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from capture.engine import Engine
 from capture.events import Fanout
 from capture.journal.reader import TimelineReader, TimelineRow
+from capture.journal.states import StatusGroup
 from capture.logs import get_logger
 from capture.runtime import Spawn, StopToken, Worker
 from capture.settings.model import Settings, StorageKind
@@ -26,16 +29,19 @@ from capture.settings.store import SettingsStore
 from capture.sources import list_cameras, make_source
 from capture.storage.base import CheckStep
 from gui import shutdown, startup
+from gui.actions import connect_actions
 from gui.banners import Kind
 from gui.bridge import EventBridge
 from gui.engine_events import EventPresenter, log_event
 from gui.errors import ErrorReporter, error_dialog, problem_banner, show_crash, status_message
-from gui.main_window import MainWindow, RunState
+from gui.main_window import SUBTITLE, TITLE, MainWindow, RunState
+from gui.menus import ShortcutsSheet
 from gui.plot import LatencyFeed
 from gui.preview import PreviewFeed
 from gui.startup import Secret, Startup
 from gui.steps import Step, run_steps
 from gui.tasks import TaskQueue
+from gui.timeline.export import CSV_FILTER, DEFAULT_NAME, write_rows
 from gui.timeline.feed import ThumbnailLoader, TimelineFeed
 from gui.workers import running_workers
 
@@ -44,6 +50,12 @@ STATUS_POLL_MS = 500
 SAVE_DELAY_MS = 800
 FIRST_FRAME_WAIT_S = 5.0
 DETAIL_IMAGE = QSize(960, 540)  # the largest picture the detail pane gets (2x its own size)
+EXPORTED_MS = 10_000  # how long the status bar says where the export went
+
+
+def choose_export_file(parent: QWidget) -> str:
+    """The CSV file the user picks to export to, "" when cancelled."""
+    return QFileDialog.getSaveFileName(parent, "Export the rows shown", DEFAULT_NAME, CSV_FILTER)[0]
 
 
 class _Rows(QObject):
@@ -99,6 +111,7 @@ class AppController(QObject):
         )
         self.detail_reader: TimelineReader | None = None  # opened on `io` when first needed
         self.last_dialog: QMessageBox | None = None
+        self.shortcuts_sheet: ShortcutsSheet | None = None  # made when first asked for
         self._detail_token = 0
         self._startup: Startup | None = None  # until the webhook and secret are under way
         self.save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
@@ -118,6 +131,7 @@ class AppController(QObject):
         w.form.webhook.mode_changed.connect(self.set_answer_mode)
         w.form.webhook.public_url_changed.connect(self._set_public_url)
         w.timeline.selected.connect(self.show_detail)
+        connect_actions(w.commands, self)
 
     def _run(self, phase: str, steps: list[Step]) -> None:
         run_steps(phase, steps, self.reporter.report)
@@ -287,6 +301,66 @@ class AppController(QObject):
                 self.window.detail.show_detail(*result)
 
         self.io.submit(load, loaded)
+
+    # -- the window's actions (gui/actions.py names these handlers) ---------------------------
+
+    def quit(self) -> None:
+        self.window.close()  # as the close button: the window asks us to stop everything
+
+    def focus_search(self) -> None:
+        self.window.timeline.focus_search()
+
+    def filter_all(self) -> None:
+        self.window.timeline.set_filter(None)
+
+    def filter_failed(self) -> None:
+        self.window.timeline.set_filter(StatusGroup.FAILED)
+
+    def filter_pending(self) -> None:
+        self.window.timeline.set_filter(StatusGroup.PENDING)
+
+    # The detail pane's copy buttons do the copying (and know when there is nothing to copy).
+    def copy_url(self) -> None:
+        self.window.detail.copy_url.click()
+
+    def copy_key(self) -> None:
+        self.window.detail.copy_key.click()
+
+    def copy_payload(self) -> None:
+        self.window.detail.copy_payload.click()
+
+    def show_shortcuts(self) -> None:
+        if self.shortcuts_sheet is None:
+            self.shortcuts_sheet = ShortcutsSheet(self.window)
+        self.shortcuts_sheet.show()
+        self.shortcuts_sheet.raise_()
+        self.shortcuts_sheet.activateWindow()
+
+    def show_about(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            f"About {TITLE}",
+            f"<b>{TITLE}</b>: {SUBTITLE}.<br>Data folder: {escape(str(self.engine.data_dir.root))}",
+            parent=self.window,
+        )
+        box.open()
+        self.last_dialog = box
+
+    def export_rows(self) -> None:
+        """The rows shown (filter and search applied) to a CSV file the user picks, written on
+        `io`: the rows are read here, on the GUI thread, as they are now."""
+        path = choose_export_file(self.window)
+        if not path:
+            return
+        rows = self.window.timeline.shown_rows()
+        bar = self.window.statusBar()
+        self.io.submit(
+            lambda: write_rows(Path(path), rows),
+            on_done=lambda count: bar.showMessage(
+                f"Exported {count:,} rows to {path}", EXPORTED_MS
+            ),
+            on_error=lambda exc: status_message(bar, exc, "Cannot export the rows"),
+        )
 
     # -- closing (gui/shutdown.py) ---------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,7 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.accessible import name_widget
+from gui.actions import BY_NAME, make_actions, show_shortcut_in_tip, tip
 from gui.banners import BannerArea
+from gui.menus import fill_menus
 from gui.panes import SidePanes
 from gui.plot import LatencyPanel
 from gui.preview import PreviewWidget
@@ -50,6 +53,7 @@ def _toggle(action: QAction) -> QToolButton:
     button.setDefaultAction(action)
     button.setProperty("flat", True)
     button.setIconSize(QSize(18, 18))
+    name_widget(button, action.text())
     return button
 
 
@@ -66,6 +70,7 @@ class MainWindow(QMainWindow):
         self.resize(min(1600, screen.width()), min(960, screen.height()))  # both side panes fit
         self.state = RunState.IDLE
         self._valid = True
+        self._problem = ""  # the first broken rule, while the form has one
         self._may_close = False
 
         self.picker = SourcePicker()
@@ -97,13 +102,38 @@ class MainWindow(QMainWindow):
         column.addWidget(self._padded(self.panes), 1)
         self.setCentralWidget(central)
         self._status_bar()
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        quit_action.triggered.connect(self.close)
-        self.addAction(quit_action)
+        self.commands = make_actions(self)  # the controller connects them to its handlers
+        # The View menu's pane and plot items are the toggles those already have (header,
+        # status bar), so a menu check always says what is shown.
+        for name, own in (
+            ("show_settings", self.panes.show_settings),
+            ("show_detail", self.panes.show_detail),
+            ("show_plot", self.latency.toggle_action),
+        ):
+            spec = BY_NAME[name]
+            own.setObjectName(name)
+            own.setText(spec.text)
+            own.setStatusTip(spec.tip)
+            self.removeAction(self.commands[name])
+            self.commands[name] = own
+        fill_menus(self.menuBar(), self.commands)
+        self._shortcuts_in_tips()
         self.form.validity.connect(self._validity)
         self.set_state(RunState.IDLE)
+
+    def _shortcuts_in_tips(self) -> None:
+        """The controls that do what an action does show its shortcut in their tooltips."""
+        for button, name in zip(
+            self.timeline.filter_group.buttons(),
+            ("filter_all", "filter_failed", "filter_pending"),
+            strict=True,
+        ):
+            show_shortcut_in_tip(button, name)
+        show_shortcut_in_tip(self.timeline.search, "search")
+        show_shortcut_in_tip(self.detail.copy_url, "copy_url")
+        show_shortcut_in_tip(self.detail.copy_key, "copy_key")
+        show_shortcut_in_tip(self.detail.copy_payload, "copy_payload")
+        show_shortcut_in_tip(self.form.storage.test_button, "check_storage")
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -149,7 +179,7 @@ class MainWindow(QMainWindow):
         centre.setStretchFactor(2, 6)
         centre.setChildrenCollapsible(False)
         centre.setHandleWidth(10)
-        sidebar = QWidget()
+        self.sidebar = sidebar = QWidget()  # hidden and shown by View > Settings pane
         side = QVBoxLayout(sidebar)
         side.setContentsMargins(0, 0, 0, 0)
         card = QWidget()
@@ -181,6 +211,7 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.data_status)
         self.plot_toggle = QToolButton()
         self.plot_toggle.setDefaultAction(self.latency.toggle_action)
+        name_widget(self.plot_toggle, "Latency plot")
         bar.addPermanentWidget(self.plot_toggle)
 
     # -- state ---------------------------------------------------------------------------------
@@ -212,14 +243,21 @@ class MainWindow(QMainWindow):
 
     def _validity(self, ok: bool, problem: str) -> None:
         self._valid = ok
-        self.start_button.setToolTip("" if ok else f"Fix this first — {problem}")
+        self._problem = problem
         self._update_start()
 
     def _update_start(self) -> None:
-        if self.state is RunState.RUNNING:
-            self.start_button.setEnabled(True)
+        running = self.state is RunState.RUNNING
+        can_start = self.state is RunState.IDLE and self._valid
+        self.start_button.setEnabled(running or can_start)
+        self.commands["start"].setEnabled(can_start)
+        self.commands["stop"].setEnabled(running)
+        if running:
+            hover = tip("stop")
         else:
-            self.start_button.setEnabled(self.state is RunState.IDLE and self._valid)
+            hover = tip("start") if self._valid else f"Fix this first — {self._problem}"
+        self.start_button.setToolTip(hover)
+        name_widget(self.start_button, self.start_button.text(), hover)
 
     def _start_stop(self) -> None:
         if self.state is RunState.RUNNING:

@@ -53,6 +53,9 @@ class Palette(Enum):
     ACCENT_EDGE = "#93c5fd", "checked tool buttons' border"
     ACCENT_INK = "#1e40af", "checked tool buttons' text; the follow-newest icon"
     ACCENT_WASH = "#eff6ff", "the disabled Start button's text"
+    # the keyboard's focus: a ring on whatever control the keys go to
+    FOCUS_RING = "#1d4ed8", "the focus ring of inputs, buttons, tabs, check boxes and tables"
+    FOCUS_ON_ACCENT = "#111827", "the focus ring of Start and Stop (one in the accent would vanish)"
     # outcomes: a shot's status group, a check's step, a secret's keeping, a banner's kind
     OK = "#15803d", "went through: verified or delivered rows, passed checks, a kept secret"
     PENDING = "#b45309", "waiting or worth a look: pending rows, warning banners, a session secret"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.accessible import name_widget
 from gui.resources import Palette, icon
 
 PATTERN = "synthetic"
@@ -48,10 +49,12 @@ class SourcePicker(QWidget):
         self.combo.setToolTip(
             "What to capture: a camera, a video file, a stream or the test pattern"
         )
+        name_widget(self.combo, "Source")
         row.addWidget(self.combo)
         self.refresh = QToolButton()
         self.refresh.setIcon(icon("refresh", Palette.INK_QUIET))
         self.refresh.setToolTip("Look for cameras again")
+        name_widget(self.refresh, "Look for cameras")
         self.refresh.clicked.connect(self.refresh_requested.emit)
         row.addWidget(self.refresh)
         self._cameras: list[int] = []

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from capture.errors import ConfigError
 from capture.settings.table import Setting
+from gui.accessible import name_widget
 
 _T = TypeVar("_T")
 
@@ -122,6 +123,7 @@ class FormSection(QWidget):
         makes."""
         caption = QLabel(label)
         caption.setBuddy(editor)
+        _name_editor(editor, label, note)
         self._grid.addWidget(caption, self._row, 0, Qt.AlignmentFlag.AlignVCenter)
         self._grid.addWidget(editor, self._row, 1)
         self._row += 1
@@ -170,6 +172,14 @@ class FormSection(QWidget):
                 editor.setProperty("invalid", bool(text))
                 editor.style().unpolish(editor)
                 editor.style().polish(editor)
+
+
+def _name_editor(editor: QWidget, label: str, note: str) -> None:
+    """A screen reader names the row's editor by its label and describes it by its note; in
+    a composite editor (a field with its button), the field itself."""
+    fields = [editor] if editor.focusPolicy() != Qt.FocusPolicy.NoFocus else []
+    for field in fields or editor.findChildren(QLineEdit):
+        name_widget(field, label, note or label)
 
 
 def _notify_changes(editor: QWidget, emit_changed: Callable[[], None]) -> None:

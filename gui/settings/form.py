@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 
 from capture.errors import ConfigError
 from capture.settings.model import Settings
+from gui.accessible import name_widget
 from gui.resources import Palette, icon
 from gui.settings.capture_tab import CapturePanel
 from gui.settings.storage_tab import StoragePanel
@@ -33,6 +34,8 @@ class SettingsForm(QTabWidget):
         self.addTab(_scrolling(self.capture), icon("sliders", Palette.INK_QUIET), "Capture")
         self.addTab(_scrolling(self.storage), icon("database", Palette.INK_QUIET), "Storage")
         self.addTab(_scrolling(self.webhook), icon("globe", Palette.INK_QUIET), "Webhook")
+        name_widget(self, "Settings", "Capture, Storage and Webhook settings")
+        name_widget(self.tabBar(), "Settings tabs", "Capture, Storage and Webhook")
         self._base = Settings()
         self._loading = False
         for panel in (self.capture, self.storage, self.webhook):

@@ -26,6 +26,7 @@ from capture.settings import table
 from capture.settings.model import AddressingStyle, Secret, StorageKind, StorageSettings
 from capture.storage import CheckStep
 from capture.storage.presets import PRESETS, find_preset, preset_problem
+from gui.accessible import name_widget
 from gui.resources import GROUP_COLOURS, Palette, icon, pixmap
 from gui.settings.fields import FormSection, clear_layout, hint, section_title
 
@@ -58,6 +59,7 @@ class StoragePanel(QWidget):
         self.directory.setPlaceholderText(str(default_dir))
         browse = QPushButton(icon("folder", Palette.INK_QUIET), "")
         browse.setToolTip("Choose a folder")
+        name_widget(browse, "Choose the storage folder")
         browse.clicked.connect(self._browse)
         self.local.add_setting(table.DIRECTORY, _with_button(self.directory, browse))
         layout.addWidget(self.local)
@@ -151,6 +153,9 @@ class StoragePanel(QWidget):
         row.addStretch(1)
         self.test_button = QPushButton(icon("plug", Palette.INK), "Test connection")
         self.test_button.clicked.connect(self.test_requested.emit)
+        name_widget(
+            self.test_button, "Test connection", "Reach the storage, write, read back and delete"
+        )
         row.addWidget(self.test_button)
         column.addLayout(row)
         self.results = QVBoxLayout()

@@ -21,6 +21,7 @@ from capture.errors import ConfigError
 from capture.receiver.answers import AnswerKind, AnswerMode
 from capture.settings import table
 from capture.settings.model import CallbackSettings, is_loopback
+from gui.accessible import name_widget
 from gui.resources import Palette, icon
 from gui.settings.fields import FormSection, hint, section_title
 
@@ -47,6 +48,7 @@ class WebhookPanel(FormSection):
         copy.setIcon(icon("copy", Palette.INK_QUIET))
         copy.setProperty("flat", True)
         copy.setToolTip("Copy the embedded webhook's URL")
+        name_widget(copy, "Copy the embedded webhook's URL")
         copy.clicked.connect(self._copy_embedded)
         self.add("embedded", "Embedded webhook", _row(self.embedded, copy))
         self.public_url = self.add_text(table.PUBLIC_URL)
@@ -77,6 +79,12 @@ class WebhookPanel(FormSection):
         self.delay.setSuffix(" s")
         self.delay.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
         self.reject = QCheckBox("Reject bad checksums with 401")
+        name_widget(self.kind, "Answer mode", "How the embedded webhook answers callbacks")
+        name_widget(self.status, "Answer status", "The HTTP status the webhook answers with")
+        name_widget(self.delay, "Answer delay", "How long the webhook waits before answering")
+        name_widget(
+            self.reject, self.reject.text(), "Answer 401 to a callback whose checksum is wrong"
+        )
         self.mode_text = hint("")
         mode_row = QWidget()
         line = QHBoxLayout(mode_row)

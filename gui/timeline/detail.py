@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from capture.journal.reader import Detail, RowKind, TimelineRow
 from capture.spec.naming import iso
+from gui.accessible import name_widget
 from gui.resources import GROUP_BACKGROUNDS, GROUP_COLOURS, STATUS_LABELS, Palette, icon
 from gui.settings.fields import hint, section_title
 from gui.timeline.model import human_size, local_time
@@ -107,12 +108,17 @@ class DetailPane(QScrollArea):
         self.payloads.addTab(self.sent, "Payload sent")
         self.payloads.addTab(self.received, "As received")
         self.payloads.setMinimumHeight(260)
+        name_widget(self.payloads, "Payloads", "The JSON payload as sent, and as received")
+        name_widget(self.payloads.tabBar(), "Payload tabs", "As sent, or as received")
+        name_widget(self.sent, "Payload sent", "The notification's JSON body as ShotHook sent it")
+        name_widget(self.received, "As received", "The bodies the embedded webhook received")
         column.addWidget(self.payloads)
         column.addStretch(1)
 
     def _copy_button(self, what: str, tip: str) -> QPushButton:
         button = QPushButton(icon("copy", Palette.INK_SOFT), what[0].upper() + what[1:])
         button.setToolTip(tip)
+        name_widget(button, f"Copy {what}", tip)
         button.clicked.connect(lambda: self._copy(what.lower()))
         return button
 

@@ -13,7 +13,7 @@ from enum import IntEnum
 from functools import cache
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QRectF, QRegularExpression, QSize, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QIcon,
@@ -37,7 +37,11 @@ THUMB_RADIUS = 4
 DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 DECORATION = int(Qt.ItemDataRole.DecorationRole)
 FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-GROUP_ROLE = int(Qt.ItemDataRole.UserRole) + 1  # the status cell's StatusGroup, for the filter
+ACCESSIBLE_TEXT = int(Qt.ItemDataRole.AccessibleTextRole)
+ACCESSIBLE_DESCRIPTION = int(Qt.ItemDataRole.AccessibleDescriptionRole)
+# The status cell's "group<TAB>key requestId status", which the filter matches (see
+# TimelineFilter): the group before the tab, the text a search looks in after it.
+FILTER_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 CELL_LINES = 3  # a row holds this many lines of text: one per notification attempt
 
 
@@ -250,15 +254,21 @@ class TimelineModel(QStandardItemModel):
 
     def _cells(self, row: TimelineRow) -> list[dict[int, Any]]:
         """Each column's values by role, as Qt's default delegate paints them."""
+        label = STATUS_LABELS[row.status]
         status: dict[int, Any] = {
-            DISPLAY: STATUS_LABELS[row.status],
+            DISPLAY: label,
             DECORATION: status_pixmap(row.status),
             FOREGROUND: status_colour(row.status),
-            GROUP_ROLE: row.status.group.value,
+            # a screen reader hears the status in words, with its reason (the colour and the
+            # icon say nothing to it)
+            ACCESSIBLE_TEXT: f"Status: {label}",
+            ACCESSIBLE_DESCRIPTION: row.summary,
+            FILTER_ROLE: f"{row.status.group.value}\t{row.object_key} {row.request_id} {label}",
         }
         callback: dict[int, Any] = {DISPLAY: callback_text(row), FOREGROUND: _callback_colour(row)}
+        title = "Foreign callback" if row.kind is RowKind.CALLBACK else f"Shot #{row.id}"
         return [
-            {DECORATION: self._thumbnail(row)},
+            {DECORATION: self._thumbnail(row), ACCESSIBLE_TEXT: f"{title}, {label}"},
             status,
             {DISPLAY: shot_text(row)},
             {DISPLAY: upload_text(row)},
@@ -338,17 +348,33 @@ def status_pixmap(status: Status) -> QPixmap:
 
 
 class TimelineFilter(QSortFilterProxyModel):
-    """All rows, or only those whose status is in one group (failed / pending): matched in
-    Qt's own code on the status cell's group role."""
+    """All rows, or only those whose status is in one group (failed / pending), and of those
+    the ones whose key, requestId or status holds the text searched for: one regular
+    expression over the status cell's filter role, matched in Qt's own code (a Python
+    filterAcceptsRow would run for every row a start feeds)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setFilterRole(GROUP_ROLE)
+        self.setFilterRole(FILTER_ROLE)
         self.setFilterKeyColumn(Column.STATUS)
+        self.group: StatusGroup | None = None
+        self.search = ""
 
     def set_group(self, group: StatusGroup | None) -> None:
-        pattern = "" if group is None else f"^{group.value}$"
-        self.setFilterRegularExpression(pattern)
+        self.group = group
+        self._apply()
+
+    def set_search(self, text: str) -> None:
+        self.search = text.strip()
+        self._apply()
+
+    def _apply(self) -> None:
+        group = "[^\t]*" if self.group is None else QRegularExpression.escape(self.group.value)
+        text = QRegularExpression.escape(self.search)
+        pattern = "" if self.group is None and not text else f"^{group}\t.*{text}"
+        self.setFilterRegularExpression(
+            QRegularExpression(pattern, QRegularExpression.PatternOption.CaseInsensitiveOption)
+        )
 
 
 # -- cell text --------------------------------------------------------------------------------

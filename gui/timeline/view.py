@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from capture.journal.reader import Counters, StatusGroup, TimelineRow
+from gui.accessible import name_widget
 from gui.resources import Palette, icon
 from gui.settings.fields import section_title
 from gui.timeline.model import (
@@ -117,6 +119,7 @@ class TimelinePanel(QWidget):
         row.setSpacing(6)
         rows.addLayout(row)
         row.addWidget(section_title("Timeline"))
+        row.addWidget(self._search_field(), 2)
         row.addStretch(1)
         self.filter_group = QButtonGroup(self)
         for i, (label, _group) in enumerate(FILTERS):
@@ -124,6 +127,7 @@ class TimelinePanel(QWidget):
             button.setText(label)
             button.setCheckable(True)
             button.setChecked(i == 0)
+            name_widget(button, f"Show {label.lower()} rows")
             self.filter_group.addButton(button, i)
             row.addWidget(button)
         self.filter_group.idClicked.connect(lambda i: self.set_filter(FILTERS[i][1]))
@@ -136,6 +140,7 @@ class TimelinePanel(QWidget):
         self.follow.setChecked(True)
         self.follow.setToolTip("Keep the newest row selected and in view")
         self.follow.toggled.connect(self._follow_toggled)
+        name_widget(self.follow, "Follow newest")
         row.addWidget(self.follow)
         strip = QHBoxLayout()
         strip.setSpacing(6)
@@ -150,9 +155,30 @@ class TimelinePanel(QWidget):
         self.set_counters(Counters())
         return bar
 
+    def _search_field(self) -> QLineEdit:
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search key, requestId, status")
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("Search key, req…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip(
+            "Show only the rows whose object key, requestId or status holds this"
+        )
+        self.search.setMaximumWidth(280)
+        name_widget(self.search, "Search the timeline")
+        self.search.textChanged.connect(self._search_changed)
+        return self.search
+
     def _table(self) -> QTableView:
         table = QTableView()
+        name_widget(
+            table,
+            "Timeline",
+            "One row per shot, newest on top: status, capture time and object key, upload,"
+            " notification attempts and callback. Arrow keys move between rows.",
+        )
         table.setModel(self.proxy)
+        # Tab leaves the table for the next control; the arrow keys move between its rows.
+        table.setTabKeyNavigation(False)
         table.setItemDelegate(TipDelegate(self.proxy, self.model, table))
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -225,6 +251,7 @@ class TimelinePanel(QWidget):
             "failures": (counters.failures, "Failures", "bad" if counters.failures else ""),
             "pending": (counters.pending, "Pending", "wait" if counters.pending else ""),
         }
+        self._counters = counters
         self._show_older(counters)
         for name, (value, label, tone) in values.items():
             chip = self.counters[name]
@@ -256,6 +283,25 @@ class TimelinePanel(QWidget):
         self.filter_group.button(index).setChecked(True)
         if self.follow.isChecked():
             self._select_top()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _search_changed(self, text: str) -> None:
+        self.proxy.set_search(text)
+        self._show_empty()
+        self._show_older(self._counters)
+        if self.follow.isChecked():
+            self._select_top()
+
+    def shown_rows(self) -> list[TimelineRow]:
+        """The rows the filter and the search let through, top to bottom."""
+        proxy = self.proxy
+        return [
+            self.model.row_at(proxy.mapToSource(proxy.index(r, Column.STATUS)).row())
+            for r in range(proxy.rowCount())
+        ]
 
     def current_row(self) -> TimelineRow | None:
         index = self.proxy.mapToSource(self.table.currentIndex())
@@ -293,7 +339,7 @@ class TimelinePanel(QWidget):
         }.get(group, 0)
         shown = self.proxy.rowCount()
         older = in_journal - shown
-        self.older.setVisible(older > 0)
+        self.older.setVisible(older > 0 and not self.proxy.search)  # a search counts no more
         if older > 0:
             kind = "rows" if group is None else f"{group.value} rows"
             self.older.setText(

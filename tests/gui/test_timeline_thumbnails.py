@@ -25,11 +25,12 @@ from gui.timeline.feed import BACKLOG, ThumbnailLoader, TimelineFeed
 from gui.timeline.model import MAX_ROWS, TimelineModel
 from gui.timeline.view import TimelinePanel
 from gui.workers import make_spawn
+from tests.support.waits import WAIT_S
 
 SHOTS = 600  # more than the loader's backlog, and more than the model's thumbnail cache
 SID = "0" * 32
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
-WAIT_MS = 10_000
+WAIT_MS = int(WAIT_S * 1000)  # a loaded machine may need the ping-pong of a full cache a while
 STOP_S = 5.0
 
 
