@@ -1,0 +1,69 @@
+"""The small things that make the window feel finished: copy buttons that say "Copied" and are
+disabled with nothing to copy, an empty detail pane that keeps nothing of the last row, counter
+pills that filter, and a start that brings the newest row into view."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtGui import QGuiApplication, QImage
+from pytestqt.qtbot import QtBot
+
+from capture.journal.reader import Detail
+from gui.timeline.detail import COPIED, COPIED_MS, DetailPane
+from tests.gui.test_detail_pane import detail
+
+COPIED_WAIT_MS = COPIED_MS + 3000  # the label returns after COPIED_MS; slack for a busy machine
+
+
+def pane_with(qtbot: QtBot, shown: Detail | None) -> DetailPane:
+    pane = DetailPane()
+    qtbot.addWidget(pane)
+    pane.show_detail(shown, QImage())
+    return pane
+
+
+def test_a_copy_button_says_copied_then_returns_to_its_label(qtbot: QtBot) -> None:
+    pane = pane_with(qtbot, detail(3))
+    QGuiApplication.clipboard().setText("before")
+    pane.copy_key.click()
+    assert QGuiApplication.clipboard().text() == "20250101/key3.jpg"
+    assert pane.copy_key.text() == COPIED
+    assert pane.copy_payload.text() == "Payload"  # only the button pressed says it
+    qtbot.waitUntil(lambda: pane.copy_key.text() == "Key", timeout=COPIED_WAIT_MS)
+
+
+def test_copying_another_field_moves_the_copied_mark(qtbot: QtBot) -> None:
+    pane = pane_with(qtbot, detail(3))
+    pane.copy_key.click()
+    pane.copy_payload.click()
+    assert QGuiApplication.clipboard().text() == '{"n": 3}'
+    assert (pane.copy_key.text(), pane.copy_payload.text()) == ("Key", COPIED)
+    qtbot.waitUntil(lambda: pane.copy_payload.text() == "Payload", timeout=COPIED_WAIT_MS)
+
+
+def test_copy_buttons_are_disabled_when_there_is_nothing_to_copy(qtbot: QtBot) -> None:
+    bare = detail(4)
+    bare = replace(bare, row=replace(bare.row, object_key="", upload_location=""), payload_sent="")
+    pane = pane_with(qtbot, bare)
+    assert not pane.copy_key.isEnabled()
+    assert not pane.copy_url.isEnabled()
+    assert not pane.copy_payload.isEnabled()
+    QGuiApplication.clipboard().setText("kept")
+    pane.copy_key.click()  # a disabled button does nothing
+    assert QGuiApplication.clipboard().text() == "kept"
+
+    pane.show_detail(
+        replace(detail(5), row=replace(detail(5).row, upload_location="/tmp/a.jpg")), QImage()
+    )
+    assert pane.copy_key.isEnabled() and pane.copy_url.isEnabled()
+    assert pane.copy_payload.isEnabled()
+    pane.copy_url.click()
+    assert QGuiApplication.clipboard().text() == "file:///tmp/a.jpg"
+
+
+def test_no_row_disables_every_copy_button(qtbot: QtBot) -> None:
+    pane = pane_with(qtbot, detail(1))
+    assert pane.copy_key.isEnabled()
+    pane.show_detail(None, QImage())
+    assert not any(b.isEnabled() for b in (pane.copy_key, pane.copy_url, pane.copy_payload))
