@@ -28,6 +28,8 @@ from gui.settings.fields import hint, section_title
 from gui.timeline.model import human_size, local_time
 
 IMAGE_HEIGHT = 210
+NO_ROW_TITLE = "No row selected"
+NO_ROW_SUMMARY = "Select a row in the timeline to see everything about it."
 COPIED_MS = 1500  # how long a copy button says "Copied": long enough to read, then it is back
 COPIED = "Copied"
 
@@ -44,7 +46,7 @@ class DetailPane(QScrollArea):
         column.setContentsMargins(16, 14, 16, 14)
         column.setSpacing(10)
         top = QHBoxLayout()
-        self.title = QLabel("No row selected")
+        self.title = QLabel(NO_ROW_TITLE)
         self.title.setObjectName("detailTitle")
         top.addWidget(self.title, 1)
         self.pill = QLabel()
@@ -52,7 +54,7 @@ class DetailPane(QScrollArea):
         self.pill.setVisible(False)
         top.addWidget(self.pill)
         column.addLayout(top)
-        self.summary = hint("Select a row in the timeline to see everything about it.")
+        self.summary = hint(NO_ROW_SUMMARY)
         column.addWidget(self.summary)
         self.image = QLabel()
         self.image.setObjectName("imageBox")
@@ -106,11 +108,13 @@ class DetailPane(QScrollArea):
         return buttons
 
     def _add_history(self, column: QVBoxLayout) -> None:
-        column.addWidget(section_title("Notification attempts"))
+        attempts_title = section_title("Notification attempts")
+        column.addWidget(attempts_title)
         self.attempts = hint("")
         self.attempts.setTextFormat(Qt.TextFormat.RichText)
         column.addWidget(self.attempts)
-        column.addWidget(section_title("Callbacks received"))
+        callbacks_title = section_title("Callbacks received")
+        column.addWidget(callbacks_title)
         self.callbacks = hint("")
         self.callbacks.setTextFormat(Qt.TextFormat.RichText)
         column.addWidget(self.callbacks)
@@ -121,6 +125,15 @@ class DetailPane(QScrollArea):
         self.payloads.addTab(self.received, "As received")
         self.payloads.setMinimumHeight(260)
         column.addWidget(self.payloads)
+        # What only a row has: with none selected the pane shows its title and hint alone.
+        self._row_only: tuple[QWidget, ...] = (
+            self.image,
+            attempts_title,
+            self.attempts,
+            callbacks_title,
+            self.callbacks,
+            self.payloads,
+        )
         column.addStretch(1)
 
     def _copy_button(self, what: str, tip: str) -> QPushButton:
@@ -156,20 +169,10 @@ class DetailPane(QScrollArea):
         self.detail = detail
         self._image = image
         row = detail.row if detail else None
-        for widget in (self.image, self.payloads):
+        for widget in self._row_only:
             widget.setVisible(row is not None)
         if detail is None or row is None:
-            self._clip = {"key": "", "url": "", "payload": ""}
-            self._enable_copy_buttons()
-            self.title.setText("No row selected")
-            self.pill.setVisible(False)
-            self.image.setText("")
-            self.image.setPixmap(QPixmap())
-            self._set_facts([])
-            _set_plain(self.sent, "")
-            _set_plain(self.received, "")
-            self.attempts.setText("")
-            self.callbacks.setText("")
+            self._clear()
             return
         self.title.setText(
             "Foreign callback" if row.kind is RowKind.CALLBACK else f"Shot #{row.id}"
@@ -198,6 +201,23 @@ class DetailPane(QScrollArea):
             "payload": detail.payload_sent or (detail.received[0].body if detail.received else ""),
         }
         self._enable_copy_buttons()
+
+    def _clear(self) -> None:
+        """Nothing of the last row stays: its subtitle, facts, image, bodies or clipboard."""
+        self._clip = {"key": "", "url": "", "payload": ""}
+        self._enable_copy_buttons()
+        self._copied.stop()
+        self._restore_copy_labels()
+        self.title.setText(NO_ROW_TITLE)
+        self.summary.setText(NO_ROW_SUMMARY)
+        self.pill.setVisible(False)
+        self.image.setText("")
+        self.image.setPixmap(QPixmap())
+        self._set_facts([])
+        _set_plain(self.sent, "")
+        _set_plain(self.received, "")
+        self.attempts.setText("")
+        self.callbacks.setText("")
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from capture.journal.reader import Detail
-from gui.timeline.detail import COPIED, COPIED_MS, DetailPane
+from gui.timeline.detail import COPIED, COPIED_MS, NO_ROW_SUMMARY, NO_ROW_TITLE, DetailPane
 from tests.gui.test_detail_pane import detail
 
 COPIED_WAIT_MS = COPIED_MS + 3000  # the label returns after COPIED_MS; slack for a busy machine
@@ -67,3 +68,27 @@ def test_no_row_disables_every_copy_button(qtbot: QtBot) -> None:
     assert pane.copy_key.isEnabled()
     pane.show_detail(None, QImage())
     assert not any(b.isEnabled() for b in (pane.copy_key, pane.copy_url, pane.copy_payload))
+
+
+def test_no_row_selected_clears_the_whole_pane(qtbot: QtBot) -> None:
+    pane = pane_with(qtbot, detail(1, error="slow down"))
+    pane.show()
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(0)
+    pane.show_detail(detail(2, error="slow down"), image)
+    assert pane.summary.text() == "verified"
+    assert not pane.image.pixmap().isNull()
+    pane.copy_key.click()
+
+    pane.show_detail(None, QImage())
+    assert pane.title.text() == NO_ROW_TITLE
+    assert pane.summary.text() == NO_ROW_SUMMARY  # not the last row's subtitle
+    assert not pane.pill.isVisible()
+    assert pane.fact_rows() == []
+    assert pane.image.pixmap().isNull() and not pane.image.isVisible()
+    assert pane.sent.toPlainText() == "" and pane.received.toPlainText() == ""
+    assert pane.attempts.text() == "" and pane.callbacks.text() == ""
+    assert not pane.payloads.isVisible()
+    assert pane.copy_key.text() == "Key"  # the mark of a copy from the last row is gone
+    shown = [label.text() for label in pane.findChildren(QLabel) if label.isVisible()]
+    assert shown == [NO_ROW_TITLE, NO_ROW_SUMMARY]  # no heading left over an empty section
