@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
-from PySide6.QtWidgets import QLabel
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-from capture.journal.reader import Detail
+from capture.journal.reader import Counters, Detail, Status, StatusGroup
 from gui.timeline.detail import COPIED, COPIED_MS, NO_ROW_SUMMARY, NO_ROW_TITLE, DetailPane
+from gui.timeline.model import TimelineModel
+from gui.timeline.view import TimelinePanel
 from tests.gui.test_detail_pane import detail
+from tests.gui.test_timeline_model import row as timeline_row
 
 COPIED_WAIT_MS = COPIED_MS + 3000  # the label returns after COPIED_MS; slack for a busy machine
 
@@ -92,3 +97,81 @@ def test_no_row_selected_clears_the_whole_pane(qtbot: QtBot) -> None:
     assert pane.copy_key.text() == "Key"  # the mark of a copy from the last row is gone
     shown = [label.text() for label in pane.findChildren(QLabel) if label.isVisible()]
     assert shown == [NO_ROW_TITLE, NO_ROW_SUMMARY]  # no heading left over an empty section
+
+
+def panel_with_rows(qtbot: QtBot) -> TimelinePanel:
+    model = TimelineModel()
+    panel = TimelinePanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    model.apply(
+        [
+            timeline_row(1, Status.VERIFIED),
+            timeline_row(2, Status.FAILED),
+            timeline_row(3, Status.UPLOADING),
+            timeline_row(4, Status.NO_SHOT),
+            timeline_row(5, Status.RETRYING),
+        ]
+    )
+    panel.set_counters(Counters(shots=5, uploaded=1, failures=2, pending=2, rows=5))
+    return panel
+
+
+def shown_ids(panel: TimelinePanel) -> list[int]:
+    proxy, model = panel.proxy, panel.model
+    rows = (
+        model.row_at(proxy.mapToSource(proxy.index(r, 0)).row()) for r in range(proxy.rowCount())
+    )
+    return [r.id for r in rows if r is not None]
+
+
+def checked_filter(panel: TimelinePanel) -> str:
+    button = panel.filter_group.checkedButton()
+    assert button is not None
+    return button.text()
+
+
+def click(widget: QWidget) -> None:
+    """A left click in the middle of `widget`, as the pointer makes it (press and release)."""
+    QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def test_clicking_a_counter_pill_shows_its_filter(qtbot: QtBot) -> None:
+    panel = panel_with_rows(qtbot)
+    asked: list[StatusGroup | None] = []
+    panel.filter_changed.connect(asked.append)
+    assert shown_ids(panel) == [5, 4, 3, 2, 1]
+
+    click(panel.counters["failures"])
+    assert panel.model.group is StatusGroup.FAILED
+    assert checked_filter(panel) == "Failed"
+    assert shown_ids(panel) == [4, 2]
+
+    click(panel.counters["pending"])
+    assert checked_filter(panel) == "Pending"
+    assert shown_ids(panel) == [5, 3]
+
+    click(panel.counters["shots"])
+    assert checked_filter(panel) == "All"
+    assert shown_ids(panel) == [5, 4, 3, 2, 1]
+    assert asked == [StatusGroup.FAILED, StatusGroup.PENDING, None]  # the feed reads each anew
+
+
+def test_the_counters_that_do_not_filter_do_nothing_and_do_not_look_clickable(
+    qtbot: QtBot,
+) -> None:
+    panel = panel_with_rows(qtbot)
+    click(panel.counters["failures"])
+    for name in ("uploaded", "notified", "callbacks"):
+        pill = panel.counters[name]
+        click(pill)
+        assert checked_filter(panel) == "Failed"  # unchanged
+        assert pill.cursor().shape() is Qt.CursorShape.ArrowCursor
+        assert not pill.testAttribute(Qt.WidgetAttribute.WA_Hover)
+        assert pill.toolTip() == ""
+    for name in ("shots", "failures", "pending"):
+        pill = panel.counters[name]
+        assert pill.cursor().shape() is Qt.CursorShape.PointingHandCursor
+        assert pill.toolTip().startswith("Click to show")
+    assert shown_ids(panel) == [4, 2]
