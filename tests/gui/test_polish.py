@@ -13,13 +13,18 @@ from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from capture.journal.reader import Counters, Detail, Status, StatusGroup
+from gui.app import App
+from gui.main_window import RunState
 from gui.timeline.detail import COPIED, COPIED_MS, NO_ROW_SUMMARY, NO_ROW_TITLE, DetailPane
 from gui.timeline.model import TimelineModel
 from gui.timeline.view import TimelinePanel
+from tests.gui.conftest import AppFactory, CloseApp
 from tests.gui.test_detail_pane import detail
 from tests.gui.test_timeline_model import row as timeline_row
+from tests.gui.test_window import ROWS_TIMEOUT_MS, verified_rows
 
 COPIED_WAIT_MS = COPIED_MS + 3000  # the label returns after COPIED_MS; slack for a busy machine
+STOP_TIMEOUT_MS = 15_000
 
 
 def pane_with(qtbot: QtBot, shown: Detail | None) -> DetailPane:
@@ -175,3 +180,32 @@ def test_the_counters_that_do_not_filter_do_nothing_and_do_not_look_clickable(
         assert pill.cursor().shape() is Qt.CursorShape.PointingHandCursor
         assert pill.toolTip().startswith("Click to show")
     assert shown_ids(panel) == [4, 2]
+
+
+def newest_id(app: App) -> int:
+    newest = app.window.timeline.model.row_at(0)
+    return newest.id if newest is not None else -1
+
+
+def test_starting_a_capture_jumps_the_timeline_to_the_newest_row(
+    qtbot: QtBot, make_app: AppFactory, close_app: CloseApp
+) -> None:
+    app = make_app("--autostart", "--interval", "1")
+    timeline = app.window.timeline
+    qtbot.waitUntil(lambda: len(verified_rows(app)) >= 3, timeout=ROWS_TIMEOUT_MS)
+    app.window.start_button.click()  # Stop
+    qtbot.waitUntil(lambda: app.window.state is RunState.IDLE, timeout=STOP_TIMEOUT_MS)
+    timeline.select_row(timeline.proxy.rowCount() - 1)  # the user looks at the oldest row
+    assert not timeline.follow.isChecked()
+    bar = timeline.table.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    last_before = newest_id(app)
+
+    app.window.start_button.click()
+    assert timeline.follow.isChecked()
+    assert bar.value() == 0
+    assert timeline.current_row() == timeline.model.row_at(0)
+    # the next session's shots are shown and selected as they arrive
+    qtbot.waitUntil(lambda: newest_id(app) > last_before, timeout=ROWS_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: timeline.current_row() == timeline.model.row_at(0))
+    assert close_app(app) == []
