@@ -193,12 +193,19 @@ class AppController(QObject):
         w.banners.remove("start")
         self.start_the_rest()  # the webhook before the session, if no frame came yet
         w.set_state(RunState.STARTING)
+        self._show_newest()
         self.save_settings()
         self.control.submit(
             lambda: self._start_session(settings),
             on_done=lambda session: self._started(settings),
             on_error=self._start_failed,
         )
+
+    def _show_newest(self) -> None:
+        """The new session's rows arrive on top: a view left on older rows would hide them."""
+        timeline = self.window.timeline
+        timeline.follow.setChecked(True)  # selects the newest row, when it was off
+        timeline.table.scrollToTop()  # follow was on, but the view scrolled away
 
     def _start_session(self, settings: Settings) -> object:
         if self.engine.slot.latest() is None:  # a source just opening: give it a moment

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -29,6 +29,10 @@ from gui.settings.fields import hint, section_title
 from gui.timeline.model import human_size, local_time
 
 IMAGE_HEIGHT = 210
+NO_ROW_TITLE = "No row selected"
+NO_ROW_SUMMARY = "Select a row in the timeline to see everything about it."
+COPIED_MS = 1500  # how long a copy button says "Copied": long enough to read, then it is back
+COPIED = "Copied"
 
 
 class DetailPane(QScrollArea):
@@ -43,7 +47,7 @@ class DetailPane(QScrollArea):
         column.setContentsMargins(16, 14, 16, 14)
         column.setSpacing(10)
         top = QHBoxLayout()
-        self.title = QLabel("No row selected")
+        self.title = QLabel(NO_ROW_TITLE)
         self.title.setObjectName("detailTitle")
         top.addWidget(self.title, 1)
         self.pill = QLabel()
@@ -51,7 +55,7 @@ class DetailPane(QScrollArea):
         self.pill.setVisible(False)
         top.addWidget(self.pill)
         column.addLayout(top)
-        self.summary = hint("Select a row in the timeline to see everything about it.")
+        self.summary = hint(NO_ROW_SUMMARY)
         column.addWidget(self.summary)
         self.image = QLabel()
         self.image.setObjectName("imageBox")
@@ -68,6 +72,9 @@ class DetailPane(QScrollArea):
         column.addLayout(self._copy_buttons())
         self._add_history(column)
         self._clip = {"key": "", "url": "", "payload": ""}
+        # One timer for all three buttons: a second copy before it fires restores the first.
+        self._copied = QTimer(self, singleShot=True, interval=COPIED_MS)
+        self._copied.timeout.connect(self._restore_copy_labels)
         self._fact_rows: list[tuple[QLabel, QLabel]] = []  # reused: see _show_facts
         self._pill_group: object = None
         self._image = QImage()
@@ -87,18 +94,28 @@ class DetailPane(QScrollArea):
         self.copy_key = self._copy_button("key", "Copy the object key")
         self.copy_url = self._copy_button("URL", "Copy where the image is stored, as a URL")
         self.copy_payload = self._copy_button("payload", "Copy the JSON payload as sent")
+        self._copy_labels = {
+            "key": self.copy_key,
+            "url": self.copy_url,
+            "payload": self.copy_payload,
+        }
         buttons = QHBoxLayout()
-        for button in (self.copy_key, self.copy_url, self.copy_payload):
+        for button in self._copy_labels.values():
+            # As wide as its label or "Copied", whichever is wider: the row never jumps.
+            width = max(button.sizeHint().width(), _width_with_text(button, COPIED))
+            button.setMinimumWidth(width)
             buttons.addWidget(button)
         buttons.addStretch(1)
         return buttons
 
     def _add_history(self, column: QVBoxLayout) -> None:
-        column.addWidget(section_title("Notification attempts"))
+        attempts_title = section_title("Notification attempts")
+        column.addWidget(attempts_title)
         self.attempts = hint("")
         self.attempts.setTextFormat(Qt.TextFormat.RichText)
         column.addWidget(self.attempts)
-        column.addWidget(section_title("Callbacks received"))
+        callbacks_title = section_title("Callbacks received")
+        column.addWidget(callbacks_title)
         self.callbacks = hint("")
         self.callbacks.setTextFormat(Qt.TextFormat.RichText)
         column.addWidget(self.callbacks)
@@ -113,17 +130,44 @@ class DetailPane(QScrollArea):
         name_widget(self.sent, "Payload sent", "The notification's JSON body as ShotHook sent it")
         name_widget(self.received, "As received", "The bodies the embedded webhook received")
         column.addWidget(self.payloads)
+        # What only a row has: with none selected the pane shows its title and hint alone.
+        self._row_only: tuple[QWidget, ...] = (
+            self.image,
+            attempts_title,
+            self.attempts,
+            callbacks_title,
+            self.callbacks,
+            self.payloads,
+        )
         column.addStretch(1)
 
     def _copy_button(self, what: str, tip: str) -> QPushButton:
-        button = QPushButton(icon("copy", Palette.INK_SOFT), what[0].upper() + what[1:])
+        label = what[0].upper() + what[1:]
+        button = QPushButton(icon("copy", Palette.INK_SOFT), label)
         button.setToolTip(tip)
         name_widget(button, f"Copy {what}", tip)
+        button.setProperty("label", label)
         button.clicked.connect(lambda: self._copy(what.lower()))
         return button
 
     def _copy(self, what: str) -> None:
-        QGuiApplication.clipboard().setText(self._clip[what])
+        """Copy, and say so on the button: the clipboard itself shows nothing."""
+        text = self._clip[what]
+        if not text:
+            return  # the button is disabled then; a shortcut must not empty the clipboard
+        QGuiApplication.clipboard().setText(text)
+        self._restore_copy_labels()
+        self._copy_labels[what].setText(COPIED)
+        self._copied.start()
+
+    def _restore_copy_labels(self) -> None:
+        for button in self._copy_labels.values():
+            button.setText(str(button.property("label")))
+
+    def _enable_copy_buttons(self) -> None:
+        """A button copies something or is disabled: an empty clipboard helps nobody."""
+        for what, button in self._copy_labels.items():
+            button.setEnabled(bool(self._clip[what]))
 
     # -- showing ---------------------------------------------------------------------------------
 
@@ -131,20 +175,10 @@ class DetailPane(QScrollArea):
         self.detail = detail
         self._image = image
         row = detail.row if detail else None
-        for button in (self.copy_key, self.copy_url, self.copy_payload):
-            button.setEnabled(row is not None)
-        for widget in (self.image, self.payloads):
+        for widget in self._row_only:
             widget.setVisible(row is not None)
         if detail is None or row is None:
-            self.title.setText("No row selected")
-            self.pill.setVisible(False)
-            self.image.setText("")
-            self.image.setPixmap(QPixmap())
-            self._set_facts([])
-            _set_plain(self.sent, "")
-            _set_plain(self.received, "")
-            self.attempts.setText("")
-            self.callbacks.setText("")
+            self._clear()
             return
         self.title.setText(
             "Foreign callback" if row.kind is RowKind.CALLBACK else f"Shot #{row.id}"
@@ -172,6 +206,24 @@ class DetailPane(QScrollArea):
             "url": _url(row),
             "payload": detail.payload_sent or (detail.received[0].body if detail.received else ""),
         }
+        self._enable_copy_buttons()
+
+    def _clear(self) -> None:
+        """Nothing of the last row stays: its subtitle, facts, image, bodies or clipboard."""
+        self._clip = {"key": "", "url": "", "payload": ""}
+        self._enable_copy_buttons()
+        self._copied.stop()
+        self._restore_copy_labels()
+        self.title.setText(NO_ROW_TITLE)
+        self.summary.setText(NO_ROW_SUMMARY)
+        self.pill.setVisible(False)
+        self.image.setText("")
+        self.image.setPixmap(QPixmap())
+        self._set_facts([])
+        _set_plain(self.sent, "")
+        _set_plain(self.received, "")
+        self.attempts.setText("")
+        self.callbacks.setText("")
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -254,6 +306,15 @@ def breakable(text: str) -> str:
     for mark in ("/", "_", "&"):
         text = text.replace(mark, mark + "\u200b")
     return _LONG_RUN.sub(lambda run: run.group(0) + "\u200b", text)
+
+
+def _width_with_text(button: QPushButton, text: str) -> int:
+    """The button's size hint were it to show `text`."""
+    shown = button.text()
+    button.setText(text)
+    width = button.sizeHint().width()
+    button.setText(shown)
+    return width
 
 
 def _code_view() -> QPlainTextEdit:

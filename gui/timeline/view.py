@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QHelpEvent
+from PySide6.QtGui import QFontMetrics, QHelpEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -56,6 +56,12 @@ FILTERS: list[tuple[str, StatusGroup | None]] = [
     ("Failed", StatusGroup.FAILED),
     ("Pending", StatusGroup.PENDING),
 ]
+# The counters that stand for a filter, and show it when clicked; the others only count.
+PILL_FILTERS: dict[str, StatusGroup | None] = {
+    "shots": None,
+    "failures": StatusGroup.FAILED,
+    "pending": StatusGroup.PENDING,
+}
 
 
 class TimelinePanel(QWidget):
@@ -144,10 +150,12 @@ class TimelinePanel(QWidget):
         row.addWidget(self.follow)
         strip = QHBoxLayout()
         strip.setSpacing(6)
-        self.counters: dict[str, QLabel] = {}
+        self.counters: dict[str, CounterPill] = {}
         for name in ("shots", "uploaded", "notified", "callbacks", "failures", "pending"):
-            chip = QLabel()
-            chip.setObjectName("counter")
+            chip = CounterPill(name in PILL_FILTERS)
+            if name in PILL_FILTERS:
+                chip.setToolTip(_pill_tip(PILL_FILTERS[name]))
+                chip.clicked.connect(lambda group=PILL_FILTERS[name]: self.set_filter(group))
             self.counters[name] = chip
             strip.addWidget(chip)
         strip.addStretch(1)
@@ -404,6 +412,33 @@ class TimelinePanel(QWidget):
 
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+class CounterPill(QLabel):
+    """A counter in the strip. One that `filters` shows its rows when clicked, and looks it
+    (a pointing hand, and a border on hover in style.qss); the others look like plain text."""
+
+    clicked = Signal()
+
+    def __init__(self, filters: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("counter")
+        self.setProperty("filters", filters)
+        if filters:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.setAttribute(Qt.WidgetAttribute.WA_Hover)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        inside = self.rect().contains(event.position().toPoint())
+        if self.property("filters") and event.button() is Qt.MouseButton.LeftButton and inside:
+            self.clicked.emit()
+
+
+def _pill_tip(group: StatusGroup | None) -> str:
+    label = next(name for name, g in FILTERS if g is group)
+    rows = "every row" if group is None else f"only the {group.value} rows"
+    return f"Click to show {rows} (the {label} filter)"
 
 
 def until_midnight_ms(now: datetime | None = None) -> int:
