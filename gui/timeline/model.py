@@ -140,7 +140,7 @@ class TimelineModel(QStandardItemModel):
     counters still count it, and the panel says how many rows it left out)."""
 
     thumbnail_wanted = Signal(int)  # a shot's thumbnail, for the loader
-    thumbnail_forgotten = Signal(int)  # the loader dropped it unserved: ask again if in view
+    thumbnail_forgotten = Signal(int)  # dropped unserved, or evicted: ask again if in view
 
     def __init__(self, cache: ThumbnailCache | None = None, limit: int = MAX_ROWS) -> None:
         super().__init__(0, len(Column))
@@ -301,6 +301,9 @@ class TimelineModel(QStandardItemModel):
             return
         for evicted in self.cache.put(shot_id, image):
             self._show_thumbnail(evicted)
+            # Pushed out by answers to older requests (a fast scroll asks for more than the
+            # cache holds): a row still in view asks again, or it would stay blank.
+            self.thumbnail_forgotten.emit(evicted)
         self._show_thumbnail(shot_id)
 
     def thumbnail_dropped(self, shot_id: int) -> None:
