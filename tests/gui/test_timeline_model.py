@@ -397,3 +397,20 @@ def test_cached_thumbnails_come_with_their_corners_rounded(qtbot: QtBot) -> None
     pixels = rounded.toImage()
     assert pixels.pixelColor(0, 0).alpha() == 0  # outside the rounded corner
     assert pixels.pixelColor(rounded.width() // 2, rounded.height() // 2).alpha() == 255
+
+
+def test_a_row_whose_thumbnail_is_pushed_out_of_the_cache_asks_again(qtbot: QtBot) -> None:
+    """Answers to older requests (a fast scroll asked for more than the cache holds) push out
+    the thumbnails of the rows in view: each pushed out is forgotten, so the view asks again."""
+    model = TimelineModel(ThumbnailCache(limit=2))
+    model.apply([row(n) for n in range(1, 6)])
+    forgotten: list[int] = []
+    model.thumbnail_forgotten.connect(forgotten.append)
+    for shot in (5, 4, 3, 2, 1):  # the newest requests served first, then the older ones
+        model.thumbnail_ready(shot, picture())
+    assert forgotten == [5, 4, 3]
+    assert model.cache.get(5) is None
+    wanted: list[int] = []
+    model.thumbnail_wanted.connect(wanted.append)
+    model.want_thumbnails([0])  # the newest row (shot 5) is in view again
+    assert wanted == [5]
