@@ -227,7 +227,7 @@ def test_the_window_holds_at_2x_scale(tmp_path: Path) -> None:
     }
     test = f"{Path(__file__).relative_to(ROOT)}::test_the_window_holds_on_this_screen"
     child = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", test],
         cwd=ROOT,
         env=env,
         capture_output=True,
