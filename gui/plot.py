@@ -11,9 +11,9 @@ redraws at most REDRAW_HZ times a second, never while the panel is hidden.
 pyqtgraph rather than matplotlib: pyqtgraph's items are QGraphicsItems drawn by Qt's own
 painter (a bar series is one drawRects call), while matplotlib's Qt canvas renders each frame
 through Agg on the GUI thread and copies the bitmap, far heavier for a plot redrawn several
-times a second next to a live preview. pyqtgraph takes about half a second to import, so the
-feed's worker imports it before it first delivers points, neither on the way to the first
-frame nor on the GUI thread; the panel builds its plots once points arrive.
+times a second next to a live preview. pyqtgraph takes about half a second to import: the panel
+imports it, on the GUI thread, when it is shown and first has points to draw (never on the way
+to the first frame), once.
 """
 
 from __future__ import annotations
@@ -191,10 +191,6 @@ class LatencyFeed:
                 self._poke.clear()
                 times = reader.session_times(session, seq, self._limit)
                 session, seq = times.session_id, times.seq
-                if times.shots:
-                    # Here, not on the GUI thread (module docstring); only once there is
-                    # something to draw, so a window that never captures never loads it.
-                    importlib.import_module("pyqtgraph")
                 if times.fresh or times.shots:
                     self._deliver(times.fresh, [point(t) for t in times.shots])
                 if stop.wait(MIN_GAP_S):  # a burst of events is read once
@@ -290,7 +286,10 @@ class LatencyPanel(QWidget):
             self._x_range(shown[0], shown[1], padding=0)
 
     def _build(self) -> None:
-        pg = importlib.import_module("pyqtgraph")  # imported already by the feed's worker
+        # On the GUI thread: pyqtgraph defines Qt classes as it loads, which is not safe on a
+        # worker (a worker's import hung the window once). Loaded only when the shown plot
+        # first has points, so a window that never captures, or hides the plot, never pays.
+        pg = importlib.import_module("pyqtgraph")
         view = pg.GraphicsLayoutWidget()
         view.setBackground(colour(Palette.SURFACE))
         view.ci.setContentsMargins(4, 4, 4, 4)

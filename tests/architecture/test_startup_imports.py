@@ -1,7 +1,7 @@
 """What the window loads before its first frame: not the webhook's server (aiohttp), S3 (boto3),
-the keyring or the latency plot's pyqtgraph. They load later, on workers (docs/benchmarks.md,
-start-up); an import added at the top of a module on the way to the first frame would silently
-put them back."""
+the keyring or the latency plot's pyqtgraph. They load later: on workers, and pyqtgraph when
+the plot first has points to show (docs/benchmarks.md, start-up); an import added at the top
+of a module on the way to the first frame would silently put them back."""
 
 from __future__ import annotations
 

@@ -34,7 +34,9 @@ def test_check_freezes_what_exists_and_freezes_again_after_new_imports(
     assert frozen > 0
     library = [[n] for n in range(1000)]  # made later, by no import: not frozen yet
     collector.check()
-    assert gc.get_freeze_count() == frozen
+    # Nothing new frozen (the list would add 1,000); frozen objects another thread frees
+    # meanwhile (pytest-xdist's, say) may lower the count a little.
+    assert gc.get_freeze_count() < frozen + len(library)
     sys.modules["_shothook_test_library"] = types.ModuleType("_shothook_test_library")
     try:
         collector.check()  # a new module: what exists now, the list included, is frozen
