@@ -38,7 +38,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     size = p.add_mutually_exclusive_group()
     size.add_argument(
-        "--quick", action="store_const", dest="scale", const=QUICK.name, help="under 45 s in all"
+        "--quick",
+        action="store_const",
+        dest="scale",
+        const=QUICK.name,
+        help="the same rows, smaller (the soak 30 s)",
     )
     size.add_argument(
         "--tiny", action="store_const", dest="scale", const="tiny", help="smoke test: seconds"
