@@ -371,6 +371,9 @@ def preview(opts: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+FILL_TRIES, FILL_WAIT_S = 20, 3.0
+
+
 def fill_plot(plot: LatencyPanel) -> None:
     """Fill the plot to its limit with finished shots before this session's (ids below any
     real one: the session's own shots, all stalled in their upload, stay the newest), handed
@@ -379,8 +382,16 @@ def fill_plot(plot: LatencyPanel) -> None:
         Point(shot_id, 4.0 + i % 7, 30.0 + i % 13, 6.0 + i % 5, 0.5 + i % 3, 1, 1 + (i % 17 == 0))
         for i, shot_id in enumerate(range(-MAX_SHOTS, 0))
     ]
-    plot.deliver(False, earlier)
-    spin_until(lambda: plot.drawn >= MAX_SHOTS, what="the plot drawn full")
+    # The plot's own feed starts the series over when it first reads the new session (a fresh
+    # delivery), which may land after ours: hand them over again until a redraw drew them all.
+    for _ in range(FILL_TRIES):
+        plot.deliver(False, earlier)
+        try:
+            spin_until(lambda: plot.drawn >= MAX_SHOTS, FILL_WAIT_S, "the plot drawn full")
+        except TimeoutError:
+            continue
+        return
+    raise TimeoutError(f"the plot never drew its {MAX_SHOTS} shots in {FILL_TRIES} tries")
 
 
 class EventCounts:
