@@ -52,6 +52,7 @@ def _check_room(folder: Path) -> None:
             f"the data folder {folder} is on a full disk ({free // 1024} KiB free, at least"
             f" {MIN_FREE_BYTES // 1024} KiB needed)",
             advice="Free space on that disk, or choose another data folder (--data-dir).",
+            window_advice="Free space on that disk, then start again.",
         )
 
 

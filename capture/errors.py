@@ -24,10 +24,12 @@ _log = get_logger(__name__)
 class ShotHookError(Exception):
     """An error with a message meant for the user (no traceback needed)."""
 
-    def __init__(self, message: str, *, advice: str = "") -> None:
+    def __init__(self, message: str, *, advice: str = "", window_advice: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.advice = advice
+        # What to do when the window shows it: no command-line flag means anything there.
+        self.window_advice = advice if window_advice is None else window_advice
 
     def __str__(self) -> str:
         return f"{self.message} {self.advice}".strip()
@@ -41,6 +43,7 @@ class ConfigError(ShotHookError):
         super().__init__(f"{field}: {rule}{shown}")
         self.field = field
         self.rule = rule
+        self.shown = shown  # " (got ...)", or "": capture.settings.words names the field
 
 
 class SourceError(ShotHookError):
@@ -73,6 +76,18 @@ def describe(exc: BaseException) -> str:
         return str(exc)
     text = str(exc).strip() or "(no message)"
     return f"{type(exc).__name__}: {_shorten(text, 300)}"
+
+
+def sentence(text: str) -> str:
+    """`text` as a sentence: its first letter upper-case (unless it is a name in code, such
+    as extraInfo or a --flag), a full stop at the end unless it ends in punctuation already."""
+    text = text.strip()
+    if not text:
+        return text
+    first = text.split(":", 1)[0].split(" ", 1)[0]
+    if text[0].islower() and not any(c.isupper() for c in first):
+        text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -138,6 +138,7 @@ class DataDirLock:
             raise ShotHookError(
                 f"another ShotHook (process {holder}) is using the data folder {self.path.parent}",
                 advice="Close it first, or give this one another --data-dir.",
+                window_advice="Close the other ShotHook first, then open this one again.",
             ) from None
         fh.seek(0)
         fh.truncate()

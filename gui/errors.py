@@ -1,4 +1,5 @@
-"""Every error the window shows passes through here, worded by capture.errors.describe.
+"""Every error the window shows passes through here: `words` and `advice` say it as the window
+should (a field by its label, no command-line flag, a sentence), from capture.errors.describe.
 
 - `ErrorReporter.report` is the crash handler: uncaught exceptions from the GUI thread
   (sys.excepthook), Python threads (threading.excepthook) and QThreads (gui/workers.py) are
@@ -17,10 +18,34 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
-from capture.errors import describe, install_excepthooks, print_crash
+from capture.errors import (
+    ConfigError,
+    ShotHookError,
+    describe,
+    install_excepthooks,
+    print_crash,
+    sentence,
+)
+from capture.settings.words import in_window, on_command_line
 from gui.banners import BannerArea, Kind
 
 STATUS_TIMEOUT_MS = 8000
+
+
+def words(exc: BaseException) -> str:
+    """An error as the window says it: a broken rule names its field by the label the user
+    sees, and every message is a sentence."""
+    if isinstance(exc, ConfigError):
+        return in_window(exc)
+    if isinstance(exc, ShotHookError):
+        return sentence(exc.message)
+    return sentence(describe(exc))
+
+
+def advice(exc: BaseException) -> str:
+    """What to do, in the window's terms (never a command-line flag)."""
+    text = exc.window_advice if isinstance(exc, ShotHookError) else getattr(exc, "advice", "")
+    return sentence(text) if text else ""
 
 
 class ErrorReporter(QObject):
@@ -50,22 +75,20 @@ def show_crash(banners: BannerArea, where: str, message: str, trace: str) -> Non
 
 def problem_banner(banners: BannerArea, key: str, exc: BaseException, what: str = "") -> None:
     """An expected failure (bad source, storage refused, ...) as an error banner."""
-    advice = getattr(exc, "advice", "")
-    message = getattr(exc, "message", "") or describe(exc)
-    banners.put(key, Kind.ERROR, f"{what}: {message}" if what else message, hint=advice)
+    message = words(exc)
+    banners.put(key, Kind.ERROR, f"{what}: {message}" if what else message, hint=advice(exc))
 
 
 def status_message(bar: QStatusBar, exc: BaseException, what: str = "") -> None:
-    text = describe(exc)
+    text = words(exc)
     bar.showMessage(f"{what}: {text}" if what else text, STATUS_TIMEOUT_MS)
 
 
 def error_dialog(parent: QWidget, title: str, exc: BaseException) -> QMessageBox:
     """A non-blocking message box (it does not stall the event loop)."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, describe(exc), parent=parent)
-    advice = getattr(exc, "advice", "")
-    if advice:
-        box.setInformativeText(advice)
+    box = QMessageBox(QMessageBox.Icon.Warning, title, words(exc), parent=parent)
+    if advice(exc):
+        box.setInformativeText(advice(exc))
     box.open()
     return box
 
@@ -75,11 +98,12 @@ def startup_dialog(exc: BaseException) -> None:
     Blocking: there is no window yet. Not shown on the offscreen platform: nobody would see it."""
     if QGuiApplication.platformName() == "offscreen":
         return
-    message = getattr(exc, "message", "") or describe(exc)
-    box = QMessageBox(QMessageBox.Icon.Critical, "ShotHook cannot start", message)
-    box.setInformativeText(getattr(exc, "advice", ""))
+    box = QMessageBox(QMessageBox.Icon.Critical, "ShotHook cannot start", words(exc))
+    box.setInformativeText(advice(exc))
     box.exec()
 
 
 def print_startup_error(exc: BaseException) -> None:
-    print(f"shothook: {describe(exc)}", file=sys.stderr)
+    """On the terminal the window was started from: a broken rule names its flag."""
+    said = on_command_line(exc) if isinstance(exc, ConfigError) else describe(exc)
+    print(f"shothook: {said}", file=sys.stderr)

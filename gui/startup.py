@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 
-from capture.errors import ShotHookError, describe
+from capture.errors import ShotHookError
 from capture.settings.model import Settings
 from capture.sources import CameraSource, FrameSource, SyntheticSource, make_source, open_auto
 from gui.banners import Kind
-from gui.errors import problem_banner
+from gui.errors import problem_banner, words
 from gui.preview import PreviewFeed
 from gui.source_picker import PATTERN
 from gui.steps import Step
@@ -125,7 +125,7 @@ def open_first_source(c: AppController, startup: Startup) -> None:
         except ShotHookError as exc:
             source = SyntheticSource()
             source.open()
-            why = f"{describe(exc)}: showing the test pattern instead."
+            why = f"{words(exc).rstrip('.')}: showing the test pattern instead."
         else:
             why = "No camera found on this machine: showing the test pattern."
             why = why if spec == "auto" and isinstance(source, SyntheticSource) else ""

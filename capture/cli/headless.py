@@ -45,6 +45,7 @@ from capture.logs import get_logger, start_logging
 from capture.paths import DataDir
 from capture.receiver.answers import AnswerMode
 from capture.settings.model import Settings
+from capture.settings.words import on_command_line
 from capture.sources import FrameSource, make_source, open_auto
 from capture.storage import make_storage
 
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
         data_dir = _data_dir(args.data_dir)
         event_stream = _open_events(None if args.check_storage else args.events)
     except ConfigError as exc:
-        print(f"shothook: {exc}", file=stderr)
+        print(f"shothook: {on_command_line(exc)}", file=stderr)
         return Exit.CONFIG
     if args.check_storage:
         return _check_storage(settings, data_dir, stderr)
@@ -130,8 +131,11 @@ def _run_engine(
         if options.webhook_only:
             return _webhook_only(engine, options, stop, stderr)
         return _capture(engine, options, stop, stderr)
-    except (ConfigError, SourceError) as exc:
-        print(f"shothook: {exc}", file=stderr)
+    except ConfigError as exc:
+        print(f"shothook: {on_command_line(exc)}", file=stderr)
+        return Exit.CONFIG
+    except SourceError as exc:
+        print(f"shothook: --source: {exc}", file=stderr)
         return Exit.CONFIG
     except ShotHookError as exc:
         print(f"shothook: {exc}", file=stderr)

@@ -24,6 +24,7 @@ from capture.logs import get_logger
 from capture.paths import write_atomic
 from capture.settings import table
 from capture.settings.model import KEY_PAIR, Secret, Settings
+from capture.settings.words import label
 
 KEYRING_SERVICE = "ShotHook"
 FILE_VERSION = 1
@@ -254,12 +255,13 @@ def sanitize(raw: dict[str, Any]) -> tuple[Settings, list[str]]:
         setting = table.by_field(problem.field)
         if setting is None:
             settings = Settings()
-            warnings.append(f"{problem}; using all defaults")
+            warnings.append(f"{label(problem.field)}: {problem.rule}; using all defaults")
             break
         settings = _reset(settings, setting)
         if setting is table.UID and settings.capture.problems():
             settings = _reset(settings, table.USERS)
-        warnings.append(f"{problem}; using {setting.default!r}")
+        said = f"{label(problem.field)}: {problem.rule}{problem.shown}"
+        warnings.append(f"{said}; using {setting.default!r}")
     return settings, warnings
 
 

@@ -170,7 +170,7 @@ class FileSource(_OpenCVSource):
         if not cap.isOpened():  # a file, but no video: say which file, and that --source named it
             cap.release()
             raise SourceError(
-                f"source: cannot open {self.label}: {self.path} is not a video file OpenCV can play"
+                f"cannot open {self.label}: {self.path} is not a video file OpenCV can play"
             )
         return cap
 

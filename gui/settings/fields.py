@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from capture.errors import ConfigError
 from capture.settings.table import Setting
+from capture.settings.words import in_window
 from gui.accessible import name_widget
 
 _T = TypeVar("_T")
@@ -162,7 +163,7 @@ class FormSection(QWidget):
     def show_problems(self, problems: list[ConfigError]) -> None:
         by_field: dict[str, str] = {}
         for problem in problems:
-            by_field.setdefault(problem.field, str(problem))
+            by_field.setdefault(problem.field, in_window(problem))
         for field, label in self._errors.items():
             text = by_field.get(field, "")
             label.setText(text)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 
 from capture.errors import ConfigError
 from capture.settings.model import Settings
+from capture.settings.words import in_window
 from gui.accessible import name_widget
 from gui.resources import Palette, icon
 from gui.settings.capture_tab import CapturePanel
@@ -87,7 +88,7 @@ class SettingsForm(QTabWidget):
         self.capture.show_problems(problems)
         self.storage.show_problems(problems)
         self.webhook.show_problems(problems)
-        self.validity.emit(not problems, str(problems[0]) if problems else "")
+        self.validity.emit(not problems, in_window(problems[0]) if problems else "")
         if not self._loading:
             self.edited.emit()
 

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capture.errors import ConfigError, describe
+from capture.errors import ConfigError
 from capture.journal.reader import StatusGroup
 from capture.settings import table
 from capture.settings.model import AddressingStyle, Secret, StorageKind, StorageSettings
 from capture.storage import CheckStep
 from capture.storage.presets import PRESETS, find_preset, preset_problem
 from gui.accessible import name_widget
+from gui.errors import words
 from gui.resources import GROUP_COLOURS, Palette, icon, pixmap
 from gui.settings.fields import FormSection, clear_layout, hint, section_title
 
@@ -185,7 +186,7 @@ class StoragePanel(QWidget):
         )
 
     def show_check_error(self, exc: BaseException) -> None:
-        self.show_check(describe(exc), [])
+        self.show_check(words(exc), [])
 
     # -- helpers -----------------------------------------------------------------------------
 

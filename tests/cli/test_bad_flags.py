@@ -31,42 +31,44 @@ def _huge(flag: str, names: str, words: str) -> Case:
 
 
 CASES = {
-    "interval huge": _huge("--interval", "interval: ", "whole seconds from 1 to 3600"),
-    "uid huge": _huge("--uid", "uid: ", "a whole number from 1 to 4294967295"),
-    "jpeg quality huge": _huge("--jpeg-quality", "jpeg_quality: ", "a whole number from 1"),
-    "users huge": _huge("--users", "users: ", "a whole number from 1 to 64"),
-    "webhook port huge": _huge("--webhook-port", "webhook_port: ", "from 0 to 65535"),
-    "count huge": _huge("--count", "count: ", "a whole number of rounds"),
-    "spool cap huge": _huge("--spool-cap-mb", "spool_cap_mb: ", "at most 1000000"),
-    "drain timeout huge": _huge("--drain-timeout", "drain_timeout: ", "at most 86400"),
-    "drain timeout inf": Case(("--drain-timeout", "inf"), "drain_timeout: ", "at most 86400"),
-    "camera index huge": _huge("--source", "source: ", "no such camera index"),
-    "source superscript two": Case(("--source", "\N{SUPERSCRIPT TWO}"), "source: ", "no such file"),
+    "interval huge": _huge("--interval", "--interval: ", "whole seconds from 1 to 3600"),
+    "uid huge": _huge("--uid", "--uid: ", "a whole number from 1 to 4294967295"),
+    "jpeg quality huge": _huge("--jpeg-quality", "--jpeg-quality: ", "a whole number from 1"),
+    "users huge": _huge("--users", "--users: ", "a whole number from 1 to 64"),
+    "webhook port huge": _huge("--webhook-port", "--webhook-port: ", "from 0 to 65535"),
+    "count huge": _huge("--count", "--count: ", "a whole number of rounds"),
+    "spool cap huge": _huge("--spool-cap-mb", "--spool-cap-mb: ", "at most 1000000"),
+    "drain timeout huge": _huge("--drain-timeout", "--drain-timeout: ", "at most 86400"),
+    "drain timeout inf": Case(("--drain-timeout", "inf"), "--drain-timeout: ", "at most 86400"),
+    "camera index huge": _huge("--source", "--source: ", "no such camera index"),
+    "source superscript two": Case(
+        ("--source", "\N{SUPERSCRIPT TWO}"), "--source: ", "no such file"
+    ),
     "s3 endpoint open bracket": Case(
-        ("--bucket", "shots", "--s3-endpoint", "http://[::1"), "endpoint: ", "Invalid IPv6 URL"
+        ("--bucket", "shots", "--s3-endpoint", "http://[::1"), "--s3-endpoint: ", "Invalid IPv6 URL"
     ),
     "s3 endpoint empty": Case(
-        ("--bucket", "shots", "--s3-endpoint", ""), "endpoint: ", "must be an http://"
+        ("--bucket", "shots", "--s3-endpoint", ""), "--s3-endpoint: ", "must be an http://"
     ),
     "callback url open bracket": Case(
-        ("--callback-url", "http://[::1"), "callback_url: ", "Invalid IPv6 URL"
+        ("--callback-url", "http://[::1"), "--callback-url: ", "Invalid IPv6 URL"
     ),
     "public url open bracket": Case(
-        ("--public-url", "http://[::1/cb"), "public_url: ", "Invalid IPv6 URL"
+        ("--public-url", "http://[::1/cb"), "--public-url: ", "Invalid IPv6 URL"
     ),
     "events on a full device": Case(
-        ("--events", "/dev/full"), "events: ", "No space left on device", needs="/dev/full"
+        ("--events", "/dev/full"), "--events: ", "No space left on device", needs="/dev/full"
     ),
     "storage dir on a device": Case(
-        ("--storage-dir", os.devnull), "storage_dir: ", f"{os.devnull} is not a folder"
+        ("--storage-dir", os.devnull), "--storage-dir: ", f"{os.devnull} is not a folder"
     ),
     "storage dir under /proc": Case(
         ("--storage-dir", "/proc/shothook-shots"),
-        "storage_dir: ",
+        "--storage-dir: ",
         "cannot write in /proc",
         needs="/proc/self",
     ),
-    "data dir empty": Case(("--data-dir", ""), "data_dir: ", "not empty"),
+    "data dir empty": Case(("--data-dir", ""), "--data-dir: ", "not empty"),
 }
 
 
@@ -121,7 +123,7 @@ def test_storage_dir_on_a_regular_file_exits_2_at_start(tmp_path: Path) -> None:
     data, taken = tmp_path / "data", tmp_path / "taken.txt"
     taken.write_text("not a folder")
     argv = ["--data-dir", str(data), "--count", "1", "--storage-dir", str(taken)]
-    assert_one_line(run_main(argv, tmp_path), "storage_dir: ", f"{taken} is not a folder")
+    assert_one_line(run_main(argv, tmp_path), "--storage-dir: ", f"{taken} is not a folder")
     assert not data.exists()
 
 
@@ -131,6 +133,6 @@ def test_a_file_that_is_no_video_names_the_field_and_the_whole_path(tmp_path: Pa
     passwd.write_text("root:x:0:0:root:/root:/bin/sh\n")
     data = tmp_path / "data"
     argv = ["--data-dir", str(data), "--count", "1", "--source", str(passwd)]
-    line = assert_one_line(run_main(argv, tmp_path), "source: ", "not a video file")
+    line = assert_one_line(run_main(argv, tmp_path), "--source: ", "not a video file")
     assert str(passwd) in line
     assert shots_taken(data) == 0

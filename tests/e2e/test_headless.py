@@ -263,14 +263,17 @@ def bad_runs(
 
 
 BAD_FLAGS = {
-    "interval": (["--interval", "0"], "shothook: interval: whole seconds from 1 to 3600 (got '0')"),
-    "uid": (["--uid", "0"], "shothook: uid: a whole number from 1 to 4294967295"),
-    "channel": (["--channel", "a/b"], "shothook: channel: only letters, digits, space and"),
-    "prefix": (["--prefix", "a//b"], "shothook: prefix: parts joined by '/'"),
+    "interval": (
+        ["--interval", "0"],
+        "shothook: --interval: whole seconds from 1 to 3600 (got '0')",
+    ),
+    "uid": (["--uid", "0"], "shothook: --uid: a whole number from 1 to 4294967295"),
+    "channel": (["--channel", "a/b"], "shothook: --channel: only letters, digits, space and"),
+    "prefix": (["--prefix", "a//b"], "shothook: --prefix: parts joined by '/'"),
     "unknown": (["--no-such-flag"], "shothook: unrecognized arguments: --no-such-flag"),
     "source": (
         ["--source", "/no/such/video.mp4", "--count", "1"],
-        "shothook: source: must be 'synthetic', a camera index",
+        "shothook: --source: must be 'synthetic', a camera index",
     ),
 }
 
@@ -293,11 +296,11 @@ def test_bad_command_line_exits_2_with_one_line_naming_the_field(
     [
         (
             ["--events", "{tmp}/no/such/folder/events.jsonl"],
-            "shothook: events: a file that can be written, or - for stdout",
+            "shothook: --events: a file that can be written, or - for stdout",
         ),
-        (["--data-dir", "{tmp}/a-file/sub"], "shothook: data_dir: a folder ShotHook can create"),
-        (["--count", "0"], "shothook: count: a whole number of rounds, 1 or more"),
-        (["--drain-timeout", "nan"], "shothook: drain_timeout: a number of seconds, 0 or more"),
+        (["--data-dir", "{tmp}/a-file/sub"], "shothook: --data-dir: a folder ShotHook can create"),
+        (["--count", "0"], "shothook: --count: a whole number of rounds, 1 or more"),
+        (["--drain-timeout", "nan"], "shothook: --drain-timeout: a number of seconds, 0 or more"),
     ],
 )
 def test_unusable_output_places_exit_2_naming_the_flag(

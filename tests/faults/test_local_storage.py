@@ -87,4 +87,4 @@ def test_a_read_only_storage_folder_is_refused_at_start(tmp_path: Path) -> None:
             process.wait(60)
             stderr = process.err.join()
     assert process.returncode == 2, stderr
-    assert stderr.startswith("shothook: storage_dir:"), stderr
+    assert stderr.startswith("shothook: --storage-dir:"), stderr

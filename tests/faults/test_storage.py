@@ -236,14 +236,14 @@ def test_spool_cap_flag_rejects_bad_values(tmp_path: Path) -> None:
     for bad in ("0", "-1", "lots"):
         code, err = run_headless(headless_args(tmp_path, "--spool-cap-mb", bad))
         assert code == Exit.CONFIG
-        assert err.startswith("shothook: spool_cap_mb: a number of megabytes above 0")
+        assert err.startswith("shothook: --spool-cap-mb: a number of megabytes above 0")
 
 
 def test_spool_keep_flag_rejects_bad_values(tmp_path: Path) -> None:
     for bad in ("-1", "lots", "nan", "inf", "1000001", "9" * 5000):
         code, err = run_headless(headless_args(tmp_path, "--spool-keep-mb", bad))
         assert code == Exit.CONFIG, bad
-        assert err.startswith("shothook: spool_keep_mb: a number of megabytes, 0 to 1000000")
+        assert err.startswith("shothook: --spool-keep-mb: a number of megabytes, 0 to 1000000")
         assert "Traceback" not in err
 
 

@@ -161,7 +161,7 @@ def test_a_source_the_user_just_picked_that_fails_is_said_in_a_dialog(
     qtbot.waitUntil(lambda: app.controller.last_dialog is not None)
     dialog = app.controller.last_dialog
     assert dialog is not None and dialog.isVisible()
-    assert "source: must be 'synthetic', a camera index" in dialog.text()
+    assert "Source: must be 'synthetic', a camera index" in dialog.text()
     assert "unknown URL scheme" in dialog.text()
     dialog.close()
 
@@ -183,3 +183,38 @@ def step_text(panel: StoragePanel, index: int) -> str:
     row = item.widget() if item is not None else None
     assert row is not None
     return row.findChildren(QLabel)[-1].text()
+
+
+def test_every_broken_rule_is_said_in_the_window_by_its_label_as_a_sentence(
+    qtbot: QtBot, make_app: AppFactory
+) -> None:
+    """Every setting's rule-breaking value, typed into its row: the inline error and the reason
+    Start gives name the row's label, never the setting's internal name or a flag."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from gui.settings.fields import FormSection
+    from tests.support.settings import BROKEN
+
+    app = make_app()
+    form = app.window.form
+    kinds = form.storage.kind
+    kinds.setCurrentIndex(kinds.findData(StorageKind.S3.value))  # its rows are checked too
+    sections = {f: s for s in form.findChildren(FormSection) for f in s.fields()}
+    checked = 0
+    for setting, bad in BROKEN.items():
+        section = sections.get(setting.field)
+        editor = section.editor(setting.field) if section else None
+        if section is None or not isinstance(editor, QLineEdit) or not editor.isEnabled():
+            continue
+        good = editor.text()
+        editor.setText(bad)
+        said = section.error_text(setting.field)
+        if not said:  # a row of the storage kind not shown
+            editor.setText(good)
+            continue
+        checked += 1
+        assert said.startswith(f"{setting.label}: "), said
+        assert "--" not in said and said.endswith("."), said
+        assert said in app.window.start_button.toolTip()
+        editor.setText(good)
+    assert checked >= 8

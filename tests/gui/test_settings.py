@@ -40,16 +40,16 @@ class MemoryKeyring:
 
 
 BROKEN = [
-    ("interval", "0", "interval: whole seconds from 1 to 3600"),
-    ("interval", "3601", "interval: whole seconds from 1 to 3600"),
-    ("interval", "ten", "interval: whole seconds from 1 to 3600"),
-    ("uid", "4294967296", "uid: a whole number from 1 to 4294967295"),
+    ("interval", "0", "Interval (s): whole seconds from 1 to 3600"),
+    ("interval", "3601", "Interval (s): whole seconds from 1 to 3600"),
+    ("interval", "ten", "Interval (s): whole seconds from 1 to 3600"),
+    ("uid", "4294967296", "User id (uid): a whole number from 1 to 4294967295"),
     ("uid", "0", "0 is not allowed"),
-    ("channel", "a/b", "channel: only letters, digits, space and"),
-    ("channel", "x" * 64, "channel: must be fewer than 64 bytes"),
+    ("channel", "a/b", "Channel: only letters, digits, space and"),
+    ("channel", "x" * 64, "Channel: must be fewer than 64 bytes"),
     ("extra_info", "é" * 513, "extraInfo: at most 1024 bytes"),
-    ("users", "65", "users: a whole number from 1 to 64"),
-    ("quality", "101", "jpeg_quality: a whole number from 1 to 100"),
+    ("users", "65", "Simulated users: a whole number from 1 to 64"),
+    ("quality", "101", "JPEG quality: a whole number from 1 to 100"),
 ]
 
 
@@ -92,7 +92,7 @@ def test_storage_and_webhook_rules_also_gate_start(qtbot: QtBot, make_app: AppFa
     storage.kind.setCurrentIndex(storage.kind.findData(StorageKind.S3.value))
     storage.bucket.setText("No_Such Bucket")
     assert not app.window.start_button.isEnabled()
-    assert "bucket: 3 to 63 characters" in storage.s3.error_text("bucket")
+    assert "Bucket: 3 to 63 characters" in storage.s3.error_text("bucket")
     storage.bucket.setText("shots")
     storage.access_key.setText("AKIDEXAMPLE")
     assert "give both access key and secret key" in storage.s3.error_text("secret_key")
@@ -105,7 +105,7 @@ def test_storage_and_webhook_rules_also_gate_start(qtbot: QtBot, make_app: AppFa
     storage.kind.setCurrentIndex(storage.kind.findData(StorageKind.LOCAL.value))
     webhook = app.window.form.webhook
     webhook.callback_url.setText("ftp://example")
-    assert "callback_url: must be an http:// or https:// URL" in webhook.error_text("callback_url")
+    assert "Callback URL: must be an http:// or https:// URL" in webhook.error_text("callback_url")
     assert not app.window.start_button.isEnabled()
 
 
@@ -148,7 +148,7 @@ def test_an_invalid_saved_value_is_reset_with_a_visible_warning(
     assert app.window.form.settings().capture.interval == 10
     assert app.window.form.settings().capture.channel == "kept"
     assert "settings" in app.window.banners.active()
-    assert "interval: whole seconds from 1 to 3600" in app.window.banners.text("settings")
+    assert "Interval (s): whole seconds from 1 to 3600" in app.window.banners.text("settings")
 
 
 def fill_s3(app: App) -> None:

@@ -146,15 +146,21 @@ def test_file_is_typed_json_and_written_atomically(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("group", "name", "bad", "expected", "says"),
     [
-        ("capture", "interval", 0, 10, "interval: whole seconds from 1 to 3600"),
+        ("capture", "interval", 0, 10, "Interval (s): whole seconds from 1 to 3600"),
         ("capture", "interval", "ten", 10, "'ten' is not valid"),
-        ("capture", "uid", 4_294_967_296, 1001, "uid: a whole number from 1 to 4294967295"),
-        ("capture", "channel", "a/b", "shothook-demo", "channel: only letters"),
+        (
+            "capture",
+            "uid",
+            4_294_967_296,
+            1001,
+            "User id (uid): a whole number from 1 to 4294967295",
+        ),
+        ("capture", "channel", "a/b", "shothook-demo", "Channel: only letters"),
         ("capture", "jpeg_quality", True, 85, "True is not valid"),
-        ("storage", "prefix", "a//b", "", "prefix: parts joined by '/'"),
+        ("storage", "prefix", "a//b", "", "Filename prefix: parts joined by '/'"),
         ("storage", "addressing_style", "sideways", "auto", "'sideways' is not valid"),
-        ("callback", "webhook_port", 70000, 8787, "webhook_port: a whole number from 0"),
-        ("callback", "url", "ftp://x", "", "callback_url: must be an http:// or https://"),
+        ("callback", "webhook_port", 70000, 8787, "Port: a whole number from 0"),
+        ("callback", "url", "ftp://x", "", "Callback URL: must be an http:// or https://"),
     ],
 )
 def test_an_invalid_saved_value_falls_back_to_its_default_with_a_warning(
@@ -194,7 +200,8 @@ def test_a_saved_value_breaking_any_settings_rule_falls_back_to_its_default(
     value = getattr(getattr(loaded.settings, setting.group), setting.name)
     assert value == setting.default
     name = f"{setting.group}.{setting.name}"
-    assert any(w.startswith((f"{setting.field}: ", f"{name}: ")) for w in loaded.warnings)
+    # said in the window's banner: the row's label, as the form shows it
+    assert any(w.startswith((f"{setting.label}: ", f"{name}: ")) for w in loaded.warnings)
     if setting is not table.CHANNEL:
         assert loaded.settings.capture.channel == "kept"
 
