@@ -187,8 +187,12 @@ class AppController(QObject):
 
     def start(self) -> None:
         w = self.window
+        if w.state is not RunState.IDLE or self._closing:
+            return
+        if w.form.only_the_secret_is_missing() and not w.ask_for_secret():
+            return
         settings = w.form.settings()
-        if w.form.problems() or w.state is not RunState.IDLE or self._closing:
+        if w.form.problems():
             return
         w.banners.remove("start")
         self.start_the_rest()  # the webhook before the session, if no frame came yet

@@ -5,13 +5,16 @@ It does no work itself; gui/controller.py connects it to the engine."""
 from __future__ import annotations
 
 from enum import StrEnum
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QPushButton,
     QSplitter,
@@ -28,6 +31,7 @@ from gui.panes import SidePanes
 from gui.plot import LatencyPanel
 from gui.preview import PreviewWidget
 from gui.resources import Palette, app_icon, icon, pixmap
+from gui.settings.fields import breakable
 from gui.settings.form import SettingsForm
 from gui.source_picker import SourcePicker
 from gui.timeline.detail import DetailPane
@@ -57,6 +61,17 @@ def _toggle(action: QAction) -> QToolButton:
     return button
 
 
+def _start_blocker() -> QLabel:
+    label = QLabel()
+    label.setObjectName("startBlocker")
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+    label.setContentsMargins(16, 4, 16, 4)
+    label.hide()
+    return label
+
+
 class MainWindow(QMainWindow):
     start_requested = Signal()
     stop_requested = Signal()
@@ -80,6 +95,8 @@ class MainWindow(QMainWindow):
         self.start_button.setIconSize(QSize(14, 14))
         self.start_button.clicked.connect(self._start_stop)
         self.banners = BannerArea()
+        self.start_blocker = _start_blocker()
+        self.start_blocker.linkActivated.connect(self._reveal_problem)
         self.form = SettingsForm(default_storage_dir)
         self.form.setMaximumWidth(460)
         self.preview = PreviewWidget()
@@ -98,6 +115,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self._header())
+        column.addWidget(self.start_blocker)
         column.addWidget(self.banners)
         column.addWidget(self._padded(self.panes), 1)
         self.setCentralWidget(central)
@@ -117,6 +135,9 @@ class MainWindow(QMainWindow):
             self.removeAction(self.commands[name])
             self.commands[name] = own
         fill_menus(self.menuBar(), self.commands)
+        for what in ("key", "url", "payload"):  # nothing to copy until a row is shown
+            self.commands[f"copy_{what}"].setEnabled(False)
+        self.detail.copyable.connect(lambda what, ok: self.commands[f"copy_{what}"].setEnabled(ok))
         self._shortcuts_in_tips()
         self.form.validity.connect(self._validity)
         self.set_state(RunState.IDLE)
@@ -248,7 +269,8 @@ class MainWindow(QMainWindow):
 
     def _update_start(self) -> None:
         running = self.state is RunState.RUNNING
-        can_start = self.state is RunState.IDLE and self._valid
+        asks = self.form.only_the_secret_is_missing()
+        can_start = self.state is RunState.IDLE and (self._valid or asks)
         self.start_button.setEnabled(running or can_start)
         self.commands["start"].setEnabled(can_start)
         self.commands["stop"].setEnabled(running)
@@ -258,6 +280,46 @@ class MainWindow(QMainWindow):
             hover = tip("start") if self._valid else f"Fix this first — {self._problem}"
         self.start_button.setToolTip(hover)
         name_widget(self.start_button, self.start_button.text(), hover)
+        self._say_why_start_is_off(running)
+
+    def _say_why_start_is_off(self, running: bool) -> None:
+        """Beside Start, under the header: why it is off, and a link to the field."""
+        asks = self.form.only_the_secret_is_missing()
+        if running or self.state is not RunState.IDLE or (self._valid and not asks):
+            self.start_blocker.hide()
+            return
+        if asks:
+            why = (
+                "The S3 secret key will be asked for when you start: this system has no"
+                " keyring to keep it between runs."
+            )
+        else:
+            why = f"Start is off until this is fixed. {self._problem}"
+        self.start_blocker.setText(f"{escape(breakable(why))} <a href='fix'>Show the field</a>")
+        name_widget(self.start_blocker, "Why Start is off", why)
+        self.start_blocker.show()
+
+    def _reveal_problem(self, _link: str = "") -> None:
+        problem = self.form.first_problem()
+        if problem is None:
+            return
+        if not self.panes.show_settings.isChecked():
+            self.panes.show_settings.trigger()
+        self.form.reveal(problem.field)
+
+    def ask_for_secret(self) -> bool:
+        """Without a keyring the S3 secret is asked for at Start, for this session only.
+        False when the user cancels (nothing starts)."""
+        key, ok = QInputDialog.getText(
+            self,
+            "S3 secret key",
+            "The secret key for this session (this system has no keyring to keep it):",
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok or not key.strip():
+            return False
+        self.form.storage.secret_key.setText(key.strip())
+        return not self.form.problems()
 
     def _start_stop(self) -> None:
         if self.state is RunState.RUNNING:

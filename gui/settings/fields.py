@@ -151,7 +151,8 @@ class FormSection(QWidget):
 
     def error_text(self, field: str) -> str:
         label = self._errors.get(field)
-        return label.text() if label is not None and not label.isHidden() else ""
+        shown = label.text() if label is not None and not label.isHidden() else ""
+        return shown.replace(_BREAK, "")
 
     def fields(self) -> list[str]:
         return list(self._editors)
@@ -166,13 +167,28 @@ class FormSection(QWidget):
             by_field.setdefault(problem.field, in_window(problem))
         for field, label in self._errors.items():
             text = by_field.get(field, "")
-            label.setText(text)
+            label.setText(breakable(text))
             label.setVisible(bool(text))
             editor = self._editors[field]
             if editor.property("invalid") != bool(text):
                 editor.setProperty("invalid", bool(text))
                 editor.style().unpolish(editor)
                 editor.style().polish(editor)
+
+
+_BREAK = "\N{ZERO WIDTH SPACE}"
+_LONG_WORD = 24  # characters: past it a word could widen the form
+
+
+def breakable(text: str) -> str:
+    """`text` with a break opportunity every few characters inside its long words (a value the
+    user pasted, quoted back in the error), so a word-wrapped label wraps them rather than
+    widening the form and clipping every field."""
+    words = text.split(" ")
+    return " ".join(
+        _BREAK.join(w[i : i + 8] for i in range(0, len(w), 8)) if len(w) > _LONG_WORD else w
+        for w in words
+    )
 
 
 def _name_editor(editor: QWidget, label: str, note: str) -> None:

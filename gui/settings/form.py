@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QScrollArea, QTabWidget, QWidget
 
 from capture.errors import ConfigError
@@ -17,6 +18,7 @@ from capture.settings.words import in_window
 from gui.accessible import name_widget
 from gui.resources import Palette, icon
 from gui.settings.capture_tab import CapturePanel
+from gui.settings.fields import FormSection
 from gui.settings.storage_tab import StoragePanel
 from gui.settings.webhook_tab import WebhookPanel
 
@@ -32,9 +34,10 @@ class SettingsForm(QTabWidget):
         self.webhook = WebhookPanel()
         self.tabBar().setUsesScrollButtons(False)
         self.tabBar().setExpanding(True)
-        self.addTab(_scrolling(self.capture), icon("sliders", Palette.INK_QUIET), "Capture")
-        self.addTab(_scrolling(self.storage), icon("database", Palette.INK_QUIET), "Storage")
-        self.addTab(_scrolling(self.webhook), icon("globe", Palette.INK_QUIET), "Webhook")
+        self._icons = ("sliders", "database", "globe")
+        self.addTab(_scrolling(self.capture), self._icon(0, False), "Capture")
+        self.addTab(_scrolling(self.storage), self._icon(1, False), "Storage")
+        self.addTab(_scrolling(self.webhook), self._icon(2, False), "Webhook")
         name_widget(self, "Settings", "Capture, Storage and Webhook settings")
         name_widget(self.tabBar(), "Settings tabs", "Capture, Storage and Webhook")
         self._base = Settings()
@@ -67,6 +70,47 @@ class SettingsForm(QTabWidget):
     def problems(self) -> list[ConfigError]:
         return self._collect()[1]
 
+    def first_problem(self) -> ConfigError | None:
+        problems = self.problems()
+        return problems[0] if problems else None
+
+    def only_the_secret_is_missing(self) -> bool:
+        """No keyring kept the S3 secret, and it is all that stops a start: Start asks for it."""
+        problems = self.problems()
+        return (
+            bool(problems)
+            and not self.storage.secret_kept
+            and all(p.field == "secret_key" for p in problems)
+        )
+
+    def reveal(self, field: str) -> None:
+        """Show the tab that holds `field` and put the cursor in its editor."""
+        for index, panel in enumerate(self._panels()):
+            editor = _editor_in(panel, field)
+            if editor is not None:
+                self.setCurrentIndex(index)
+                editor.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+
+    def _panels(self) -> tuple[QWidget, ...]:
+        return (self.capture, self.storage, self.webhook)
+
+    def _icon(self, index: int, marked: bool) -> QIcon:
+        """A tab whose page holds a broken rule wears the alert icon in the failure colour."""
+        return (
+            icon("alert", Palette.FAILED) if marked else icon(self._icons[index], Palette.INK_QUIET)
+        )
+
+    def _mark_tabs(self, problems: list[ConfigError]) -> None:
+        fields = {p.field: in_window(p) for p in problems}
+        for index, panel in enumerate(self._panels()):
+            said = [text for field, text in fields.items() if _editor_in(panel, field)]
+            self.setTabIcon(index, self._icon(index, bool(said)))
+            self.setTabToolTip(index, " ".join(said))
+        self.tabBar().setAccessibleDescription(
+            "; ".join(f"{self.tabText(i)}: {self.tabToolTip(i) or 'fine'}" for i in range(3))
+        )
+
     def set_locked(self, locked: bool) -> None:
         """While capturing, capture and storage settings stay as they started."""
         self.capture.setEnabled(not locked)
@@ -88,9 +132,19 @@ class SettingsForm(QTabWidget):
         self.capture.show_problems(problems)
         self.storage.show_problems(problems)
         self.webhook.show_problems(problems)
+        self._mark_tabs(problems)
         self.validity.emit(not problems, in_window(problems[0]) if problems else "")
         if not self._loading:
             self.edited.emit()
+
+
+def _editor_in(panel: QWidget, field: str) -> QWidget | None:
+    """The editor of `field` in one of `panel`'s form sections, if it has one."""
+    sections = [panel] if isinstance(panel, FormSection) else []
+    for section in sections + panel.findChildren(FormSection):
+        if field in section.fields():
+            return section.editor(field)
+    return None
 
 
 def _page_width(area: QScrollArea) -> int:

@@ -84,6 +84,7 @@ class StoragePanel(QWidget):
         self.region = self.s3.add_text(table.REGION)
         self.bucket = self.s3.add_text(table.BUCKET)
         self.access_key = self.s3.add_text(table.ACCESS_KEY)
+        self.secret_kept = True
         self.secret_key = self.s3.add_text(table.SECRET_KEY)
         self.secret_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret_note = hint("")
@@ -135,6 +136,7 @@ class StoragePanel(QWidget):
             section.show_problems(problems)
 
     def set_secret_note(self, text: str, persistent: bool) -> None:
+        self.secret_kept = persistent  # False: no keyring; Start asks for the key instead
         colour = (Palette.OK if persistent else Palette.PENDING).hex
         self.secret_note.setText(f"<span style='color:{colour}'>Secret key {text}.</span>")
 

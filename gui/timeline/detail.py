@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -36,6 +36,8 @@ COPIED = "Copied"
 
 
 class DetailPane(QScrollArea):
+    copyable = Signal(str, bool)  # "key" | "url" | "payload", whether there is one to copy
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
@@ -168,6 +170,7 @@ class DetailPane(QScrollArea):
         """A button copies something or is disabled: an empty clipboard helps nobody."""
         for what, button in self._copy_labels.items():
             button.setEnabled(bool(self._clip[what]))
+            self.copyable.emit(what, bool(self._clip[what]))  # the Edit menu's items follow
 
     # -- showing ---------------------------------------------------------------------------------
 

@@ -209,3 +209,21 @@ def test_starting_a_capture_jumps_the_timeline_to_the_newest_row(
     qtbot.waitUntil(lambda: newest_id(app) > last_before, timeout=ROWS_TIMEOUT_MS)
     qtbot.waitUntil(lambda: timeline.current_row() == timeline.model.row_at(0))
     assert close_app(app) == []
+
+
+def test_the_edit_menus_copy_items_follow_the_detail_panes_buttons(
+    qtbot: QtBot, make_app: AppFactory
+) -> None:
+    app = make_app()
+    window = app.window
+    items = [window.commands[f"copy_{what}"] for what in ("url", "key", "payload")]
+    assert not any(item.isEnabled() for item in items)  # no row selected yet
+    shown = replace(detail(5), row=replace(detail(5).row, upload_location="/tmp/a.jpg"))
+    window.detail.show_detail(shown, QImage())
+    assert all(item.isEnabled() for item in items)
+    bare = replace(shown, row=replace(shown.row, upload_location=""))
+    window.detail.show_detail(bare, QImage())
+    assert not window.commands["copy_url"].isEnabled()  # as its button: nothing to copy
+    assert window.commands["copy_key"].isEnabled()
+    window.detail.show_detail(None, QImage())
+    assert not any(item.isEnabled() for item in items)
