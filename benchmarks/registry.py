@@ -8,13 +8,14 @@ measured, in a child process on Qt's offscreen platform, so this process never i
 
 from __future__ import annotations
 
-from benchmarks import callbacks, pipeline, soak, startup, timeline, uploads, window
+from benchmarks import callbacks, loadtest, pipeline, soak, startup, timeline, uploads, window
 from benchmarks.harness import Bench
 
 BENCHES: tuple[Bench, ...] = (
     pipeline.BENCH,
     uploads.BENCH,
     callbacks.BENCH,
+    loadtest.BENCH,
     window.PREVIEW,
     window.PREVIEW_PLOT,
     window.MEMORY,

@@ -41,6 +41,7 @@ from capture.errors import (
 )
 from capture.events import Event, Fanout, JsonLinesWriter
 from capture.journal.schema import JournalDamaged
+from capture.load import command as load_command
 from capture.logs import get_logger, start_logging
 from capture.paths import DataDir
 from capture.receiver.answers import AnswerMode
@@ -75,6 +76,8 @@ class Options:
 
 
 def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
+    if args.load is not None or args.duration is not None:
+        return _load(args, stderr)
     try:
         settings = settings_from_args(args)
         options = Options(
@@ -224,6 +227,19 @@ def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stder
     stop.wait()
     print("shothook: webhook stopped", file=stderr, flush=True)
     return Exit.OK
+
+
+def _load(args: argparse.Namespace, stderr: TextIO) -> Exit:
+    """--load: --users counts connections here, not publishers, so the capture settings are
+    read without it."""
+    try:
+        settings = settings_from_args(argparse.Namespace(**{**vars(args), "users": None}))
+        plan = load_command.parse(args, settings)
+    except ConfigError as exc:
+        print(f"shothook: {exc}", file=stderr)
+        return Exit.CONFIG
+    tally = load_command.execute(plan, stderr)
+    return Exit.OK if tally.all_good else Exit.FAILED
 
 
 def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> Exit:

@@ -427,6 +427,14 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "headless: test the storage (reach, write, read back, delete) and exit",
     ),
     RunOption("--autostart", MODE, "window: start capturing at once"),
+    RunOption(
+        "--load",
+        MODE,
+        "headless: send RATE spec-exact notifications a second to --callback-url for "
+        "--duration seconds (open-loop), over --users connections (default 64), then exit",
+        "RATE",
+    ),
+    RunOption("--duration", MODE, "headless --load: seconds the load lasts", "S"),
     COUNT,
     WEBHOOK_ANSWER,
     RunOption(
