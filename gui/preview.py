@@ -223,10 +223,22 @@ class PreviewWidget(QWidget):
         painter.drawPixmap(0, self.height() - OVERLAY_HEIGHT, overlay)
         if self._flash > 0 and self._marker:
             painter.setOpacity(min(1.0, self._flash * 1.5))
-            marker = self._marker_pixmap()
-            x = (self.width() - marker.width() / marker.devicePixelRatio()) / 2
-            painter.drawPixmap(int(x), 14, marker)
+            spot = self.marker_rect()
+            painter.drawPixmap(int(spot.x()), int(spot.y()), self._marker_pixmap())
         painter.end()
+
+    def marker_rect(self) -> QRectF:
+        """Where "Shot taken" shows: centred low on the picture, just above the state strip, so
+        it never covers what a picture holds at its top (a camera's caption and clock, the test
+        pattern's title and time)."""
+        marker = self._marker_pixmap()
+        ratio = marker.devicePixelRatio()
+        width, height = marker.width() / ratio, marker.height() / ratio
+        target = self._picture_rect()
+        bottom = self.height() - OVERLAY_HEIGHT
+        if target is not None:
+            bottom = min(bottom, target.bottom())
+        return QRectF((self.width() - width) / 2, max(0.0, bottom - height - 10), width, height)
 
     def _paint_picture(self, painter: QPainter, target: QRectF, image: QImage) -> None:
         ratio = self.devicePixelRatioF()

@@ -91,3 +91,29 @@ def test_upscaling_and_exact_sizes_keep_the_picture() -> None:
     assert bigger.shape == (360, 640, 3)
     assert tuple(bigger[100, 100]) == (0, 0, 200)
     assert fit(image, 160, 90).shape == (90, 160, 3)
+
+
+def test_shot_taken_shows_low_on_the_picture_off_its_title_and_clock(qtbot: QtBot) -> None:
+    """The test pattern (as a camera's caption) holds its title, time and frame number in the
+    top third of the picture: the marker goes below them, above the state strip."""
+    from PySide6.QtCore import QRectF
+
+    from capture.sources.synthetic import SyntheticSource
+    from gui.preview import OVERLAY_HEIGHT, Packet
+
+    widget = PreviewWidget()
+    qtbot.addWidget(widget)
+    for width, height in ((640, 360), (900, 300), (400, 500)):
+        widget.resize(width, height)
+        source = SyntheticSource()
+        picture = fit(source.render(0, datetime(2026, 12, 2, tzinfo=UTC)), width, height)
+        widget.show_packet(Packet(picture, 1, source.width, source.height))
+        widget.flash("Shot taken")
+        widget.grab()
+        target = widget._picture_rect()
+        assert target is not None
+        titles = QRectF(target.x(), target.y(), target.width(), target.height() * 0.32)
+        spot = widget.marker_rect()
+        assert not spot.intersects(titles), (width, height, spot, titles)
+        assert spot.bottom() <= height - OVERLAY_HEIGHT  # nor over the state strip
+        assert target.contains(spot.center())
