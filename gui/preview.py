@@ -235,7 +235,7 @@ class PreviewWidget(QWidget):
         ratio = marker.devicePixelRatio()
         width, height = marker.width() / ratio, marker.height() / ratio
         target = self._picture_rect()
-        bottom = self.height() - OVERLAY_HEIGHT
+        bottom = float(self.height() - OVERLAY_HEIGHT)
         if target is not None:
             bottom = min(bottom, target.bottom())
         return QRectF((self.width() - width) / 2, max(0.0, bottom - height - 10), width, height)
