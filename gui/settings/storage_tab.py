@@ -137,6 +137,7 @@ class StoragePanel(QWidget):
 
     def set_secret_note(self, text: str, persistent: bool) -> None:
         self.secret_kept = persistent  # False: no keyring; Start asks for the key instead
+        self.changed.emit()  # whether Start asks or stays off depends on it
         colour = (Palette.OK if persistent else Palette.PENDING).hex
         self.secret_note.setText(f"<span style='color:{colour}'>Secret key {text}.</span>")
 
