@@ -29,6 +29,7 @@ from capture.errors import ConfigError, ShotHookError
 from capture.logs import get_logger, start_logging
 from capture.paths import APP_NAME, DataDir
 from capture.settings.model import Settings
+from gui.accessible import FOCUS_LOG_ENV, log_focus_changes
 from gui.errors import print_startup_error, startup_dialog
 from gui.resources import Palette, colour, pixmap
 from gui.system_libs import check_before_qt
@@ -173,6 +174,8 @@ def run_window(args: argparse.Namespace) -> int:
         return Exit.FAILED
     splash.close()
     app.reporter.install()
+    if os.environ.get(FOCUS_LOG_ENV):
+        log_focus_changes(qt_app)
     if os.environ.get(FIRST_FRAME_ENV):
         app.window.preview.first_frame_painted.connect(lambda: _first_frame(app.window))
     quit_requested.target = app.window

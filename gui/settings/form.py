@@ -158,6 +158,9 @@ def _scrolling(panel: QWidget) -> QScrollArea:
     area = QScrollArea()
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # Tab goes from the tabs to the first field: the page itself is no stop of its own (it
+    # scrolls to whichever field takes the focus).
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     panel.setObjectName("formPage")
     area.setWidget(panel)
     return area
