@@ -8,6 +8,7 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
@@ -93,6 +94,9 @@ class TimelinePanel(QWidget):
         self.proxy.rowsAboutToBeInserted.connect(self._remember_scroll)
         self.model.dataChanged.connect(self._data_changed)
         self._scroll_before = 0
+        self._waiting = 0  # rows inserted above while the view held still
+        self._pointer_over = False
+        self.table.viewport().installEventFilter(self)
         # The rows in view ask for their thumbnails after anything that changes which rows
         # those are (coalesced: once per turn of the event loop).
         self._in_view = QTimer(self, singleShot=True, interval=0)
@@ -159,9 +163,24 @@ class TimelinePanel(QWidget):
             self.counters[name] = chip
             strip.addWidget(chip)
         strip.addStretch(1)
+        self.new_rows = self._new_rows_button()
+        strip.addWidget(self.new_rows)
         rows.addLayout(strip)
         self.set_counters(Counters())
         return bar
+
+    def _new_rows_button(self) -> QToolButton:
+        """New rows wait above while the pointer is over the table (or the user has scrolled
+        or picked a row): the rows under the pointer never move; this says how many wait."""
+        button = QToolButton()
+        button.setObjectName("newRows")
+        button.setIcon(icon("arrow-up", Palette.ACCENT_INK))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setToolTip("New rows arrived above: show the newest")
+        button.clicked.connect(self._select_top)
+        button.hide()
+        name_widget(button, "Show the new rows", button.toolTip())
+        return button
 
     def _search_field(self) -> QLineEdit:
         self.search = QLineEdit()
@@ -370,7 +389,24 @@ class TimelinePanel(QWidget):
         if on:
             self._select_top()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The pointer over the table holds the rows still; leaving it, Follow newest catches up."""
+        if watched is self.table.viewport():
+            if event.type() == QEvent.Type.Enter:
+                self._pointer_over = True
+            elif event.type() == QEvent.Type.Leave:
+                self._pointer_over = False
+                if self.follow.isChecked() and self._waiting:
+                    self._select_top()
+        return super().eventFilter(watched, event)
+
+    def _show_waiting(self, count: int) -> None:
+        self._waiting = count
+        self.new_rows.setText(f"{count} new")
+        self.new_rows.setVisible(count > 0)
+
     def _select_top(self) -> None:
+        self._show_waiting(0)
         if self.proxy.rowCount() == 0:
             return
         self._selecting = True
@@ -386,11 +422,20 @@ class TimelinePanel(QWidget):
         self._scroll_before = self.table.verticalScrollBar().value()
 
     def _rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
-        if self.follow.isChecked():
+        holding = self._pointer_over or not self.follow.isChecked()
+        if not holding:
             self._select_top()
-        elif first == 0 and self._scroll_before > 0:
+        elif first == 0 and self.proxy.rowCount() > last + 1:  # above rows already shown
+            added = last - first + 1
             bar = self.table.verticalScrollBar()
-            bar.setValue(self._scroll_before + (last - first + 1) * self.row_height())
+            # Quietly, and before Qt lays the table out again: the rows in view are asked for
+            # their thumbnails once the model has settled (the coalesced timer).
+            blocked = bar.blockSignals(True)
+            bar.setMaximum(bar.maximum() + added * self.row_height())
+            bar.setValue(self._scroll_before + added * self.row_height())
+            bar.blockSignals(blocked)
+            self._in_view.start()
+            self._show_waiting(self._waiting + added)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not self._selecting and current.isValid() and current.row() != 0:

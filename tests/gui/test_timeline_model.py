@@ -414,3 +414,39 @@ def test_a_row_whose_thumbnail_is_pushed_out_of_the_cache_asks_again(qtbot: QtBo
     model.thumbnail_wanted.connect(wanted.append)
     model.want_thumbnails([0])  # the newest row (shot 5) is in view again
     assert wanted == [5]
+
+
+def test_rows_hold_still_under_the_pointer_and_the_new_ones_wait_above(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    model = TimelineModel()
+    panel = TimelinePanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(900, 400)
+    panel.show()
+    model.apply([row(n) for n in range(1, 31)])
+    assert panel.current_row().id == 30  # type: ignore[union-attr]
+    viewport = panel.table.viewport()
+    QApplication.sendEvent(viewport, QEvent(QEvent.Type.Enter))  # the pointer comes over it
+    top = panel.table.indexAt(viewport.rect().topLeft()).row()
+    shown_before = panel.proxy.index(top, 0).data()
+    model.apply([row(31), row(32)])
+    qtbot.waitUntil(panel.new_rows.isVisible)
+    assert panel.new_rows.text() == "2 new"
+    top = panel.table.indexAt(viewport.rect().topLeft()).row()
+    assert panel.proxy.index(top, 0).data() == shown_before  # the same row under the pointer
+    assert panel.current_row().id == 30  # type: ignore[union-attr]
+    model.apply([row(33)])
+    assert panel.new_rows.text() == "3 new"
+
+    panel.new_rows.click()  # show them
+    assert panel.new_rows.isHidden()
+    assert panel.current_row().id == 33  # type: ignore[union-attr]
+    assert panel.table.verticalScrollBar().value() == 0
+
+    model.apply([row(34)])
+    assert panel.new_rows.text() == "1 new"
+    QApplication.sendEvent(viewport, QEvent(QEvent.Type.Leave))  # Follow newest catches up
+    assert panel.new_rows.isHidden()
+    assert panel.current_row().id == 34  # type: ignore[union-attr]
