@@ -81,7 +81,7 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     from gui.controller import AppController
     from gui.errors import ErrorReporter
     from gui.main_window import MainWindow
-    from gui.resources import app_icon, stylesheet
+    from gui.resources import app_icon, follow_system_theme
     from gui.startup import Startup
     from gui.timeline.model import TimelineModel
     from gui.workers import make_spawn
@@ -91,7 +91,7 @@ def build(args: argparse.Namespace, secrets: SecretStore | None = None) -> App:
     loaded = store.load(with_secret=False)
     settings = initial_settings(args, loaded.settings)
     qt_app = application()
-    qt_app.setStyleSheet(stylesheet())
+    follow_system_theme(qt_app)  # sets the style sheet, light or dark as the system is
     # Qt's pixmap cache (10 MB by default) keeps a reference to each thumbnail the timeline's
     # cells have drawn (the default delegate draws them through a QIcon), so they would outlive
     # the thumbnail cache's bound; the style's own pixmaps and the icons need far less.

@@ -295,7 +295,8 @@ class MainWindow(QMainWindow):
             )
         else:
             why = f"Start is off until this is fixed. {self._problem}"
-        self.start_blocker.setText(f"{escape(breakable(why))} <a href='fix'>Show the field</a>")
+        link = f"<a href='fix' style='color:{Palette.ACCENT_INK.hex}'>Show the field</a>"
+        self.start_blocker.setText(f"{escape(breakable(why))} {link}")
         name_widget(self.start_blocker, "Why Start is off", why)
         self.start_blocker.show()
 

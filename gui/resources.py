@@ -6,14 +6,16 @@ replaces. tests/architecture/test_palette.py keeps colour literals out of every 
 
 from __future__ import annotations
 
+import os
 import re
 from enum import Enum
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize
+from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication
 
 from capture.journal.states import Status, StatusGroup
 from capture.spec.payload import CODE_INCOMPLETE
@@ -22,81 +24,172 @@ RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 ICONS = RESOURCES / "icons"
 
 
+# The theme follows the system's light or dark setting (`follow_system_theme`), unless this
+# environment variable says "dark" or "light" (a desktop without the setting, a screenshot).
+THEME_ENV = "SHOTHOOK_THEME"
+_THEME = {"dark": False}
+
+
 class Palette(Enum):
-    """Name -> colour (`hex`, as Qt and the style sheet read it) and what it is for (`meaning`).
+    """Name -> its colour in the light and the dark theme (`hex` is the one shown, as Qt and
+    the style sheet read it) and what it is for (`meaning`).
     Two names may share a colour when they mean different things, so that either can change
     alone. The style sheet names an entry in lower case: `@ink_soft` is `INK_SOFT`."""
 
     # text
-    INK = "#1f2430", "text, and icons drawn as text; the tooltip's background"
-    INK_STRONG = "#111827", "the selected tab's and the selected row's text"
-    INK_SOFT = "#374151", "section titles, the cost box, counters, hovered tabs; copy icons"
-    INK_QUIET = "#4b5563", "control icons; text not in play (idle chip, disabled, status bar)"
-    MUTED = "#6b7280", "secondary text: hints, tab labels, column headers, timings; dismiss icon"
-    FAINT = "#9ca3af", "disabled buttons' text; the empty preview's and image box's text"
+    INK = "#1f2430", "#e5e7eb", "text, and icons drawn as text"
+    INK_STRONG = "#111827", "#f9fafb", "the selected tab's and the selected row's text"
+    INK_SOFT = (
+        "#374151",
+        "#d1d5db",
+        "section titles, the cost box, counters, hovered tabs; copy icons",
+    )
+    INK_QUIET = (
+        "#4b5563",
+        "#a3aab6",
+        "control icons; text not in play (idle chip, disabled, status bar)",
+    )
+    MUTED = (
+        "#6b7280",
+        "#9ca3af",
+        "secondary text: hints, tab labels, column headers, timings; dismiss icon",
+    )
+    FAINT = "#9ca3af", "#6b7280", "disabled buttons' text; the empty preview's and image box's text"
     # surfaces and lines
-    SURFACE = "#ffffff", "cards, header, inputs, buttons, tab pages, the table, the status bar"
-    BACKDROP = "#f3f4f6", "behind the cards; hovered buttons; idle chip and counters; grid lines"
-    SUNKEN = "#f9fafb", "read-only and disabled fields, logs, column headers, the cost box"
-    STRIPE = "#fafbfc", "every other row of the table"
-    LINE = "#e5e7eb", "borders of cards, header, status bar and column headers; pressed buttons"
-    LINE_STRONG = "#d1d5db", "borders of inputs and buttons"
+    SURFACE = (
+        "#ffffff",
+        "#1f2430",
+        "cards, header, inputs, buttons, tab pages, the table, the status bar",
+    )
+    BACKDROP = (
+        "#f3f4f6",
+        "#151922",
+        "behind the cards; hovered buttons; idle chip and counters; grid lines",
+    )
+    SUNKEN = (
+        "#f9fafb",
+        "#1a1e28",
+        "read-only and disabled fields, logs, column headers, the cost box",
+    )
+    STRIPE = "#fafbfc", "#232836", "every other row of the table"
+    LINE = (
+        "#e5e7eb",
+        "#2f3542",
+        "borders of cards, header, status bar and column headers; pressed buttons",
+    )
+    LINE_STRONG = "#d1d5db", "#4b5563", "borders of inputs and buttons"
     # on dark or on the accent
-    ON_DARK = "#f9fafb", "text on dark: tooltips, the preview's state pill"
-    ON_DARK_SOFT = "#d1d5db", "the preview's source pill text"
-    ON_ACCENT = "#ffffff", "text and icons on the Start and Stop buttons and the shot marker"
+    ON_DARK = "#f9fafb", "#f9fafb", "text on dark: the preview's state pill"
+    TOOLTIP = "#1f2430", "#e5e7eb", "tooltips' background: the text's colour, so they stand out"
+    ON_TOOLTIP = "#f9fafb", "#111827", "tooltips' text"
+    ON_DARK_SOFT = "#d1d5db", "#d1d5db", "the preview's source pill text"
+    ON_ACCENT = (
+        "#ffffff",
+        "#ffffff",
+        "text and icons on the Start and Stop buttons and the shot marker",
+    )
     # the one accent
-    ACCENT = "#2563eb", "the accent: Start, focused fields, the selected tab, the shot marker"
-    ACCENT_STRONG = "#1d4ed8", "the hovered Start button"
-    ACCENT_PALE = "#bfdbfe", "selected text; the disabled Start button"
-    ACCENT_TINT = "#dbeafe", "checked tool buttons; the selected table row"
-    ACCENT_EDGE = "#93c5fd", "checked tool buttons' border"
-    ACCENT_INK = "#1e40af", "checked tool buttons' text; the follow-newest icon"
-    ACCENT_WASH = "#eff6ff", "the disabled Start button's text"
+    ACCENT = (
+        "#2563eb",
+        "#2563eb",
+        "the accent: Start, focused fields, the selected tab, the shot marker",
+    )
+    ACCENT_STRONG = "#1d4ed8", "#1d4ed8", "the hovered Start button"
+    ACCENT_PALE = "#bfdbfe", "#1e3a8a", "selected text; the disabled Start button"
+    ACCENT_TINT = "#dbeafe", "#1e3a5f", "checked tool buttons; the selected table row"
+    ACCENT_EDGE = "#93c5fd", "#3b82f6", "checked tool buttons' border"
+    ACCENT_INK = "#1e40af", "#93c5fd", "checked tool buttons' text; the follow-newest icon"
+    ACCENT_WASH = "#eff6ff", "#93c5fd", "the disabled Start button's text"
     # the keyboard's focus: a ring on whatever control the keys go to
-    FOCUS_RING = "#1d4ed8", "the focus ring of inputs, buttons, tabs, check boxes and tables"
-    FOCUS_ON_ACCENT = "#111827", "the focus ring of Start and Stop (one in the accent would vanish)"
+    FOCUS_RING = (
+        "#1d4ed8",
+        "#60a5fa",
+        "the focus ring of inputs, buttons, tabs, check boxes and tables",
+    )
+    FOCUS_ON_ACCENT = (
+        "#111827",
+        "#f9fafb",
+        "the focus ring of Start and Stop (one in the accent would vanish)",
+    )
     # outcomes: a shot's status group, a check's step, a secret's keeping, a banner's kind
-    OK = "#15803d", "went through: verified or delivered rows, passed checks, a kept secret"
-    PENDING = "#b45309", "waiting or worth a look: pending rows, warning banners, a session secret"
-    FAILED = "#b91c1c", "failed: failed rows and attempts, failed checks, error text and banners"
-    FOREIGN = "#6d28d9", "a callback that matches no shot"
-    OK_WASH = "#dcfce7", "behind OK: its status pill, the running chip, the stored counter"
-    PENDING_WASH = "#fef3c7", "behind PENDING: its status pill, the busy chip, the pending counter"
-    FAILED_WASH = "#fee2e2", "behind FAILED: its status pill, the failed counter"
-    FOREIGN_WASH = "#ede9fe", "behind FOREIGN: its status pill"
-    OK_INK = "#166534", "text on OK_WASH: the running chip, the stored counter"
-    PENDING_INK = "#92400e", "text on PENDING_WASH: the busy chip, the pending counter"
-    FAILED_INK = "#991b1b", "text on FAILED_WASH: the failed counter"
-    DANGER = "#dc2626", "the Stop button; an invalid field's border"
-    DANGER_STRONG = "#b91c1c", "the hovered Stop button"
-    INFO = "#1d4ed8", "info banners' icon"
-    INFO_WASH = "#eff6ff", "info banners' background"
-    INFO_LINE = "#bfdbfe", "info banners' border"
-    WARNING_WASH = "#fffbeb", "warning banners' background"
-    WARNING_LINE = "#fcd34d", "warning banners' border"
-    ERROR_WASH = "#fef2f2", "error banners' and invalid fields' background"
-    ERROR_LINE = "#fca5a5", "error banners' border"
+    OK = (
+        "#15803d",
+        "#4ade80",
+        "went through: verified or delivered rows, passed checks, a kept secret",
+    )
+    PENDING = (
+        "#b45309",
+        "#fbbf24",
+        "waiting or worth a look: pending rows, warning banners, a session secret",
+    )
+    FAILED = (
+        "#b91c1c",
+        "#f87171",
+        "failed: failed rows and attempts, failed checks, error text and banners",
+    )
+    FOREIGN = "#6d28d9", "#a78bfa", "a callback that matches no shot"
+    OK_WASH = (
+        "#dcfce7",
+        "#14532d",
+        "behind OK: its status pill, the running chip, the stored counter",
+    )
+    PENDING_WASH = (
+        "#fef3c7",
+        "#78350f",
+        "behind PENDING: its status pill, the busy chip, the pending counter",
+    )
+    FAILED_WASH = "#fee2e2", "#7f1d1d", "behind FAILED: its status pill, the failed counter"
+    FOREIGN_WASH = "#ede9fe", "#4c1d95", "behind FOREIGN: its status pill"
+    OK_INK = "#166534", "#bbf7d0", "text on OK_WASH: the running chip, the stored counter"
+    PENDING_INK = "#92400e", "#fde68a", "text on PENDING_WASH: the busy chip, the pending counter"
+    FAILED_INK = "#991b1b", "#fecaca", "text on FAILED_WASH: the failed counter"
+    DANGER = "#dc2626", "#dc2626", "the Stop button; an invalid field's border"
+    DANGER_STRONG = "#b91c1c", "#b91c1c", "the hovered Stop button"
+    INFO = "#1d4ed8", "#60a5fa", "info banners' icon"
+    INFO_WASH = "#eff6ff", "#172554", "info banners' background"
+    INFO_LINE = "#bfdbfe", "#1e40af", "info banners' border"
+    WARNING_WASH = "#fffbeb", "#422006", "warning banners' background"
+    WARNING_LINE = "#fcd34d", "#a16207", "warning banners' border"
+    ERROR_WASH = "#fef2f2", "#450a0a", "error banners' and invalid fields' background"
+    ERROR_LINE = "#fca5a5", "#991b1b", "error banners' border"
     # pictures
-    PICTURE = "#0f1115", "behind a picture: the preview, the detail image; the overlay's pills"
-    FLASH = "#ffffff", "the preview's flash when a shot is taken"
-    THUMB_PLACEHOLDER = "#eef0f3", "a timeline row's thumbnail until it is loaded"
-    SOURCE_LIVE = "#22c55e", "the preview's state dot: frames are arriving"
-    SOURCE_WAITING = "#f59e0b", "the preview's state dot: stale or reconnecting"
-    SOURCE_OPENING = "#60a5fa", "the preview's state dot: opening"
-    SOURCE_NONE = "#9ca3af", "the preview's state dot: no source"
+    PICTURE = (
+        "#0f1115",
+        "#0b0d11",
+        "behind a picture: the preview, the detail image; the overlay's pills",
+    )
+    FLASH = "#ffffff", "#ffffff", "the preview's flash when a shot is taken"
+    THUMB_PLACEHOLDER = "#eef0f3", "#2a2f3a", "a timeline row's thumbnail until it is loaded"
+    SOURCE_LIVE = "#22c55e", "#22c55e", "the preview's state dot: frames are arriving"
+    SOURCE_WAITING = "#f59e0b", "#f59e0b", "the preview's state dot: stale or reconnecting"
+    SOURCE_OPENING = "#60a5fa", "#60a5fa", "the preview's state dot: opening"
+    SOURCE_NONE = "#9ca3af", "#9ca3af", "the preview's state dot: no source"
     # the latency plot: one colour a series, the stages in one blue-to-violet run
-    PLOT_CAPTURE = "#7dd3fc", "the plot's capture stage: encoding, spooling, waiting to upload"
-    PLOT_STORE = "#2563eb", "the plot's store stage: the upload itself"
-    PLOT_NOTIFY = "#7c3aed", "the plot's notify stage: the upload's end to the first callback"
-    PLOT_LATE = "#d97706", "the plot's schedule lateness: a shot after its slot"
-    PLOT_TRIES = "#0f766e", "the plot's upload tries"
-    PLOT_ATTEMPTS = "#be185d", "the plot's notification attempts"
-    CLEAR = "#00000000", "see-through: the ground of pixmaps with transparent parts"
+    PLOT_CAPTURE = (
+        "#7dd3fc",
+        "#7dd3fc",
+        "the plot's capture stage: encoding, spooling, waiting to upload",
+    )
+    PLOT_STORE = "#2563eb", "#60a5fa", "the plot's store stage: the upload itself"
+    PLOT_NOTIFY = (
+        "#7c3aed",
+        "#a78bfa",
+        "the plot's notify stage: the upload's end to the first callback",
+    )
+    PLOT_LATE = "#d97706", "#f59e0b", "the plot's schedule lateness: a shot after its slot"
+    PLOT_TRIES = "#0f766e", "#2dd4bf", "the plot's upload tries"
+    PLOT_ATTEMPTS = "#be185d", "#f472b6", "the plot's notification attempts"
+    CLEAR = "#00000000", "#00000000", "see-through: the ground of pixmaps with transparent parts"
 
-    def __init__(self, hex_code: str, meaning: str) -> None:
-        self.hex = hex_code
+    def __init__(self, light: str, dark: str, meaning: str) -> None:
+        self.light = light
+        self.dark = dark
         self.meaning = meaning
+
+    @property
+    def hex(self) -> str:
+        """This entry's colour in the theme now shown."""
+        return self.dark if _THEME["dark"] else self.light
 
 
 GROUP_COLOURS: dict[StatusGroup, Palette] = {
@@ -194,3 +287,32 @@ def themed(text: str) -> str:
 
 def stylesheet() -> str:
     return themed((RESOURCES / "style.qss").read_text(encoding="utf-8"))
+
+
+def set_dark(dark: bool) -> None:
+    """Show the dark or the light theme: every colour, tinted icon and the style sheet are
+    made again from the palette (caches cleared)."""
+    _THEME["dark"] = dark
+    for cached in (colour, icon, pixmap):
+        cached.cache_clear()
+
+
+def is_dark() -> bool:
+    return _THEME["dark"]
+
+
+def follow_system_theme(app: QApplication) -> None:
+    """Take the system's colour scheme now and whenever it changes: the style sheet is set
+    again, so every rule and the controls' tints follow (icons already made keep theirs until
+    the widget asks again; the window's own are re-tinted by its `changeEvent`s)."""
+    hints = app.styleHints()
+    forced = os.environ.get(THEME_ENV, "").lower()  # "dark" or "light": the system is ignored
+
+    def apply(scheme: Qt.ColorScheme) -> None:
+        set_dark(forced == "dark" or (forced != "light" and scheme == Qt.ColorScheme.Dark))
+        app.setStyleSheet(stylesheet())
+
+    apply(hints.colorScheme())
+    if not app.property("shothookThemeFollows"):  # one connection for the process's windows
+        app.setProperty("shothookThemeFollows", True)
+        hints.colorSchemeChanged.connect(apply)
