@@ -303,8 +303,8 @@ def is_dark() -> bool:
 
 def follow_system_theme(app: QApplication) -> None:
     """Take the system's colour scheme now and whenever it changes: the style sheet is set
-    again, so every rule and the controls' tints follow (icons already made keep theirs until
-    the widget asks again; the window's own are re-tinted by its `changeEvent`s)."""
+    again, so every rule follows at once. Icons already on a control keep the tint they were
+    made with until the window is opened again (each is tinted once, when made)."""
     hints = app.styleHints()
     forced = os.environ.get(THEME_ENV, "").lower()  # "dark" or "light": the system is ignored
 
