@@ -17,7 +17,8 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"shothook: {exc} (see --help)", file=sys.stderr)
         return Exit.CONFIG
-    if args.headless or args.webhook_only or args.check_storage or args.load is not None:
+    no_window = args.headless or args.webhook_only or args.check_storage
+    if no_window or args.load is not None or args.conformance is not None:
         from capture.cli import headless
         from capture.errors import install_excepthooks, print_crash
 

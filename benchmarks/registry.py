@@ -8,7 +8,17 @@ measured, in a child process on Qt's offscreen platform, so this process never i
 
 from __future__ import annotations
 
-from benchmarks import callbacks, loadtest, pipeline, soak, startup, timeline, uploads, window
+from benchmarks import (
+    callbacks,
+    conformance,
+    loadtest,
+    pipeline,
+    soak,
+    startup,
+    timeline,
+    uploads,
+    window,
+)
 from benchmarks.harness import Bench
 
 BENCHES: tuple[Bench, ...] = (
@@ -16,6 +26,7 @@ BENCHES: tuple[Bench, ...] = (
     uploads.BENCH,
     callbacks.BENCH,
     loadtest.BENCH,
+    conformance.BENCH,
     window.PREVIEW,
     window.PREVIEW_PLOT,
     window.MEMORY,

@@ -109,6 +109,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Test the storage: reach it, write, read back and delete a probe",
         "test_storage",
     ),
+    ActionSpec(
+        "test_webhook",
+        Menu.CAPTURE,
+        "Test a &webhook…",
+        "Ctrl+T",
+        "Grade a webhook against the real service's rules: 12 scenarios, with a report",
+        "test_webhook",
+    ),
     ActionSpec("filter_all", Menu.VIEW, "&All rows", "Ctrl+1", "Show every row", "filter_all"),
     ActionSpec(
         "filter_failed",

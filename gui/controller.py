@@ -12,22 +12,24 @@ from __future__ import annotations
 import time
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from capture.engine import Engine
+from capture.errors import ShotHookError
 from capture.events import Fanout
 from capture.journal.reader import TimelineReader, TimelineRow
 from capture.journal.states import StatusGroup
 from capture.logs import get_logger
-from capture.runtime import Spawn, StopToken, Worker
+from capture.runtime import Runnable, Spawn, StopToken, Worker
 from capture.settings.model import Settings, StorageKind
 from capture.settings.store import SettingsStore
 from capture.sources import list_cameras, make_source
-from capture.storage.base import CheckStep
+from capture.storage import make_storage
+from capture.storage.base import CheckStep, Storage
 from gui import shutdown, startup
 from gui.actions import connect_actions
 from gui.banners import Kind
@@ -44,6 +46,9 @@ from gui.tasks import TaskQueue
 from gui.timeline.export import CSV_FILTER, DEFAULT_NAME, write_rows
 from gui.timeline.feed import ThumbnailLoader, TimelineFeed
 from gui.workers import running_workers
+
+if TYPE_CHECKING:
+    from gui.conformance import WebhookTestDialog
 
 _log = get_logger(__name__)
 STATUS_POLL_MS = 500
@@ -94,6 +99,7 @@ class AppController(QObject):
         self.probe = TaskQueue("probe", spawn, unexpected)
         self.queues = (self.control, self.io, self.probe)
         self.preview_feed: PreviewFeed | None = None
+        self.webhook_test: WebhookTestDialog | None = None  # Capture > Test a webhook
         self._signals = _Rows()
         self._signals.rows.connect(window.timeline.show_rows)
         self.feed = TimelineFeed(engine.data_dir.journal, self._signals.rows.emit)
@@ -259,6 +265,40 @@ class AppController(QObject):
             on_done=lambda result: panel.show_check(result[0], result[1]),
             on_error=panel.show_check_error,
         )
+
+    def test_webhook(self) -> None:
+        """The "Test a webhook" window (one, kept while the main window lives)."""
+        if self.webhook_test is None:
+            # Loaded on first use: aiohttp and the suite stay out of the start-up's imports.
+            from capture.conformance.shots import Who
+            from gui.conformance import WebhookTestDialog
+
+            self.webhook_test = WebhookTestDialog(
+                self._owned_spawn,
+                self._conformance_storage,
+                lambda: Who.from_settings(self.window.form.settings()),
+                self._url_to_test(),
+                self.window,
+            )
+        self.webhook_test.show()
+        self.webhook_test.raise_()
+        self.webhook_test.activateWindow()
+
+    def _owned_spawn(self, name: str, runnable: Runnable) -> Worker:
+        """A worker the window's close stops and joins with its own."""
+        worker = self.spawn(name, runnable)
+        self.workers[:] = [w for w in self.workers if w.is_running()] + [worker]
+        return worker
+
+    def _conformance_storage(self) -> Storage:
+        settings = self.window.form.settings()
+        return make_storage(settings.storage, self.engine.data_dir.storage)
+
+    def _url_to_test(self) -> str:
+        try:
+            return self.engine.callback_url(self.window.form.settings())
+        except ShotHookError:
+            return ""
 
     def set_answer_mode(self, mode: object) -> None:
         webhook = self.engine.webhook

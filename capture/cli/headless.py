@@ -31,11 +31,14 @@ from capture.cli.flags import (
     parse_spool_keep,
     settings_from_args,
 )
+from capture.conformance import command as conformance_command
+from capture.conformance.suite import SuiteReport
 from capture.engine import DataDirFull, Engine
 from capture.errors import (
     ConfigError,
     ShotHookError,
     SourceError,
+    describe,
     install_excepthooks,
     print_crash,
 )
@@ -78,6 +81,8 @@ class Options:
 def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
     if args.load is not None or args.duration is not None:
         return _load(args, stderr)
+    if args.conformance is not None:
+        return _conformance(args, stderr)
     try:
         settings = settings_from_args(args)
         options = Options(
@@ -240,6 +245,35 @@ def _load(args: argparse.Namespace, stderr: TextIO) -> Exit:
         return Exit.CONFIG
     tally = load_command.execute(plan, stderr)
     return Exit.OK if tally.all_good else Exit.FAILED
+
+
+def _conformance(args: argparse.Namespace, stderr: TextIO) -> Exit:
+    """--conformance: the URL graded is the callbackAddr, so --callback-url is not read."""
+    try:
+        settings = settings_from_args(args)
+        job = conformance_command.parse(args, settings)
+        data_dir = _data_dir(args.data_dir)
+    except ConfigError as exc:
+        print(f"shothook: {on_command_line(exc)}", file=stderr)
+        return Exit.CONFIG
+    with _crash_reporting(data_dir, stderr) as crashes:
+        outcome = _grade(job, settings, data_dir, stderr)
+        written = conformance_command.write_files(job, outcome, stderr)
+    return Exit.OK if outcome.ok and written and not crashes.count else Exit.FAILED
+
+
+def _grade(
+    job: conformance_command.Conformance, settings: Settings, data_dir: DataDir, stderr: TextIO
+) -> SuiteReport:
+    try:
+        storage = make_storage(settings.storage, data_dir.storage)
+    except ShotHookError as exc:
+        print(f"shothook: pictures not uploaded: {describe(exc)}", file=stderr)
+        return conformance_command.execute(job, None, stderr)
+    try:
+        return conformance_command.execute(job, storage, stderr)
+    finally:
+        storage.close()
 
 
 def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> Exit:

@@ -14,7 +14,6 @@ memory.
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import time
 from collections.abc import Awaitable, Callable
@@ -22,11 +21,10 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from capture.spec.delivery import ATTEMPTS, DEADLINE_S, MAX_ANSWER, answer_fault
 from capture.spec.payload import CONTENT_TYPE
 
-ATTEMPTS = 3
-DEADLINE_S = 5.0
-MAX_ANSWER = 64 * 1024  # bytes of an answer read at most; a larger one fails the attempt
+__all__ = ["ATTEMPTS", "DEADLINE_S", "MAX_ANSWER", "AttemptResult", "attempt_once", "deliver"]
 _SHOWN_LOCATION = 200  # characters of a redirect's Location kept in the attempt's cause
 USER_AGENT = "ShotHook/0.1 (+screenshot-upload emulator)"
 
@@ -133,17 +131,7 @@ def _connect_error(exc: aiohttp.ClientConnectorError) -> str:
 def _judge(status: int, answer: _Answer) -> str:
     if answer.location:
         return f"status {status}: redirected to {_shortened(answer.location)}, not followed"
-    if status != 200:
-        return f"status {status}, expected 200"
-    if not answer.complete:
-        return f"status 200 but the answer is larger than {MAX_ANSWER // 1024} KiB (not read)"
-    try:
-        json.loads(answer.raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return "status 200 but the body is not JSON"
-    except RecursionError:  # valid JSON, perhaps, but a webhook's answer is never this deep
-        return "status 200 but the body nests too deeply to read as JSON"
-    return ""
+    return answer_fault(status, answer.raw, complete=answer.complete)
 
 
 async def deliver(

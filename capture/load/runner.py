@@ -11,7 +11,6 @@ deadline, the rule the real service applies.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,8 +20,9 @@ import aiohttp
 
 from capture.load.bodies import HEADERS, Bodies
 from capture.load.histogram import Histogram
+from capture.spec.delivery import DEADLINE_S, answer_fault
 
-DEADLINE_S = 5.0  # the real service's wait for an answer
+__all__ = ["DEADLINE_S", "LoadPlan", "Progress", "Tally", "run"]
 GIVE_UP_S = 30.0  # an answer later than this is counted as a timeout and not waited for
 # Tasks are dispatched in batches: every one due when the loop wakes, then it sleeps until the
 # next is due; this caps the wakes per second at high rates (one batch per millisecond at most).
@@ -122,7 +122,7 @@ async def _send(
     try:
         async with session.post(url, data=body, headers=HEADERS) as answer:
             raw = await answer.read()
-            kind = _judge(answer.status, raw)
+            kind = _kind(answer.status, raw)
     except TimeoutError:
         kind = "timeout"
     except aiohttp.ClientError as exc:
@@ -140,15 +140,11 @@ async def _send(
     tally.window.record(latency)
 
 
-def _judge(status: int, raw: bytes) -> str:
-    """'' for a good answer, else the kind of error it is."""
+def _kind(status: int, raw: bytes) -> str:
+    """'' for a good answer, else the kind of error it is, short enough to count by."""
     if status != 200:
         return f"status {status}"
-    try:
-        json.loads(raw)
-    except ValueError:  # UnicodeDecodeError is one too
-        return "not JSON"
-    return ""
+    return "not JSON" if answer_fault(status, raw) else ""
 
 
 async def _report(tally: Tally, progress: Progress) -> None:

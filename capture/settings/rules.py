@@ -286,6 +286,16 @@ def check_folder(field_name: str, value: str) -> str:
     return value
 
 
+def check_output_file(field_name: str, value: str) -> Path:
+    """A file to write (a report, an export): not a folder, in a folder that can be written
+    (made when missing). Checked before the work that fills it, not after."""
+    path = Path(value).expanduser()
+    if not value or value.endswith(("/", os.sep)) or path.is_dir():
+        raise ConfigError(field_name, "a file name to write, not a folder", value)
+    check_folder(field_name, str(path.parent))
+    return path
+
+
 def _reason(exc: Exception) -> str:
     return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 

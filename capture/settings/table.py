@@ -435,6 +435,36 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "RATE",
     ),
     RunOption("--duration", MODE, "headless --load: seconds the load lasts", "S"),
+    RunOption(
+        "--conformance",
+        MODE,
+        "headless: grade the webhook at URL against the real service's rules (12 scenarios), "
+        "print the table, exit 0 when nothing failed",
+        "URL",
+    ),
+    RunOption(
+        "--scenarios",
+        MODE,
+        "headless --conformance: only these scenarios, by name or number (1,7,forged-checksum)",
+        "LIST",
+    ),
+    RunOption(
+        "--burst", MODE, "headless --conformance: notifications sent at once (default 50)", "N"
+    ),
+    RunOption(
+        "--sustain",
+        MODE,
+        "headless --conformance: the steady load, notifications a second and seconds "
+        "(default 20,10)",
+        "RATE,SECONDS",
+    ),
+    RunOption("--junit", FILES, "headless --conformance: write JUnit XML to FILE", "FILE"),
+    RunOption(
+        "--report-json",
+        FILES,
+        "headless --conformance: write the JSON report (every exchange) to FILE",
+        "FILE",
+    ),
     COUNT,
     WEBHOOK_ANSWER,
     RunOption(

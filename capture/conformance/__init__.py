@@ -1,0 +1,1 @@
+"""--conformance: grading someone's webhook against what the real service does and counts."""

@@ -1,0 +1,177 @@
+"""Webhooks written to fail one scenario each, on 127.0.0.1 in their own thread and loop, and
+certificates for the TLS scenario (a test CA, a valid, a nearly expired and an expired one)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from capture.spec.payload import PayloadError, parse_body
+from tests.support.waits import JOIN_S
+
+Behaviour = Callable[["Hook", bytes], "web.Response | None"]
+
+
+@dataclass
+class Hook:
+    """A webhook under test. `url` is the callback URL; `behaviour` may answer differently from
+    the correct webhook (None: answer as the correct one does)."""
+
+    url: str = ""
+    behaviour: Behaviour | None = None
+    bodies: list[bytes] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    recent: deque[float] = field(default_factory=deque)
+    slow_s: float = 0.0
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        self.bodies.append(raw)
+        now = time.monotonic()
+        self.recent.append(now)
+        while self.recent and self.recent[0] < now - 2.0:
+            self.recent.popleft()
+        if self.slow_s:
+            await asyncio.sleep(self.slow_s)  # the slow webhook under test, not a wait
+        if self.behaviour is not None and (answer := self.behaviour(self, raw)) is not None:
+            return answer
+        return correct(self, raw)
+
+
+def correct(hook: Hook, raw: bytes) -> web.Response:
+    """What a good receiver does: parse, verify the checksum for its own URL, answer 200 JSON."""
+    try:
+        note = parse_body(raw)
+    except PayloadError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    if not note.checksum_matches(hook.url):
+        return web.json_response({"error": "checksum"}, status=401)
+    return web.json_response({"ok": True})
+
+
+@contextlib.contextmanager
+def serving(hook: Hook, tls: ssl.SSLContext | None = None) -> Iterator[Hook]:
+    """`hook` listening on 127.0.0.1 (a free port) until the block ends; its loop and thread
+    are gone when it does."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    runners: list[web.AppRunner] = []
+
+    async def start() -> None:
+        app = web.Application()
+        app.router.add_post("/cb", hook.handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls).start()
+        port = runner.addresses[0][1]
+        scheme = "https" if tls else "http"
+        host = "localhost" if tls else "127.0.0.1"
+        hook.url = f"{scheme}://{host}:{port}/cb"
+        runners.append(runner)
+        ready.set()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(start())
+        loop.run_forever()
+        loop.run_until_complete(runners[0].cleanup())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name="conformance-webhook", daemon=True)
+    thread.start()
+    assert ready.wait(JOIN_S), "the test webhook did not start"
+    try:
+        yield hook
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(JOIN_S)
+        assert not thread.is_alive(), "the test webhook did not stop"
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    with serving(Hook()) as running:
+        yield running
+
+
+# -- certificates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Certs:
+    ca_file: Path
+    folder: Path
+    _ca_key: ec.EllipticCurvePrivateKey
+    _ca: x509.Certificate
+
+    def client(self) -> ssl.SSLContext:
+        """A client context trusting the test CA only (as the default one trusts the system's)."""
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+    def server(self, *, days_left: float, host: str = "localhost") -> ssl.SSLContext:
+        """A server context whose certificate for `host` expires in `days_left` days (negative:
+        expired that long ago)."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.UTC)
+        not_after = now + dt.timedelta(days=days_left)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+            .issuer_name(self._ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(min(now, not_after) - dt.timedelta(days=30))
+            .not_valid_after(not_after)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .sign(self._ca_key, hashes.SHA256())
+        )
+        name = f"{host}-{days_left:g}"
+        cert_file, key_file = self.folder / f"{name}.pem", self.folder / f"{name}.key"
+        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert_file, key_file)
+        return context
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    folder = tmp_path_factory.mktemp("certs")
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ShotHook test CA")])
+    now = dt.datetime.now(dt.UTC)
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=365))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    ca_file = folder / "ca.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return Certs(ca_file, folder, key, ca)
