@@ -113,7 +113,28 @@ async def run_async(
     shots = Shots(plan.url, plan.who, storage)
     report.storage = shots.storage_label
     began = time.perf_counter()
-    stopping = stop.asyncio_event()
+    loop, stopping = asyncio.get_running_loop(), asyncio.Event()
+    # Forgotten at the end: a stop asked after the run (the window closing) finds no loop.
+    forget = stop.on_set(lambda: loop.call_soon_threadsafe(stopping.set))
+    try:
+        await _scenarios(plan, shots, report, on_start, on_result, stop, stopping, tls)
+    finally:
+        forget()
+    report.seconds = time.perf_counter() - began
+    report.storage_problems = shots.storage_problems
+    return report
+
+
+async def _scenarios(
+    plan: Plan,
+    shots: Shots,
+    report: SuiteReport,
+    on_start: OnStart | None,
+    on_result: OnResult | None,
+    stop: StopToken,
+    stopping: asyncio.Event,
+    tls: ssl.SSLContext | None,
+) -> None:
     async with Probe(plan.url, tls=tls) as probe:
         for number, scenario in plan.scenarios:
             if stop.is_set():
@@ -129,9 +150,6 @@ async def run_async(
             report.results.append(result)
             if on_result:
                 on_result(result)
-    report.seconds = time.perf_counter() - began
-    report.storage_problems = shots.storage_problems
-    return report
 
 
 async def _one(

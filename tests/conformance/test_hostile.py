@@ -130,3 +130,12 @@ def test_a_stop_ends_the_run_at_once_and_says_so(tmp_path: Path) -> None:
     assert len(list(tmp_path.rglob("*.jpg"))) < 60_000
     assert report.stopped and not report.ok  # type: ignore[attr-defined]
     assert [r.name for r in report.results] == ["complete"]  # type: ignore[attr-defined]
+
+
+def test_a_stop_after_the_run_has_ended_is_harmless() -> None:
+    """The window's close stops every worker, a finished suite's too: its loop is gone."""
+    stop = StopToken()
+    with serving(Hook()) as hook:
+        report = run(Plan(hook.url, WHO, ("complete",), QUICK), stop=stop)
+    stop.set()  # raised "Event loop is closed" before the suite forgot its callback
+    assert report.ok and not report.stopped
