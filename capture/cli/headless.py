@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from capture.cli import wording
+from capture.cli import reconcile, wording
 from capture.cli.exits import Exit
 from capture.cli.flags import (
     answer_mode_from_args,
@@ -91,12 +91,14 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
             webhook_only=bool(args.webhook_only),
         )
         data_dir = _data_dir(args.data_dir)
-        event_stream = _open_events(None if args.check_storage else args.events)
+        event_stream = _open_events(None if args.check_storage or args.reconcile else args.events)
     except ConfigError as exc:
         print(f"shothook: {on_command_line(exc)}", file=stderr)
         return Exit.CONFIG
     if args.check_storage:
         return _check_storage(settings, data_dir, stderr)
+    if args.reconcile:
+        return reconcile.run(args, data_dir, stderr)
     with (
         event_stream as stream,
         _crash_reporting(data_dir, stderr) as crashes,

@@ -1,10 +1,11 @@
-"""What every storage backend offers: put one object, check the connection step by step."""
+"""What every storage backend offers: put one object, check the connection step by step, and
+list or look up what is stored (the reconciliation reads the storage back through these)."""
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,6 +21,21 @@ class CheckStep:
     advice: str = ""
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One object as the storage reports it. `etag` is the S3 ETag without its quotes (the
+    MD5 of the bytes for a single-part upload); the local folder reports the file's MD5."""
+
+    key: str
+    size: int
+    etag: str
+
+    @property
+    def multipart(self) -> bool:
+        """A multipart upload's ETag is `<md5 of the parts' md5s>-<parts>`, not the bytes' MD5."""
+        return "-" in self.etag
+
+
 class Storage(Protocol):
     label: str  # "local folder /x", "s3://bucket at https://..."
 
@@ -28,6 +44,12 @@ class Storage(Protocol):
 
     def check(self) -> list[CheckStep]:
         """Probe the storage (reach, write, read back, delete); stops at the first failure."""
+
+    def list(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object whose key starts with `prefix`, in key order. Raises StorageError."""
+
+    def stat(self, key: str) -> StoredObject | None:
+        """The object under `key`, or None when there is none. Raises StorageError."""
 
     def close(self) -> None: ...
 

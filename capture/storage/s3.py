@@ -3,6 +3,7 @@ when no keys are given)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from capture.errors import StorageError
 from capture.settings.model import AddressingStyle, StorageSettings
-from capture.storage.base import CheckStep, probe_key, run_steps
+from capture.storage.base import CheckStep, StoredObject, probe_key, run_steps
 from capture.storage.s3errors import classify
 
 if TYPE_CHECKING:
@@ -124,5 +125,32 @@ class S3Storage:
             return classify(detail, self.settings, action="read")
         return error
 
+    def list(self, prefix: str) -> Iterator[StoredObject]:
+        """ListObjectsV2 page by page (1,000 keys a page), so a big bucket never sits in memory."""
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        try:
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield StoredObject(item["Key"], int(item["Size"]), _etag(item["ETag"]))
+        except Exception as exc:
+            raise classify(exc, self.settings, action="list") from exc
+
+    def stat(self, key: str) -> StoredObject | None:
+        try:
+            head = self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise classify(exc, self.settings, action="read") from exc
+        except Exception as exc:
+            raise classify(exc, self.settings, action="read") from exc
+        return StoredObject(key, int(head["ContentLength"]), _etag(head["ETag"]))
+
     def close(self) -> None:
         self._client.close()
+
+
+def _etag(value: str) -> str:
+    return value.strip('"').lower()
