@@ -49,6 +49,7 @@ from capture.settings.model import Settings
 from capture.settings.words import on_command_line
 from capture.sources import FrameSource, make_source, open_auto
 from capture.storage import make_storage
+from capture.storage.base import warnings_in
 
 if TYPE_CHECKING:  # loaded with the session (aiohttp), when a capture starts
     from capture.shooting.session import Session
@@ -252,12 +253,14 @@ def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> Exi
     finally:
         storage.close()
     for step in steps:
-        mark = "ok  " if step.ok else "FAIL"
+        mark = "warn" if step.warning else "ok  " if step.ok else "FAIL"
         print(f"  {mark} {step.name}: {step.detail} ({step.ms:.0f} ms)", file=stderr)
         if step.advice:
             print(f"       fix: {step.advice}", file=stderr)
     ok = bool(steps) and all(step.ok for step in steps)
-    print("storage works" if ok else "storage check failed", file=stderr)
+    flagged = warnings_in(steps)
+    verdict = f"storage works ({flagged} warning(s))" if flagged else "storage works"
+    print(verdict if ok else "storage check failed", file=stderr)
     return Exit.OK if ok else Exit.FAILED
 
 

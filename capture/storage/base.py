@@ -19,6 +19,16 @@ class CheckStep:
     detail: str
     ms: float
     advice: str = ""
+    warning: bool = False  # passed, but with something the user should know (advice says it)
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """What a step returns instead of its detail when it passed with a warning: a refusal
+    that is fine for a write-only key, a region that differs from the bucket's."""
+
+    detail: str
+    advice: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,9 @@ def probe_key(prefix: str) -> str:
     return f"{prefix}/{name}" if prefix else name
 
 
-def run_steps(steps: list[tuple[str, Callable[[], str]]]) -> list[CheckStep]:
-    """Run named steps in order; each returns a detail line or raises. Stop at the first failure."""
+def run_steps(steps: list[tuple[str, Callable[[], str | Flagged]]]) -> list[CheckStep]:
+    """Run named steps in order; each returns a detail line (or a Flagged one) or raises. Stop
+    at the first failure."""
     results: list[CheckStep] = []
     for name, step in steps:
         started = time.perf_counter()
@@ -74,5 +85,13 @@ def run_steps(steps: list[tuple[str, Callable[[], str]]]) -> list[CheckStep]:
             ms = (time.perf_counter() - started) * 1000
             results.append(CheckStep(name, False, describe(exc), ms))
             break
-        results.append(CheckStep(name, True, detail, (time.perf_counter() - started) * 1000))
+        ms = (time.perf_counter() - started) * 1000
+        if isinstance(detail, Flagged):
+            results.append(CheckStep(name, True, detail.detail, ms, detail.advice, warning=True))
+        else:
+            results.append(CheckStep(name, True, detail, ms))
     return results
+
+
+def warnings_in(steps: list[CheckStep]) -> int:
+    return sum(1 for step in steps if step.warning)

@@ -12,13 +12,14 @@ from botocore.exceptions import ClientError
 
 from capture.errors import StorageError
 from capture.settings.model import AddressingStyle, StorageSettings
-from capture.storage.base import CheckStep, StoredObject, probe_key, run_steps
+from capture.storage.base import CheckStep, Flagged, StoredObject, probe_key, run_steps
 from capture.storage.s3errors import classify
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 CONNECT_TIMEOUT_S = 3
+WRITE_ONLY = "not allowed (fine for a write-only key)"
 READ_TIMEOUT_S = 10
 
 
@@ -66,19 +67,25 @@ class S3Storage:
         return f"s3://{self.bucket}/{key}"
 
     def check(self) -> list[CheckStep]:
+        """HeadBucket, then the put that is the real test, then read back and delete. A key
+        that may only PutObject (what Agora recommends) passes: the other three refused are
+        warnings, and a probe that could not be deleted is named for the user to delete."""
         key = probe_key(self.settings.prefix)
         body = b"shothook storage probe"
+        where = f"s3://{self.bucket}/{key}"
 
-        def head_bucket() -> str:
+        def head_bucket() -> str | Flagged:
             try:
                 reply = self._client.head_bucket(Bucket=self.bucket)
             except ClientError as exc:
-                raise self._explain_bare_status(exc) from exc
+                error = self._explain_bare_status(exc)
+                if error.code == "AccessDenied":
+                    return Flagged(f"{WRITE_ONLY} (HeadBucket: {error.message})")
+                raise error from exc
             except Exception as exc:
                 raise classify(exc, self.settings) from exc
-            region = reply.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-            found = region.get("x-amz-bucket-region", "")
-            return f"bucket {self.bucket} is reachable" + (f" (region {found})" if found else "")
+            headers = reply.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            return self._region_seen(str(headers.get("x-amz-bucket-region", "")))
 
         def put_probe() -> str:
             try:
@@ -87,20 +94,30 @@ class S3Storage:
                 raise classify(exc, self.settings) from exc
             return f"put {key} ({len(body)} bytes)"
 
-        def get_probe() -> str:
+        def get_probe() -> str | Flagged:
             try:
                 got = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
             except Exception as exc:
-                raise classify(exc, self.settings, action="read") from exc
+                error = classify(exc, self.settings, action="read")
+                if error.code == "AccessDenied":
+                    return Flagged(f"{WRITE_ONLY} (GetObject)")
+                raise error from exc
             if got != body:
                 raise classify(ValueError("read back different bytes than written"), self.settings)
             return "read back the same bytes"
 
-        def delete_probe() -> str:
+        def delete_probe() -> str | Flagged:
             try:
                 self._client.delete_object(Bucket=self.bucket, Key=key)
             except Exception as exc:
-                raise classify(exc, self.settings, action="delete") from exc
+                error = classify(exc, self.settings, action="delete")
+                if error.code == "AccessDenied":
+                    return Flagged(
+                        f"{WRITE_ONLY} (DeleteObject): the probe {where} was left behind",
+                        advice=f"Delete {where} ({len(body)} bytes) with a key that may; "
+                        "it is the only object the check leaves.",
+                    )
+                raise error from exc
             return "deleted the probe"
 
         return run_steps(
@@ -111,6 +128,21 @@ class S3Storage:
                 ("DeleteObject probe", delete_probe),
             ]
         )
+
+    def _region_seen(self, found: str) -> str | Flagged:
+        """The bucket answered; a region it names that is not the one set is flagged, since
+        signing for the wrong region fails on AWS as soon as the bucket moves or the
+        endpoint changes (some servers accept any)."""
+        reachable = f"bucket {self.bucket} is reachable"
+        if not found:
+            return reachable
+        wanted = self.settings.region
+        if wanted and found != wanted:
+            return Flagged(
+                f"{reachable}, but it is in region {found}, not {wanted}",
+                advice=f"Set the region to {found}.",
+            )
+        return f"{reachable} (region {found})"
 
     def _explain_bare_status(self, exc: ClientError) -> StorageError:
         """A HEAD answer has no body, so a refusal comes as a bare 403 or 400 that cannot tell a
