@@ -6,6 +6,7 @@ hammering the server, and the advice names the setting to change.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -82,6 +83,16 @@ def _client_error(
     bucket = settings.bucket
     detail = f"{code}: {message}" if message else code
 
+    if code == "RequestTimeTooSkewed" or (code in ("AccessDenied", "403") and _says_skew(message)):
+        offset = _clock_offset(error, meta)
+        return StorageError(
+            f"this computer's clock is {_skew_words(offset)} the server's; S3 refuses requests"
+            f" more than 15 minutes off ({detail})",
+            code="RequestTimeTooSkewed",
+            retryable=False,
+            advice="Set the system clock right (turn on network time sync); paused uploads "
+            "are retried now and then and resume once it is.",
+        )
     if code in ("AccessDenied", "403", "Forbidden", "AllAccessDisabled"):
         return StorageError(
             f"access denied to bucket {bucket} at {where} ({detail})",
@@ -131,22 +142,21 @@ def _client_error(
             retryable=False,
             advice=f"Set the region to {region}." if region else "Set the bucket's region.",
         )
-    if code == "RequestTimeTooSkewed":
-        offset = _clock_offset(error, meta)
-        return StorageError(
-            f"this computer's clock is {_skew_words(offset)} the server's; S3 refuses requests"
-            f" more than 15 minutes off ({code})",
-            code=code,
-            retryable=False,
-            advice="Set the system clock right (turn on network time sync); paused uploads "
-            "are retried now and then and resume once it is.",
-        )
     return StorageError(
         f"{action} refused by {where} ({detail})",
         code=code,
         retryable=False,
         advice="Check the storage settings; this error does not go away by retrying.",
     )
+
+
+# Some servers (SeaweedFS among them) refuse a skewed request as AccessDenied, saying so only
+# in the message: "The difference between the request time and the server's time is too large."
+_SKEW = re.compile(r"difference between the request time and the (server's|current) time", re.I)
+
+
+def _says_skew(message: str) -> bool:
+    return _SKEW.search(message) is not None
 
 
 def _named_region(error: dict[str, Any], meta: dict[str, Any]) -> str:

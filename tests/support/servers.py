@@ -92,23 +92,28 @@ def rclone_binary() -> str:
     return found
 
 
-def start_rclone(root: Path, *, path_style: bool = True) -> RcloneServer:
+def start_rclone(
+    root: Path, *, path_style: bool = True, tls: tuple[Path, Path] | None = None
+) -> RcloneServer:
     """`rclone serve s3` over the folder `root` on 127.0.0.1, signed requests only (V4, the
-    keys above), ETags as MD5; no config file of this machine read."""
+    keys above), ETags as MD5; no config file of this machine read. With `tls` (certificate
+    and key files) it serves HTTPS only, as Go's servers do: plain HTTP gets a 400."""
     port = free_port()
+    secure = ["--cert", str(tls[0]), "--key", str(tls[1])] if tls else []
     command = [
         rclone_binary(),
         *("serve", "s3", str(root), "--addr", f"127.0.0.1:{port}"),
         *("--auth-key", f"{RCLONE_ACCESS_KEY},{RCLONE_SECRET_KEY}"),
         *("--etag-hash", "MD5", "--config", os.devnull),
         f"--force-path-style={'true' if path_style else 'false'}",
+        *secure,
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not wait_for_port(port, RCLONE_START_TIMEOUT_S):
         process.kill()
         process.wait()
         raise RuntimeError(f"rclone serve s3 did not start on port {port}")
-    return RcloneServer(f"http://127.0.0.1:{port}", port, root, process)
+    return RcloneServer(f"{'https' if tls else 'http'}://127.0.0.1:{port}", port, root, process)
 
 
 def stop_rclone(server: RcloneServer) -> None:
