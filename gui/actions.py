@@ -109,6 +109,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Test the storage: reach it, write, read back and delete a probe",
         "test_storage",
     ),
+    ActionSpec(
+        "reconcile",
+        Menu.CAPTURE,
+        "&Reconcile storage",
+        "",
+        "Hold the last session's storage against its journal and callbacks: missing, altered "
+        "and stray objects",
+        "reconcile_storage",
+    ),
     ActionSpec("filter_all", Menu.VIEW, "&All rows", "Ctrl+1", "Show every row", "filter_all"),
     ActionSpec(
         "filter_failed",

@@ -5,14 +5,22 @@ journal read-only and lists the storage, so it runs while a session captures."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from capture.journal.audit import AuditSession, JournalAudit
+from capture.journal.audit import LAST, AuditSession, JournalAudit
 from capture.reconcile.compare import Mismatch, Reconciliation, reconcile
 from capture.settings.model import Settings, StorageSettings
 from capture.storage import make_storage
 
-__all__ = ["Mismatch", "Reconciliation", "reconcile_session", "summary_lines"]
+__all__ = [
+    "LAST",
+    "Mismatch",
+    "Reconciliation",
+    "reconcile_session",
+    "summary_lines",
+    "with_secret_of",
+]
 
 
 def reconcile_session(
@@ -39,6 +47,19 @@ def reconcile_session(
 def journaled_settings(session: AuditSession) -> Settings:
     """The settings the session ran with (the secret key is never journaled)."""
     return Settings.from_public_dict(session.settings)
+
+
+def with_secret_of(current: StorageSettings) -> Callable[[Settings], StorageSettings]:
+    """The journaled storage, with the secret key of `current` (the window's settings) when
+    its access key is the same one: the journal never holds a secret."""
+
+    def choose(saved: Settings) -> StorageSettings:
+        storage = saved.storage
+        if storage.access_key and storage.access_key == current.access_key:
+            return replace(storage, secret_key=current.secret_key)
+        return storage
+
+    return choose
 
 
 def summary_lines(result: Reconciliation) -> list[str]:
