@@ -74,7 +74,8 @@ def test_check_warnings_are_shown_as_warnings(qtbot: QtBot, make_app: AppFactory
     ]
     panel.show_check("S3 bucket", steps)
     assert panel.result_summary.text() == "S3 bucket: works (2 warnings)."
-    last = panel.results.itemAt(2).widget()
+    item = panel.results.itemAt(2)
+    last = item.widget() if item is not None else None
     assert last is not None
     text = last.findChildren(QLabel)[-1].text()
     assert "Note: Delete s3://b/shothookprobe/x.txt" in text and "Fix:" not in text
