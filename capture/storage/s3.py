@@ -65,16 +65,19 @@ class S3Storage:
         self.label = f"s3://{self.bucket} at {where}{addressing}"
         self._client = make_client(settings, pool=pool)
         self._last_url = ""
+        self._signed_at = ""
         self._client.meta.events.register("before-send.s3", self._sent)
         self._looked: dict[str, StorageError | None] = {}
 
     def _sent(self, request: Any, **_: Any) -> None:
         self._last_url = str(request.url)
+        signed = request.headers.get("X-Amz-Date")
+        self._signed_at = signed.decode() if isinstance(signed, bytes) else str(signed or "")
 
     def _explain(self, exc: BaseException, action: str = "write") -> StorageError:
         """classify(), then a second look where the error alone misleads (s3diagnose): one
         probe when its error comes; a verdict found is kept for the storage's life."""
-        error = classify(exc, self.settings, action)
+        error = classify(exc, self.settings, action, signed_at=self._signed_at)
         settings, url = self.settings, self._last_url
         if error.code == "NoSuchBucket":
             sent = s3diagnose.style_sent(settings, url)

@@ -8,9 +8,11 @@ import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import botocore.auth
 import pytest
 
 from capture import events
@@ -239,6 +241,25 @@ def test_clock_skew_worded_as_access_denied_is_the_clock(aws_env: None) -> None:
     assert "behind the server's" in error.message
     assert "Set the system clock right" in error.advice
     assert "grant" not in error.advice
+
+
+def test_clock_skew_on_rclone_which_says_access_denied_is_the_clock(
+    rclone_path_only: RcloneServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rclone 1.75 refuses a request signed 20 minutes late with 400 AccessDenied, "The
+    difference between the request time and the server's time exceeds the maximum allowed":
+    the signing clock is set back here (botocore's own clock), the server's is the real one."""
+    real = botocore.auth.get_current_datetime
+
+    def late(*args: Any, **kwargs: Any) -> datetime:
+        return real(*args, **kwargs) - timedelta(minutes=20)
+
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", late)
+    error, _ = put_error(rclone_settings(rclone_path_only, "shots"))
+    assert (error.code, error.retryable) == ("RequestTimeTooSkewed", False)
+    assert error.message.startswith("this computer's clock is 20 min behind the server's")
+    assert "AccessDenied" in error.message  # what the server said, kept in the message
+    assert "Set the system clock right" in error.advice
 
 
 def test_plain_access_denied_is_still_about_permissions(aws_env: None) -> None:
