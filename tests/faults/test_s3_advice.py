@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import botocore.auth
+import botocore.compat
 import pytest
 
 from capture import events
@@ -249,7 +250,7 @@ def test_clock_skew_on_rclone_which_says_access_denied_is_the_clock(
     """rclone 1.75 refuses a request signed 20 minutes late with 400 AccessDenied, "The
     difference between the request time and the server's time exceeds the maximum allowed":
     the signing clock is set back here (botocore's own clock), the server's is the real one."""
-    real = botocore.auth.get_current_datetime
+    real = botocore.compat.get_current_datetime  # what botocore.auth signs with
 
     def late(*args: Any, **kwargs: Any) -> datetime:
         return real(*args, **kwargs) - timedelta(minutes=20)
