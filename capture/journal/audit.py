@@ -54,7 +54,7 @@ class AuditSession:
 
 def parse_session_ref(text: str | None) -> str | int:
     """--session: `last` (the default) or a positive id."""
-    value = (text or LAST).strip()
+    value = LAST if text is None else text.strip()
     if value == LAST:
         return LAST
     if value.isascii() and value.isdigit() and 0 < len(value) <= 12 and int(value) > 0:
