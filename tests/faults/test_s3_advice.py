@@ -107,6 +107,14 @@ def test_no_such_bucket_from_the_wrong_addressing_style_says_which_style_works(
     assert error.advice.startswith("Set the addressing style to path (--addressing-style path)")
     assert "Create the bucket" not in error.advice
 
+    storage = S3Storage(settings)
+    try:
+        steps = storage.check()
+    finally:
+        storage.close()
+    failed = steps[-1]
+    assert not failed.ok and "answers to path-style addressing" in failed.detail, steps
+
 
 def test_a_bucket_missing_in_both_styles_is_still_missing(
     rclone_path_only: RcloneServer, localhost_subdomains: dict[str, bool]
