@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from capture.errors import ShotHookError
 from capture.events import EventSink, utc_now
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aioht
     from capture.shooting.session import Session
 
 _log = get_logger(__name__)
+_T = TypeVar("_T")
 SOURCE_STOP_TIMEOUT_S = 7.0  # a blocked network read gives up after 5 s
 MIN_FREE_BYTES = 1024 * 1024  # below this the data folder's disk is full: a shot is 50-500 KB
 
@@ -255,6 +257,17 @@ class Engine:
         finally:
             helper.close()
             storage.close()
+
+    def abandonable(self, fn: Callable[[], _T], stop: StopToken, what: str) -> _T:
+        """`fn()` (storage I/O that may block where no token reaches, such as a window's
+        reconciliation) on a helper thread; once `stop` is set it is abandoned, not waited on."""
+        from capture.delivery.abandonable import Helper
+
+        helper = Helper(what.replace(" ", "-"))
+        try:
+            return helper.call(fn, stop, what)
+        finally:
+            helper.close()
 
     def stop_session(self, timeout: float = 10.0) -> list[str]:
         session, self.session = self.session, None

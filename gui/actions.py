@@ -117,6 +117,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Grade a webhook against the real service's rules: 12 scenarios, with a report",
         "test_webhook",
     ),
+    ActionSpec(
+        "reconcile",
+        Menu.CAPTURE,
+        "&Reconcile storage",
+        "",
+        "Hold the last session's storage against its journal and callbacks: missing, altered "
+        "and stray objects",
+        "reconcile_storage",
+    ),
     ActionSpec("filter_all", Menu.VIEW, "&All rows", "Ctrl+1", "Show every row", "filter_all"),
     ActionSpec(
         "filter_failed",

@@ -24,6 +24,7 @@ from capture.events import Fanout
 from capture.journal.reader import TimelineReader, TimelineRow
 from capture.journal.states import StatusGroup
 from capture.logs import get_logger
+from capture.reconcile import LAST, Reconciliation, reconcile_session, summary_lines, with_secret_of
 from capture.runtime import Runnable, Spawn, StopToken, Worker
 from capture.settings.model import Settings, StorageKind
 from capture.settings.store import SettingsStore
@@ -35,7 +36,14 @@ from gui.actions import connect_actions
 from gui.banners import Kind
 from gui.bridge import EventBridge
 from gui.engine_events import EventPresenter, log_event
-from gui.errors import ErrorReporter, error_dialog, problem_banner, show_crash, status_message
+from gui.errors import (
+    ErrorReporter,
+    error_dialog,
+    problem_banner,
+    show_crash,
+    status_message,
+    words,
+)
 from gui.main_window import SUBTITLE, TITLE, MainWindow, RunState
 from gui.menus import ShortcutsSheet
 from gui.plot import LatencyFeed
@@ -299,6 +307,43 @@ class AppController(QObject):
             return self.engine.callback_url(self.window.form.settings())
         except ShotHookError:
             return ""
+
+    def reconcile_storage(self) -> None:
+        """The last session against its storage (its journaled settings, the secret from the
+        form when the access key is the same), on `probe`; the result in a dialog."""
+        current = self.window.form.settings().storage
+        data_dir = self.engine.data_dir
+        self.window.statusBar().showMessage("Reconciling the last session with its storage…")
+
+        def run() -> Reconciliation:
+            return reconcile_session(
+                data_dir.journal, LAST, with_secret_of(current), data_dir.storage
+            )
+
+        self.probe.submit(
+            lambda: self.engine.abandonable(run, self.closing_token, "reconcile"),
+            on_done=self._reconciled,
+            on_error=self._reconcile_failed,
+        )
+
+    def _reconciled(self, result: Reconciliation) -> None:
+        lines = summary_lines(result)
+        icon = QMessageBox.Icon.Information if result.ok else QMessageBox.Icon.Warning
+        verdict = "The storage matches the journal." if result.ok else lines[-1].capitalize()
+        self._show_reconcile(icon, verdict, "\n".join(lines))
+
+    def _reconcile_failed(self, exc: BaseException) -> None:
+        self._show_reconcile(QMessageBox.Icon.Warning, f"Cannot reconcile: {words(exc)}", "")
+
+    def _show_reconcile(self, icon: QMessageBox.Icon, text: str, detail: str) -> None:
+        self.window.statusBar().clearMessage()
+        box = QMessageBox(icon, "Reconcile storage", text, parent=self.window)
+        box.setObjectName("reconcile-result")
+        if detail:
+            box.setDetailedText(detail)
+            box.setInformativeText(detail.splitlines()[0])
+        box.open()
+        self.last_dialog = box
 
     def set_answer_mode(self, mode: object) -> None:
         webhook = self.engine.webhook

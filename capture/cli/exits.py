@@ -14,10 +14,11 @@ from enum import IntEnum
 class Exit(IntEnum):
     OK = 0
     """Every shot stored and notified; the webhook-only run stopped; the storage check passed;
-    the window closed."""
+    the reconciliation found the storage as journaled; the window closed."""
     FAILED = 1
     """Work that did not get done: a notification failed for good, an interval had no shot,
-    shots left unfinished in the spool, a failed storage check, an unexpected error; in the
-    window, no display, a data folder in use, or a thread that did not stop."""
+    shots left unfinished in the spool, a failed storage check, a reconciliation mismatch, an
+    unexpected error; in the window, no display, a data folder in use, or a thread that did not
+    stop."""
     CONFIG = 2
     """Bad arguments or configuration, said in one line naming the field and the rule."""

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from capture.cli import wording
+from capture.cli import reconcile, wording
 from capture.cli.exits import Exit
 from capture.cli.flags import (
     answer_mode_from_args,
@@ -52,6 +52,7 @@ from capture.settings.model import Settings
 from capture.settings.words import on_command_line
 from capture.sources import FrameSource, make_source, open_auto
 from capture.storage import make_storage
+from capture.storage.base import warnings_in
 
 if TYPE_CHECKING:  # loaded with the session (aiohttp), when a capture starts
     from capture.shooting.session import Session
@@ -96,12 +97,14 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
             webhook_only=bool(args.webhook_only),
         )
         data_dir = _data_dir(args.data_dir)
-        event_stream = _open_events(None if args.check_storage else args.events)
+        event_stream = _open_events(None if args.check_storage or args.reconcile else args.events)
     except ConfigError as exc:
         print(f"shothook: {on_command_line(exc)}", file=stderr)
         return Exit.CONFIG
     if args.check_storage:
         return _check_storage(settings, data_dir, stderr)
+    if args.reconcile:
+        return reconcile.run(args, data_dir, stderr)
     with (
         event_stream as stream,
         _crash_reporting(data_dir, stderr) as crashes,
@@ -284,12 +287,14 @@ def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> Exi
     finally:
         storage.close()
     for step in steps:
-        mark = "ok  " if step.ok else "FAIL"
+        mark = "warn" if step.warning else "ok  " if step.ok else "FAIL"
         print(f"  {mark} {step.name}: {step.detail} ({step.ms:.0f} ms)", file=stderr)
         if step.advice:
             print(f"       fix: {step.advice}", file=stderr)
     ok = bool(steps) and all(step.ok for step in steps)
-    print("storage works" if ok else "storage check failed", file=stderr)
+    flagged = warnings_in(steps)
+    verdict = f"storage works ({flagged} warning(s))" if flagged else "storage works"
+    print(verdict if ok else "storage check failed", file=stderr)
     return Exit.OK if ok else Exit.FAILED
 
 

@@ -25,6 +25,7 @@ class NewShot:
     spool_path: str | None = None
     thumbnail: bytes | None = None
     late_ms: float | None = None  # after the tick's slot; None for a shot not taken on a tick
+    md5: str | None = None  # of the JPEG, for reconciling with the storage's ETag
 
 
 @dataclass(frozen=True)

@@ -331,10 +331,17 @@ def _v004_shot_lateness(cur: sqlite3.Cursor) -> None:
     cur.execute("ALTER TABLE shots ADD COLUMN late_ms REAL")
 
 
+def _v005_shot_md5(cur: sqlite3.Cursor) -> None:
+    """The MD5 of each shot's JPEG, so a reconciliation can hold a stored object's ETag
+    against the bytes that were uploaded. NULL for shots journaled before this step."""
+    cur.execute("ALTER TABLE shots ADD COLUMN md5 TEXT")
+
+
 # Step N takes a journal to version N.
 STEPS: tuple[Step, ...] = (
     _v001_first_schema,
     _v002_spool_paths_relative,
     _v003_thumbnails_once,
     _v004_shot_lateness,
+    _v005_shot_md5,
 )

@@ -139,7 +139,7 @@ class Journal:
             cur.execute(
                 "INSERT INTO shots(session_id, tick, sid, uid, channel, object_key, captured_utc,"
                 " code, msg, width, height, size, spool_path, upload_state, notify_state, seq,"
-                " late_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " late_ms, md5) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     shot.session_id,
                     shot.tick,
@@ -158,6 +158,7 @@ class Journal:
                     NotifyState.WAITING,
                     seq,
                     shot.late_ms,
+                    shot.md5,
                 ),
             )
             shot_id = int(cur.lastrowid or 0)

@@ -426,6 +426,18 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         MODE,
         "headless: test the storage (reach, write, read back, delete) and exit",
     ),
+    RunOption(
+        "--reconcile",
+        MODE,
+        "headless: hold the storage against the journal and the callbacks of --session "
+        "(missing, resized or altered objects, strays) and exit",
+    ),
+    RunOption(
+        "--session",
+        MODE,
+        "headless --reconcile: the session, an id or last (default)",
+        "ID",
+    ),
     RunOption("--autostart", MODE, "window: start capturing at once"),
     RunOption(
         "--load",

@@ -21,6 +21,7 @@ _LABELS = {
     "spool_keep_mb": "Kept uploads",
     "keep_days": "Days kept",
     "drain_timeout": "Drain timeout",
+    "session": "Session",
 }
 
 # Settings a headless run takes from somewhere other than a flag.

@@ -17,6 +17,7 @@ last shot". The users of one round share its frame; their uids and sids keep the
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -371,6 +372,7 @@ class Session:
             size=len(jpeg),
             spool_path=str(path),
             late_ms=None if late_ms is None else round(late_ms, 3),
+            md5=hashlib.md5(jpeg, usedforsecurity=False).hexdigest(),
         )
 
     # -- a full disk --------------------------------------------------------------------------

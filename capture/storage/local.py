@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import errno
+import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from capture.errors import StorageError
 from capture.paths import write_atomic
-from capture.storage.base import CheckStep, probe_key, run_steps
+from capture.storage.base import CheckStep, StoredObject, probe_key, run_steps
 
 
 class LocalStorage:
@@ -57,6 +59,34 @@ class LocalStorage:
 
         return run_steps([("write probe", write), ("read back", read_back), ("delete", delete)])
 
+    def list(self, prefix: str) -> Iterator[StoredObject]:
+        """The files under the folder the prefix names (a key prefix, so `qa/2024` matches
+        `qa/20240102/...`), each with its MD5 in place of an ETag."""
+        folder = self.path_for(prefix.rpartition("/")[0] or ".")
+        if not folder.is_dir():
+            return
+        root = self.root.resolve()
+        try:
+            found = sorted(p for p in folder.rglob("*") if p.is_file())
+        except OSError as exc:
+            raise _read_error(folder, exc) from exc
+        for path in found:
+            key = path.relative_to(root).as_posix()
+            if key.startswith(prefix):
+                yield self._stored(key, path)
+
+    def stat(self, key: str) -> StoredObject | None:
+        path = self.path_for(key)
+        return self._stored(key, path) if path.is_file() else None
+
+    @staticmethod
+    def _stored(key: str, path: Path) -> StoredObject:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _read_error(path, exc) from exc
+        return StoredObject(key, len(data), hashlib.md5(data, usedforsecurity=False).hexdigest())
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -71,6 +101,15 @@ _NEEDS_SOMEONE = {
     errno.ENOTDIR: "Part of the storage folder's path is a file, not a folder: choose another.",
     errno.EISDIR: "A folder stands where the screenshot's file should go: move it away.",
 }
+
+
+def _read_error(path: Path, exc: OSError) -> StorageError:
+    return StorageError(
+        f"cannot read {path}: {exc.strerror or exc}",
+        code=errno.errorcode.get(exc.errno or 0, type(exc).__name__),
+        retryable=False,
+        advice="Check that the storage folder exists and that ShotHook may read it.",
+    )
 
 
 def _write_error(path: Path, exc: OSError) -> StorageError:

@@ -6,6 +6,7 @@ hammering the server, and the advice names the setting to change.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -37,7 +38,11 @@ _TRANSIENT_CODES = {
 }
 
 
-def classify(exc: BaseException, settings: StorageSettings, action: str = "write") -> StorageError:
+def classify(
+    exc: BaseException, settings: StorageSettings, action: str = "write", *, signed_at: str = ""
+) -> StorageError:
+    """`signed_at`: the X-Amz-Date the failed request was signed with, when known (this
+    computer's clock as the server saw it)."""
     where = settings.endpoint or "AWS S3"
     if isinstance(exc, StorageError):
         return exc
@@ -66,12 +71,12 @@ def classify(exc: BaseException, settings: StorageSettings, action: str = "write
             advice="Uploads will retry; check the endpoint URL and the network.",
         )
     if isinstance(exc, ClientError):
-        return _client_error(exc, settings, where, action)
+        return _client_error(exc, settings, where, action, signed_at)
     return StorageError(f"{action} failed: {exc}", code=type(exc).__name__, retryable=True)
 
 
 def _client_error(
-    exc: ClientError, settings: StorageSettings, where: str, action: str
+    exc: ClientError, settings: StorageSettings, where: str, action: str, signed_at: str
 ) -> StorageError:
     response: dict[str, Any] = dict(exc.response)
     error: dict[str, Any] = response.get("Error", {})
@@ -82,6 +87,16 @@ def _client_error(
     bucket = settings.bucket
     detail = f"{code}: {message}" if message else code
 
+    if code == "RequestTimeTooSkewed" or (code in ("AccessDenied", "403") and _says_skew(message)):
+        offset = _clock_offset(error, meta, signed_at)
+        return StorageError(
+            f"this computer's clock is {_skew_words(offset)} the server's; S3 refuses requests"
+            f" more than 15 minutes off ({detail})",
+            code="RequestTimeTooSkewed",
+            retryable=False,
+            advice="Set the system clock right (turn on network time sync); paused uploads "
+            "are retried now and then and resume once it is.",
+        )
     if code in ("AccessDenied", "403", "Forbidden", "AllAccessDisabled"):
         return StorageError(
             f"access denied to bucket {bucket} at {where} ({detail})",
@@ -131,16 +146,6 @@ def _client_error(
             retryable=False,
             advice=f"Set the region to {region}." if region else "Set the bucket's region.",
         )
-    if code == "RequestTimeTooSkewed":
-        offset = _clock_offset(error, meta)
-        return StorageError(
-            f"this computer's clock is {_skew_words(offset)} the server's; S3 refuses requests"
-            f" more than 15 minutes off ({code})",
-            code=code,
-            retryable=False,
-            advice="Set the system clock right (turn on network time sync); paused uploads "
-            "are retried now and then and resume once it is.",
-        )
     return StorageError(
         f"{action} refused by {where} ({detail})",
         code=code,
@@ -149,18 +154,28 @@ def _client_error(
     )
 
 
+# Some servers refuse a skewed request as AccessDenied, saying so only in the message: rclone
+# 1.75 answers 400 AccessDenied "The difference between the request time and the server's time
+# exceeds the maximum allowed." (SeaweedFS says RequestTimeTooSkewed, as AWS does.)
+_SKEW = re.compile(r"difference between the request time and the (server's|current) time", re.I)
+
+
+def _says_skew(message: str) -> bool:
+    return _SKEW.search(message) is not None
+
+
 def _named_region(error: dict[str, Any], meta: dict[str, Any]) -> str:
     headers: dict[str, Any] = meta.get("HTTPHeaders", {})
     return str(error.get("Region") or headers.get("x-amz-bucket-region") or "")
 
 
-def _clock_offset(error: dict[str, Any], meta: dict[str, Any]) -> float | None:
-    """Our clock minus the server's, in seconds: from the error body's RequestTime and
-    ServerTime, else from the answer's Date header."""
-    server, ours = _parse_time(error.get("ServerTime")), _parse_time(error.get("RequestTime"))
-    if server is None or ours is None:
-        headers: dict[str, Any] = meta.get("HTTPHeaders", {})
-        server, ours = _parse_time(headers.get("date")), datetime.now(UTC)
+def _clock_offset(error: dict[str, Any], meta: dict[str, Any], signed_at: str) -> float | None:
+    """Our clock minus the server's, in seconds: the server's from the error body's ServerTime,
+    else the answer's Date header; ours from the body's RequestTime, else the time the request
+    was signed with (X-Amz-Date), else now."""
+    headers: dict[str, Any] = meta.get("HTTPHeaders", {})
+    server = _parse_time(error.get("ServerTime")) or _parse_time(headers.get("date"))
+    ours = _parse_time(error.get("RequestTime")) or _parse_time(signed_at) or datetime.now(UTC)
     if server is None:
         return None
     return (ours - server).total_seconds()

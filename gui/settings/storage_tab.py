@@ -180,8 +180,11 @@ class StoragePanel(QWidget):
         for step in steps:
             self.results.addWidget(_step_row(step))
         ok = bool(steps) and all(s.ok for s in steps)
+        flagged = sum(1 for s in steps if s.warning)
         self.result_summary.setText(
-            f"{label}: works."
+            f"{label}: works ({flagged} warning{'s' if flagged != 1 else ''})."
+            if ok and flagged
+            else f"{label}: works."
             if ok
             else f"{label}: failed at “{steps[-1].name}”."
             if steps
@@ -229,9 +232,13 @@ def _step_row(step: CheckStep) -> QWidget:
     grid = QHBoxLayout(row)
     grid.setContentsMargins(0, 0, 0, 0)
     grid.setSpacing(8)
-    colour = GROUP_COLOURS[StatusGroup.OK if step.ok else StatusGroup.FAILED]
+    group = (
+        StatusGroup.PENDING if step.warning else StatusGroup.OK if step.ok else StatusGroup.FAILED
+    )
+    colour = GROUP_COLOURS[group]
+    glyph = "alert" if step.warning else "check-circle" if step.ok else "x-circle"
     badge = QLabel()
-    badge.setPixmap(pixmap("check-circle" if step.ok else "x-circle", 16, colour))
+    badge.setPixmap(pixmap(glyph, 16, colour))
     badge.setAlignment(Qt.AlignmentFlag.AlignTop)
     grid.addWidget(badge)
     text = (
@@ -239,7 +246,8 @@ def _step_row(step: CheckStep) -> QWidget:
         f" <span style='color:{Palette.MUTED.hex}'>({step.ms:.0f} ms)</span>"
     )
     if step.advice:
-        text += f"<br><span style='color:{Palette.FAILED.hex}'>Fix: {escape(step.advice)}</span>"
+        tone, lead = (Palette.PENDING, "Note") if step.warning else (Palette.FAILED, "Fix")
+        text += f"<br><span style='color:{tone.hex}'>{lead}: {escape(step.advice)}</span>"
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

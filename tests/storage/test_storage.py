@@ -281,8 +281,18 @@ def test_make_storage_picks_s3_for_s3_settings(bucket: StorageSettings, tmp_path
         assert storage.label == f"s3://{bucket.bucket} at {bucket.endpoint}"
     finally:
         storage.close()
-    storage = make_storage(replace(bucket, addressing_style=AddressingStyle.VIRTUAL), tmp_path)
+    by_name = replace(
+        bucket,
+        endpoint=bucket.endpoint.replace("127.0.0.1", "localhost"),
+        addressing_style=AddressingStyle.VIRTUAL,
+    )
+    storage = make_storage(by_name, tmp_path)
     try:
         assert storage.label.endswith(", virtual-style addressing")
+    finally:
+        storage.close()
+    storage = make_storage(replace(bucket, addressing_style=AddressingStyle.VIRTUAL), tmp_path)
+    try:  # botocore sends path style to an IP address: the label says so
+        assert storage.label.endswith(", virtual-style addressing chosen but path style sent")
     finally:
         storage.close()

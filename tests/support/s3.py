@@ -127,6 +127,7 @@ class AuthMoto:
     bucket: str
     good: Keys  # may do anything in S3
     powerless: Keys  # a real user with no policy: AccessDenied
+    writer: Keys  # may only s3:PutObject on the bucket's objects (a write-only key)
 
 
 ALLOW_S3 = json.dumps(
@@ -135,7 +136,17 @@ ALLOW_S3 = json.dumps(
         "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
     }
 )
-SETUP_ACTIONS = 6  # the calls in start_auth_moto before auth starts: keep the two in step
+SETUP_ACTIONS = 9  # the calls in start_auth_moto before auth starts: keep the two in step
+
+
+def put_only(bucket: str) -> str:
+    """The policy of the write-only key Agora recommends: PutObject on the bucket's objects."""
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 _SHARED: dict[str, AuthMoto] = {}
@@ -169,6 +180,9 @@ def start_auth_moto(bucket: str = "authshots") -> AuthMoto:
     weak = iam.create_access_key(UserName="powerless")["AccessKey"]  # 5
     s3 = boto3.client("s3", **setup)
     s3.create_bucket(Bucket=bucket)  # 6
+    iam.create_user(UserName="writer")  # 7
+    writer = iam.create_access_key(UserName="writer")["AccessKey"]  # 8
+    iam.put_user_policy(UserName="writer", PolicyName="put", PolicyDocument=put_only(bucket))  # 9
     iam.close()
     s3.close()
     return AuthMoto(
@@ -176,6 +190,7 @@ def start_auth_moto(bucket: str = "authshots") -> AuthMoto:
         bucket,
         Keys(good["AccessKeyId"], good["SecretAccessKey"]),
         Keys(weak["AccessKeyId"], weak["SecretAccessKey"]),
+        Keys(writer["AccessKeyId"], writer["SecretAccessKey"]),
     )
 
 
