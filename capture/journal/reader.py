@@ -23,6 +23,7 @@ from capture.journal import states
 from capture.journal.records import spool_file
 from capture.journal.schema import connect
 from capture.journal.states import NotifyState, ShotFacts, Status, StatusGroup, UploadState
+from capture.spec.checksum import Explanation, explain_body
 from capture.spec.naming import parse_iso, parse_utc_digits
 from capture.spec.payload import CODE_COMPLETE
 
@@ -136,6 +137,7 @@ class Counters:
 class ReceivedBody:
     callback: Callback
     body: str  # pretty-printed when it is JSON, else as received
+    checksum: Explanation | None = None  # None: the body holds no checksum to explain
 
 
 @dataclass(frozen=True)
@@ -306,7 +308,9 @@ class TimelineReader:
                 raw = conn.execute(
                     "SELECT raw_body FROM callbacks WHERE id = ?", (row.id,)
                 ).fetchone()
-                body = ReceivedBody(row.callbacks[0], _pretty(raw[0] if raw else ""))
+                text = str(raw[0]) if raw else ""
+                addr = _session_url(conn, row.callbacks[0].received_at)
+                body = _received_body(row.callbacks[0], text, addr)
                 return Detail(row, "", "", (body,), "", "no image: this callback matched no shot")
             shot = conn.execute(
                 "SELECT payload_json, callback_url, spool_path FROM shots WHERE id = ?", (row.id,)
@@ -317,7 +321,8 @@ class TimelineReader:
                     "SELECT id, raw_body FROM callbacks WHERE shot_id = ?", (row.id,)
                 )
             }
-        received = tuple(ReceivedBody(c, _pretty(bodies.get(c.id, ""))) for c in row.callbacks)
+        url = str(shot["callback_url"]) if shot else ""
+        received = tuple(_received_body(c, bodies.get(c.id, ""), url) for c in row.callbacks)
         stored = shot["spool_path"] if shot else None
         path, where = _image_place(row, spool_file(self._folder, stored) if stored else None)
         return Detail(
@@ -499,6 +504,27 @@ def _callback(r: sqlite3.Row) -> Callback:
         verdict=str(r["verdict"]),
         code=r["code"],
     )
+
+
+VERIFIED_WITH = "checksum verified with callbackAddr "  # the receiver's verdict, as journaled
+
+
+def _received_body(callback: Callback, raw: str, callback_url: str) -> ReceivedBody:
+    """A body with its checksum explained against the address it was verified with (the
+    verdict names it), else the callback URL the shot was sent with."""
+    verified = callback.verdict.startswith(VERIFIED_WITH)
+    addr = callback.verdict.removeprefix(VERIFIED_WITH) if verified else callback_url
+    return ReceivedBody(callback, _pretty(raw), explain_body(addr, raw))
+
+
+def _session_url(conn: sqlite3.Connection, received_at: str) -> str:
+    """The callback URL of the session running when a foreign callback came (else the newest
+    one's): the address its sender most likely hashed."""
+    row = conn.execute(
+        "SELECT callback_url FROM sessions ORDER BY started_at <= ? DESC, id DESC LIMIT 1",
+        (received_at,),
+    ).fetchone()
+    return str(row[0]) if row else ""
 
 
 def _image_place(row: TimelineRow, spool_path: str | None) -> tuple[str, str]:
