@@ -55,7 +55,7 @@ def test_upper_case_hex_is_named_though_the_digest_is_right() -> None:
 
 
 def test_the_url_without_its_query_is_named() -> None:
-    bare = URL.split("?")[0]
+    bare = URL.split("?", maxsplit=1)[0]
     result = explain(URL, 200, KEY, RID, md5(f"{bare}200{KEY}{RID}"))
     assert result.mistakes == ("they hash the callback URL without its query",)
     assert "callbackAddr-without-query+code+object+requestId" in result.sentence
