@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from capture.engine import Engine
 from capture.events import Fanout
-from capture.journal.reader import TimelineReader, TimelineRow
+from capture.journal.reader import SessionInfo, TimelineReader, TimelineRow
 from capture.journal.states import StatusGroup
 from capture.logs import get_logger
 from capture.runtime import Spawn, StopToken, Worker
@@ -43,6 +43,7 @@ from gui.steps import Step, run_steps
 from gui.tasks import TaskQueue
 from gui.timeline.export import CSV_FILTER, DEFAULT_NAME, write_rows
 from gui.timeline.feed import ThumbnailLoader, TimelineFeed
+from gui.timeline.view import SESSIONS_SHOWN
 from gui.workers import running_workers
 
 _log = get_logger(__name__)
@@ -62,6 +63,7 @@ class _Rows(QObject):
     """Signals from the journal readers (emitted on workers, received in the GUI thread)."""
 
     rows = Signal(object, object, bool)  # list[TimelineRow], Counters | None, fresh
+    applied = Signal(object)  # the Query the next fresh rows answer
 
 
 class AppController(QObject):
@@ -96,13 +98,17 @@ class AppController(QObject):
         self.preview_feed: PreviewFeed | None = None
         self._signals = _Rows()
         self._signals.rows.connect(window.timeline.show_rows)
-        self.feed = TimelineFeed(engine.data_dir.journal, self._signals.rows.emit)
+        self._signals.applied.connect(window.timeline.query_applied)
+        self.feed = TimelineFeed(
+            engine.data_dir.journal, self._signals.rows.emit, applied=self._signals.applied.emit
+        )
         self.thumbs = ThumbnailLoader(engine.data_dir.journal)
         self.thumbs.serve(window.timeline.model)
         self.latency_feed = LatencyFeed(engine.data_dir.journal, window.latency.deliver)
         sink.add(lambda _event: self.feed.poke())
         sink.add(lambda _event: self.latency_feed.poke())
-        window.timeline.filter_changed.connect(self.feed.set_group)
+        window.timeline.query_changed.connect(self.feed.set_query)
+        window.timeline.sessions_wanted.connect(self.load_sessions)
         sink.add(log_event)
         self.events = EventPresenter(window, self._poll_source, self.set_answer_mode)
         bridge.happened.connect(self.events.show)
@@ -314,6 +320,16 @@ class AppController(QObject):
         self.io.submit(load, loaded)
 
     # -- the window's actions (gui/actions.py names these handlers) ---------------------------
+
+    def load_sessions(self) -> None:
+        """The session filter's choices, read on `io` (a new session appeared)."""
+
+        def load() -> list[SessionInfo]:
+            if self.detail_reader is None:
+                self.detail_reader = TimelineReader(self.engine.data_dir.journal)
+            return self.detail_reader.sessions(limit=SESSIONS_SHOWN)
+
+        self.io.submit(load, on_done=self.window.timeline.set_sessions)
 
     def quit(self) -> None:
         self.window.close()  # as the close button: the window asks us to stop everything

@@ -134,6 +134,8 @@ class Counters:
     failures: int = 0  # rows whose status is in the FAILED group
     pending: int = 0
     rows: int = 0  # the timeline's rows: every shot and every callback matching none
+    session: SessionInfo | None = None  # the newest session, with its own counters
+    matching: int | None = None  # the rows a search finds in the whole journal (None: none)
 
 
 @dataclass(frozen=True)
@@ -279,11 +281,12 @@ class TimelineReader:
             foreign = conn.execute(f"SELECT COUNT(*) FROM callbacks c WHERE {where[1]}", params[1])
             return int(shots.fetchone()[0]) + int(foreign.fetchone()[0])
 
-    def sessions(self) -> list[SessionInfo]:
-        """Every session, newest first, with its own counters."""
+    def sessions(self, limit: int = -1) -> list[SessionInfo]:
+        """The newest `limit` sessions (-1: all), newest first, each with its own counters."""
         with self._lock, _snapshot(self._conn) as conn:
             rows = conn.execute(
-                "SELECT id, started_at, stopped_at FROM sessions ORDER BY id DESC"
+                "SELECT id, started_at, stopped_at FROM sessions ORDER BY id DESC LIMIT ?",
+                (limit,),
             ).fetchall()
             counted = {sid: _counters(conn, sid) for sid in (int(r["id"]) for r in rows)}
         return [
