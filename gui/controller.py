@@ -28,7 +28,7 @@ from capture.settings.model import Settings, StorageKind
 from capture.settings.store import SettingsStore
 from capture.sources import list_cameras, make_source
 from capture.storage.base import CheckStep
-from gui import shutdown, startup
+from gui import history, shutdown, startup
 from gui.actions import connect_actions
 from gui.banners import Kind
 from gui.bridge import EventBridge
@@ -119,6 +119,7 @@ class AppController(QObject):
         self.last_dialog: QMessageBox | None = None
         self.shortcuts_sheet: ShortcutsSheet | None = None  # made when first asked for
         self._detail_token = 0
+        self.next_data_dir: Path | None = None  # set to switch: run_window opens it next
         self._startup: Startup | None = None  # until the webhook and secret are under way
         self.save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self.save_timer.timeout.connect(self.save_settings)
@@ -372,6 +373,18 @@ class AppController(QObject):
         )
         box.open()
         self.last_dialog = box
+
+    def clear_history(self) -> None:
+        history.ask_to_clear(self)
+
+    def use_fresh_data_folder(self) -> None:
+        history.ask_to_switch(self)
+
+    def reread_timeline(self) -> None:
+        """The journal lost rows (cleared): the timeline reads its window again, and the
+        session filter its choices."""
+        self.feed.set_query(self.window.timeline.query())
+        self.load_sessions()
 
     def export_rows(self) -> None:
         """The rows shown (filter and search applied) to a CSV file the user picks, written on
