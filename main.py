@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from capture.cli.exits import Exit
-from capture.cli.flags import UsageError, parse_args
+from capture.cli.flags import UsageError, parse_args, query_asked
 
 
 def main(argv: list[str]) -> int:
@@ -17,7 +17,7 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"shothook: {exc} (see --help)", file=sys.stderr)
         return Exit.CONFIG
-    no_window = args.headless or args.webhook_only or args.check_storage
+    no_window = args.headless or args.webhook_only or args.check_storage or query_asked(args)
     if no_window or args.load is not None or args.conformance is not None:
         from capture.cli import headless
         from capture.errors import install_excepthooks, print_crash

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from capture.errors import ShotHookError
 from capture.events import EventSink, utc_now
+from capture.journal.records import PruneCounts
 from capture.journal.writer import Journal, Pruned
 from capture.logs import get_logger
 from capture.paths import DataDir, DataDirLock
@@ -240,6 +241,29 @@ class Engine:
                 pruned.callbacks,
                 len(pruned.spool_files),
             )
+        return pruned
+
+    def history_counts(self) -> PruneCounts:
+        """What `clear_history` would take and leave, for the window to say before it does."""
+        return self.journal.prune_counts(utc_now())
+
+    def clear_history(self) -> Pruned:
+        """Forget every finished session with its rows and kept images, and the callbacks that
+        matched no shot; a session with a shot still waiting to upload or notify stays whole,
+        and so does the running one. The kept images are counted again when no session runs
+        (a running one's uploaders keep that count; its stop recounts)."""
+        pruned = self.journal.prune(utc_now())
+        for path in pruned.spool_files:
+            Path(path).unlink(missing_ok=True)
+        if self.session is None and pruned.spool_files:
+            self.trim_kept_images()
+        _log.info(
+            "history cleared: %d sessions, %d shots, %d callbacks, %d kept images",
+            pruned.sessions,
+            pruned.shots,
+            pruned.callbacks,
+            len(pruned.spool_files),
+        )
         return pruned
 
     def check_storage(

@@ -53,6 +53,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_rows",
     ),
     ActionSpec(
+        "clear_history",
+        Menu.FILE,
+        "C&lear history…",
+        "",
+        "Forget the finished sessions and their rows (a shot still waiting is never forgotten)",
+        "clear_history",
+    ),
+    ActionSpec(
+        "fresh_data_folder",
+        Menu.FILE,
+        "Use a &fresh data folder…",
+        "",
+        "Switch to another data folder: the window opens again on its own journal and spool",
+        "use_fresh_data_folder",
+    ),
+    ActionSpec(
         "quit",
         Menu.FILE,
         "&Quit",
@@ -148,7 +164,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         Menu.VIEW,
         "Searc&h the timeline",
         "Ctrl+F",
-        "Show only the rows whose object key, requestId or status holds the text typed",
+        "Search the whole journal: requestId, key, channel, uid, status, status code, bodies",
         "focus_search",
     ),
     ActionSpec(

@@ -27,7 +27,7 @@ from capture.cli.flags import (
 )
 from capture.errors import ConfigError, ShotHookError
 from capture.logs import get_logger, start_logging
-from capture.paths import APP_NAME, DataDir
+from capture.paths import APP_NAME, DataDir, write_atomic
 from capture.settings.model import Settings
 from gui.accessible import FOCUS_LOG_ENV, log_focus_changes
 from gui.errors import print_startup_error, startup_dialog
@@ -156,23 +156,41 @@ def run_window(args: argparse.Namespace) -> int:
     except (OSError, ConfigError) as exc:
         print_startup_error(exc)
         return Exit.CONFIG
-    window_logging(data_dir.log)  # for the whole process: it ends with the window
+    stop_logging = window_logging(data_dir.log)  # for the whole process: it ends with the window
     quit_requested = _close_on_signals()
     qt_app = application()
-    splash = _splash()
-    try:
-        app = build(args)
-    except ConfigError as exc:
-        print_startup_error(exc)
-        return Exit.CONFIG
-    except ShotHookError as exc:  # e.g. another ShotHook uses this data folder
-        splash.close()
-        print_startup_error(exc)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)  # nothing to close cooperatively yet
-        startup_dialog(exc)
-        return Exit.FAILED
-    splash.close()
+    splash: QLabel | None = _splash()
+    while True:
+        try:
+            app = build(args)
+        except ConfigError as exc:
+            print_startup_error(exc)
+            return Exit.CONFIG
+        except ShotHookError as exc:  # e.g. another ShotHook uses this data folder
+            if splash is not None:
+                splash.close()
+            print_startup_error(exc)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_DFL)  # nothing to close cooperatively yet
+            startup_dialog(exc)
+            return Exit.FAILED
+        if splash is not None:
+            splash.close()
+            splash = None
+        code = _run(qt_app, app, quit_requested)
+        folder = app.controller.next_data_dir
+        if folder is None or code != Exit.OK:
+            return code
+        # File > Use a fresh data folder: the window closed as on quit; open it again there.
+        args = switched_args(args, DataDir.resolve(args.data_dir), folder)
+        stop_logging()
+        stop_logging = window_logging(DataDir.resolve(folder).create().log)
+        _log.info("data folder switched to %s", folder)
+
+
+def _run(qt_app: QApplication, app: App, quit_requested: _QuitOnSignal) -> int:
+    """The event loop, until the window has closed; leaves at once (exit 1) when a thread did
+    not stop."""
     app.reporter.install()
     if os.environ.get(FOCUS_LOG_ENV):
         log_focus_changes(qt_app)
@@ -190,6 +208,16 @@ def run_window(args: argparse.Namespace) -> int:
     if leftover:
         _leave_without(leftover)
     return code
+
+
+def switched_args(args: argparse.Namespace, old: DataDir, folder: Path) -> argparse.Namespace:
+    """The flags to open the window again with, on `folder`: the same, but that data folder,
+    without --autostart; the old folder's settings copied there when it has none yet (they hold
+    no secret: the S3 secret is in the keyring, or asked for again)."""
+    new = DataDir.resolve(folder).create()
+    if old.settings.is_file() and not new.settings.exists():
+        write_atomic(new.settings, old.settings.read_bytes())
+    return argparse.Namespace(**{**vars(args), "data_dir": str(folder), "autostart": False})
 
 
 def _first_frame(window: QWidget) -> None:

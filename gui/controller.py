@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from capture.engine import Engine
 from capture.errors import ShotHookError
 from capture.events import Fanout
-from capture.journal.reader import TimelineReader, TimelineRow
+from capture.journal.reader import SessionInfo, TimelineReader, TimelineRow
 from capture.journal.states import StatusGroup
 from capture.logs import get_logger
 from capture.reconcile import LAST, Reconciliation, reconcile_session, summary_lines, with_secret_of
@@ -31,7 +31,7 @@ from capture.settings.store import SettingsStore
 from capture.sources import list_cameras, make_source
 from capture.storage import make_storage
 from capture.storage.base import CheckStep, Storage
-from gui import shutdown, startup
+from gui import history, shutdown, startup
 from gui.actions import connect_actions
 from gui.banners import Kind
 from gui.bridge import EventBridge
@@ -53,6 +53,7 @@ from gui.steps import Step, run_steps
 from gui.tasks import TaskQueue
 from gui.timeline.export import CSV_FILTER, DEFAULT_NAME, write_rows
 from gui.timeline.feed import ThumbnailLoader, TimelineFeed
+from gui.timeline.view import SESSIONS_SHOWN
 from gui.workers import running_workers
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class _Rows(QObject):
     """Signals from the journal readers (emitted on workers, received in the GUI thread)."""
 
     rows = Signal(object, object, bool)  # list[TimelineRow], Counters | None, fresh
+    applied = Signal(object)  # the Query the next fresh rows answer
 
 
 class AppController(QObject):
@@ -110,13 +112,17 @@ class AppController(QObject):
         self.webhook_test: WebhookTestDialog | None = None  # Capture > Test a webhook
         self._signals = _Rows()
         self._signals.rows.connect(window.timeline.show_rows)
-        self.feed = TimelineFeed(engine.data_dir.journal, self._signals.rows.emit)
+        self._signals.applied.connect(window.timeline.query_applied)
+        self.feed = TimelineFeed(
+            engine.data_dir.journal, self._signals.rows.emit, applied=self._signals.applied.emit
+        )
         self.thumbs = ThumbnailLoader(engine.data_dir.journal)
         self.thumbs.serve(window.timeline.model)
         self.latency_feed = LatencyFeed(engine.data_dir.journal, window.latency.deliver)
         sink.add(lambda _event: self.feed.poke())
         sink.add(lambda _event: self.latency_feed.poke())
-        window.timeline.filter_changed.connect(self.feed.set_group)
+        window.timeline.query_changed.connect(self.feed.set_query)
+        window.timeline.sessions_wanted.connect(self.load_sessions)
         sink.add(log_event)
         self.events = EventPresenter(window, self._poll_source, self.set_answer_mode)
         bridge.happened.connect(self.events.show)
@@ -127,6 +133,7 @@ class AppController(QObject):
         self.last_dialog: QMessageBox | None = None
         self.shortcuts_sheet: ShortcutsSheet | None = None  # made when first asked for
         self._detail_token = 0
+        self.next_data_dir: Path | None = None  # set to switch: run_window opens it next
         self._startup: Startup | None = None  # until the webhook and secret are under way
         self.save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self.save_timer.timeout.connect(self.save_settings)
@@ -400,6 +407,16 @@ class AppController(QObject):
 
     # -- the window's actions (gui/actions.py names these handlers) ---------------------------
 
+    def load_sessions(self) -> None:
+        """The session filter's choices, read on `io` (a new session appeared)."""
+
+        def load() -> list[SessionInfo]:
+            if self.detail_reader is None:
+                self.detail_reader = TimelineReader(self.engine.data_dir.journal)
+            return self.detail_reader.sessions(limit=SESSIONS_SHOWN)
+
+        self.io.submit(load, on_done=self.window.timeline.set_sessions)
+
     def quit(self) -> None:
         self.window.close()  # as the close button: the window asks us to stop everything
 
@@ -441,6 +458,18 @@ class AppController(QObject):
         )
         box.open()
         self.last_dialog = box
+
+    def clear_history(self) -> None:
+        history.ask_to_clear(self)
+
+    def use_fresh_data_folder(self) -> None:
+        history.ask_to_switch(self)
+
+    def reread_timeline(self) -> None:
+        """The journal lost rows (cleared): the timeline reads its window again, and the
+        session filter its choices."""
+        self.feed.set_query(self.window.timeline.query())
+        self.load_sessions()
 
     def export_rows(self) -> None:
         """The rows shown (filter and search applied) to a CSV file the user picks, written on

@@ -64,6 +64,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return build_parser().parse_args(argv)
 
 
+def query_asked(args: argparse.Namespace) -> bool:
+    """--query or one of its filters was given: a headless search of the journal (a filter
+    alone is refused there, naming --query)."""
+    return any(getattr(args, name) is not None for name in vars(args) if name.startswith("query"))
+
+
 def settings_from_args(args: argparse.Namespace, base: Settings | None = None) -> Settings:
     """`base` (defaults, or saved settings) with every flag given applied through its check."""
     base = base or Settings()

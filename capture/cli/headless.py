@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
+from capture.cli import query as query_command
 from capture.cli import reconcile, wording
 from capture.cli.exits import Exit
 from capture.cli.flags import (
@@ -29,6 +30,7 @@ from capture.cli.flags import (
     parse_seconds,
     parse_spool_cap,
     parse_spool_keep,
+    query_asked,
     settings_from_args,
 )
 from capture.conformance import command as conformance_command
@@ -84,6 +86,8 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
         return _load(args, stderr)
     if args.conformance is not None:
         return _conformance(args, stderr)
+    if query_asked(args):
+        return query_command.run(args, sys.stdout, stderr)
     try:
         settings = settings_from_args(args)
         options = Options(

@@ -20,9 +20,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from capture.journal import states
+from capture.journal.query import Query, foreign_clause, shot_clause
 from capture.journal.records import spool_file
 from capture.journal.schema import connect
 from capture.journal.states import NotifyState, ShotFacts, Status, StatusGroup, UploadState
+from capture.spec.checksum import Explanation, explain_body
 from capture.spec.naming import parse_iso, parse_utc_digits
 from capture.spec.payload import CODE_COMPLETE
 
@@ -33,8 +35,10 @@ __all__ = [  # Status and StatusGroup too: a row's status is part of the reader'
     "Callback",
     "Counters",
     "Detail",
+    "Query",
     "ReceivedBody",
     "RowKind",
+    "SessionInfo",
     "SessionTimes",
     "ShotTimes",
     "Status",
@@ -130,12 +134,15 @@ class Counters:
     failures: int = 0  # rows whose status is in the FAILED group
     pending: int = 0
     rows: int = 0  # the timeline's rows: every shot and every callback matching none
+    session: SessionInfo | None = None  # the newest session, with its own counters
+    matching: int | None = None  # the rows a search finds in the whole journal (None: none)
 
 
 @dataclass(frozen=True)
 class ReceivedBody:
     callback: Callback
     body: str  # pretty-printed when it is JSON, else as received
+    checksum: Explanation | None = None  # None: the body holds no checksum to explain
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,14 @@ class Detail:
     received: tuple[ReceivedBody, ...]
     image_path: str  # a file on this machine holding the full image, or ''
     image_where: str  # where the image is when not here, in words
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    started_at: str  # ISO
+    stopped_at: str  # ISO, '' while it runs (or it was left running: the next start ends it)
+    counters: Counters
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,15 +216,18 @@ class TimelineReader:
         with self._lock:
             self._conn.close()
 
-    def rows_since(self, seq: int, limit: int = DEFAULT_BATCH) -> Batch:
-        """Rows created or changed after `seq`, oldest change first, at most `limit`."""
+    def rows_since(self, seq: int, limit: int = DEFAULT_BATCH, query: Query | None = None) -> Batch:
+        """Rows created or changed after `seq`, oldest change first, at most `limit`; with a
+        `query`, only those it finds (its status group aside: a row leaving the group shown
+        still comes, for the window to hide)."""
+        where, params = _clauses(query.without_group() if query else None)
         with self._lock, _snapshot(self._conn) as conn:
             head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
             changed = conn.execute(
-                "SELECT 'shot' AS kind, id, seq FROM shots WHERE seq > ?"
-                " UNION ALL SELECT 'callback', id, seq FROM callbacks"
-                " WHERE seq > ? AND shot_id IS NULL ORDER BY seq LIMIT ?",
-                (seq, seq, limit),
+                f"SELECT 'shot' AS kind, id, seq FROM shots s WHERE seq > ? AND {where[0]}"
+                f" UNION ALL SELECT 'callback', id, seq FROM callbacks c"
+                f" WHERE seq > ? AND {where[1]} ORDER BY seq LIMIT ?",
+                (seq, *params[0], seq, *params[1], limit),
             ).fetchall()
             shot_ids = [int(r["id"]) for r in changed if r["kind"] == "shot"]
             foreign_ids = [int(r["id"]) for r in changed if r["kind"] == "callback"]
@@ -221,33 +239,62 @@ class TimelineReader:
         more = len(changed) == limit
         return Batch(rows, int(changed[-1]["seq"]) if more else max(head, seq), more)
 
-    def newest(self, limit: int, group: StatusGroup | None = None) -> Batch:
+    def newest(
+        self, limit: int, group: StatusGroup | None = None, query: Query | None = None
+    ) -> Batch:
         """The newest `limit` rows (by capture time, as the timeline orders them), oldest
-        first, or the newest whose status is in `group`; and the seq to go on from with
-        `rows_since`: where a window that keeps only the newest rows starts, without reading
-        the whole history. Shots are captured in id order, so the newest shots are the
-        highest ids (the same for foreign callbacks)."""
-        where = f"WHERE {states.SHOT_GROUPS[group].sql}" if group is not None else ""
+        first, or the newest whose status is in `group`, or the newest `query` finds (in the
+        whole journal); and the seq to go on from with `rows_since`: where a window that
+        keeps only the newest rows starts, without reading the whole history. Shots are
+        captured in id order, so the newest shots are the highest ids (the same for foreign
+        callbacks)."""
+        if query is None:
+            query = Query(group=group)
+        where, params = _clauses(query)
         with self._lock, _snapshot(self._conn) as conn:
             head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
             shot_ids = [
                 int(r[0])
                 for r in conn.execute(
-                    f"SELECT id FROM shots s {where} ORDER BY id DESC LIMIT ?", (limit,)
+                    f"SELECT id FROM shots s WHERE {where[0]} ORDER BY id DESC LIMIT ?",
+                    (*params[0], limit),
                 )
             ]
             foreign_ids = [
                 int(r[0])
                 for r in conn.execute(
-                    "SELECT id FROM callbacks WHERE shot_id IS NULL ORDER BY id DESC LIMIT ?",
-                    (limit if group in (None, StatusGroup.FOREIGN) else 0,),
+                    f"SELECT id FROM callbacks c WHERE {where[1]} ORDER BY id DESC LIMIT ?",
+                    (*params[1], limit),
                 )
             ]
             rows = _shot_rows(conn, shot_ids) + _foreign_rows(conn, foreign_ids)
-        if group is not None:
-            rows = [row for row in rows if row.status.group is group]
+        if query.group is not None:
+            rows = [row for row in rows if row.status.group is query.group]
         rows.sort(key=lambda row: (row.when, row.kind is RowKind.CALLBACK, row.id))
         return Batch(rows[-limit:] if limit else [], head, False)
+
+    def matching(self, query: Query) -> int:
+        """How many rows of the whole journal `query` finds."""
+        where, params = _clauses(query)
+        with self._lock, _snapshot(self._conn) as conn:
+            shots = conn.execute(f"SELECT COUNT(*) FROM shots s WHERE {where[0]}", params[0])
+            foreign = conn.execute(f"SELECT COUNT(*) FROM callbacks c WHERE {where[1]}", params[1])
+            return int(shots.fetchone()[0]) + int(foreign.fetchone()[0])
+
+    def sessions(self, limit: int = -1) -> list[SessionInfo]:
+        """The newest `limit` sessions (-1: all), newest first, each with its own counters."""
+        with self._lock, _snapshot(self._conn) as conn:
+            rows = conn.execute(
+                "SELECT id, started_at, stopped_at FROM sessions ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+            counted = {sid: _counters(conn, sid) for sid in (int(r["id"]) for r in rows)}
+        return [
+            SessionInfo(
+                int(r["id"]), str(r["started_at"]), str(r["stopped_at"] or ""), counted[r["id"]]
+            )
+            for r in rows
+        ]
 
     def session_times(self, session_id: int | None, seq: int, limit: int) -> SessionTimes:
         """The times of the newest session's shots changed after `seq`, the newest `limit` of
@@ -275,29 +322,11 @@ class TimelineReader:
             ).fetchone()
         return bytes(row[0]) if row else None
 
-    def counters(self) -> Counters:
+    def counters(self, session_id: int | None = None) -> Counters:
+        """The counters of every row, or of one session's (its shots, and the foreign
+        callbacks received while it ran)."""
         with self._lock, _snapshot(self._conn) as conn:
-            shots = conn.execute(
-                f"SELECT COALESCE(SUM({states.COMPLETE.sql}), 0),"
-                f" COALESCE(SUM({states.UPLOADED.sql}), 0),"
-                f" COALESCE(SUM({states.DELIVERED.sql}), 0),"
-                f" COALESCE(SUM({states.FAILED.sql}), 0),"
-                f" COALESCE(SUM({states.PENDING.sql}), 0),"
-                " COUNT(*)"
-                " FROM shots s"
-            ).fetchone()
-            callbacks, foreign = conn.execute(
-                "SELECT COUNT(*), COALESCE(SUM(shot_id IS NULL), 0) FROM callbacks"
-            ).fetchone()
-        return Counters(
-            shots=int(shots[0]),
-            uploaded=int(shots[1]),
-            notified=int(shots[2]),
-            callbacks=int(callbacks),
-            failures=int(shots[3]),
-            pending=int(shots[4]),
-            rows=int(shots[5]) + int(foreign),
-        )
+            return _counters(conn, session_id)
 
     def detail(self, row: TimelineRow) -> Detail:
         """Everything the detail pane shows about `row` (reads files: call it off the GUI)."""
@@ -306,7 +335,9 @@ class TimelineReader:
                 raw = conn.execute(
                     "SELECT raw_body FROM callbacks WHERE id = ?", (row.id,)
                 ).fetchone()
-                body = ReceivedBody(row.callbacks[0], _pretty(raw[0] if raw else ""))
+                text = str(raw[0]) if raw else ""
+                addr = _session_url(conn, row.callbacks[0].received_at)
+                body = _received_body(row.callbacks[0], text, addr)
                 return Detail(row, "", "", (body,), "", "no image: this callback matched no shot")
             shot = conn.execute(
                 "SELECT payload_json, callback_url, spool_path FROM shots WHERE id = ?", (row.id,)
@@ -317,7 +348,8 @@ class TimelineReader:
                     "SELECT id, raw_body FROM callbacks WHERE shot_id = ?", (row.id,)
                 )
             }
-        received = tuple(ReceivedBody(c, _pretty(bodies.get(c.id, ""))) for c in row.callbacks)
+        url = str(shot["callback_url"]) if shot else ""
+        received = tuple(_received_body(c, bodies.get(c.id, ""), url) for c in row.callbacks)
         stored = shot["spool_path"] if shot else None
         path, where = _image_place(row, spool_file(self._folder, stored) if stored else None)
         return Detail(
@@ -328,6 +360,50 @@ class TimelineReader:
             image_path=path,
             image_where=where,
         )
+
+
+def _counters(conn: sqlite3.Connection, session_id: int | None) -> Counters:
+    query = Query(session_id=session_id)
+    where, params = _clauses(query)
+    shots = conn.execute(
+        f"SELECT COALESCE(SUM({states.COMPLETE.sql}), 0),"
+        f" COALESCE(SUM({states.UPLOADED.sql}), 0),"
+        f" COALESCE(SUM({states.DELIVERED.sql}), 0),"
+        f" COALESCE(SUM({states.FAILED.sql}), 0),"
+        f" COALESCE(SUM({states.PENDING.sql}), 0),"
+        f" COUNT(*) FROM shots s WHERE {where[0]}",
+        params[0],
+    ).fetchone()
+    if session_id is None:
+        callbacks, foreign = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(shot_id IS NULL), 0) FROM callbacks"
+        ).fetchone()
+    else:
+        callbacks = conn.execute(
+            "SELECT COUNT(*) FROM callbacks c JOIN shots s ON s.id = c.shot_id"
+            " WHERE s.session_id = ?",
+            (session_id,),
+        ).fetchone()[0]
+        foreign = conn.execute(
+            f"SELECT COUNT(*) FROM callbacks c WHERE {where[1]}", params[1]
+        ).fetchone()[0]
+        callbacks += foreign
+    return Counters(
+        shots=int(shots[0]),
+        uploaded=int(shots[1]),
+        notified=int(shots[2]),
+        callbacks=int(callbacks),
+        failures=int(shots[3]),
+        pending=int(shots[4]),
+        rows=int(shots[5]) + int(foreign),
+    )
+
+
+def _clauses(query: Query | None) -> tuple[tuple[str, str], tuple[list[object], list[object]]]:
+    """The WHERE conditions over `shots s` and `callbacks c` (foreign ones) for `query`."""
+    shots, shot_params = shot_clause(query or Query())
+    foreign, foreign_params = foreign_clause(query or Query())
+    return (shots, foreign), (shot_params, foreign_params)
 
 
 class _snapshot:
@@ -499,6 +575,27 @@ def _callback(r: sqlite3.Row) -> Callback:
         verdict=str(r["verdict"]),
         code=r["code"],
     )
+
+
+VERIFIED_WITH = "checksum verified with callbackAddr "  # the receiver's verdict, as journaled
+
+
+def _received_body(callback: Callback, raw: str, callback_url: str) -> ReceivedBody:
+    """A body with its checksum explained against the address it was verified with (the
+    verdict names it), else the callback URL the shot was sent with."""
+    verified = callback.verdict.startswith(VERIFIED_WITH)
+    addr = callback.verdict.removeprefix(VERIFIED_WITH) if verified else callback_url
+    return ReceivedBody(callback, _pretty(raw), explain_body(addr, raw))
+
+
+def _session_url(conn: sqlite3.Connection, received_at: str) -> str:
+    """The callback URL of the session running when a foreign callback came (else the newest
+    one's): the address its sender most likely hashed."""
+    row = conn.execute(
+        "SELECT callback_url FROM sessions ORDER BY started_at <= ? DESC, id DESC LIMIT 1",
+        (received_at,),
+    ).fetchone()
+    return str(row[0]) if row else ""
 
 
 def _image_place(row: TimelineRow, spool_path: str | None) -> tuple[str, str]:

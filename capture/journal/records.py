@@ -99,6 +99,16 @@ class Pruned:
     spool_files: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class PruneCounts:
+    """What pruning at one time would do to the timeline's rows (a shot, or a callback that
+    matched none), before it does it: for the window's confirmation."""
+
+    going: int  # the rows of the finished sessions, and the foreign callbacks before it
+    staying: int  # every other row: the running session's, and those of sessions kept whole
+    waiting: int  # shots still waiting to upload or notify (their sessions stay)
+
+
 # Spool files are journaled relative to the journal's folder (the data folder), so a data folder
 # that is moved, restored elsewhere or mounted at a new place still finds the shots it was
 # waiting to upload. A file outside that folder (never made by ShotHook) keeps its full path.

@@ -28,6 +28,7 @@ from capture.journal.records import (
     NewShot,
     OpenShot,
     PendingNotification,
+    PruneCounts,
     Pruned,
     spool_file,
     stored_spool_path,
@@ -286,15 +287,7 @@ class Journal:
         belonged to the forgotten shots, for the caller to delete."""
         cutoff = iso(before)
         with self._tx() as cur:
-            old = [
-                int(r[0])
-                for r in cur.execute(
-                    "SELECT id FROM sessions WHERE stopped_at IS NOT NULL AND stopped_at < ?"
-                    f" AND NOT EXISTS(SELECT 1 FROM shots s WHERE s.session_id = sessions.id"
-                    f" AND {states.OPEN.sql})",
-                    (cutoff,),
-                )
-            ]
+            old = _prunable(cur, cutoff)
             shots = _in("session_id", old)
             files = [
                 spool_file(self.folder, str(r[0]))
@@ -316,6 +309,26 @@ class Journal:
                 " (SELECT 1 FROM thumbnails t WHERE t.image_id = thumbnail_images.id)"
             )
         return Pruned(len(old), shot_count, callbacks, tuple(files))
+
+    def prune_counts(self, before: datetime) -> PruneCounts:
+        """What `prune(before)` would take and leave, counted in the timeline's rows."""
+        cutoff = iso(before)
+        with self._tx() as cur:
+            old = _prunable(cur, cutoff)
+            going = cur.execute(f"SELECT COUNT(*) FROM shots WHERE {_in('session_id', old)}", old)
+            shots = int(going.fetchone()[0])
+            foreign = cur.execute(
+                "SELECT COUNT(*) FROM callbacks WHERE shot_id IS NULL AND received_at < ?",
+                (cutoff,),
+            ).fetchone()[0]
+            total = cur.execute(
+                "SELECT (SELECT COUNT(*) FROM shots)"
+                " + (SELECT COUNT(*) FROM callbacks WHERE shot_id IS NULL)"
+            ).fetchone()[0]
+            waiting = cur.execute(f"SELECT COUNT(*) FROM shots s WHERE {states.OPEN.sql}")
+            waiting_count = int(waiting.fetchone()[0])
+        gone = shots + int(foreign)
+        return PruneCounts(gone, int(total) - gone, waiting_count)
 
     def pending_spool_bytes(self) -> int:
         with self._lock:
@@ -422,6 +435,20 @@ def _notification_created(
             shot_id,
         ),
     )
+
+
+def _prunable(cur: sqlite3.Cursor, cutoff: str) -> list[int]:
+    """The sessions that ended before `cutoff` with no shot still waiting (retention never
+    costs a shot: a session holding one is kept whole)."""
+    return [
+        int(r[0])
+        for r in cur.execute(
+            "SELECT id FROM sessions WHERE stopped_at IS NOT NULL AND stopped_at < ?"
+            f" AND NOT EXISTS(SELECT 1 FROM shots s WHERE s.session_id = sessions.id"
+            f" AND {states.OPEN.sql})",
+            (cutoff,),
+        )
+    ]
 
 
 def _in(column: str, values: Sequence[object]) -> str:

@@ -477,6 +477,23 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "headless --conformance: write the JSON report (every exchange) to FILE",
         "FILE",
     ),
+    RunOption(
+        "--query",
+        MODE,
+        "headless: print the journal's rows holding TEXT ('' for all) as JSON lines, then exit",
+        "TEXT",
+    ),
+    RunOption(
+        "--query-status",
+        MODE,
+        "headless --query: only rows in this status group (ok, pending, failed, foreign)",
+        "GROUP",
+    ),
+    RunOption("--query-session", MODE, "headless --query: only this session's rows", "ID|last"),
+    RunOption(
+        "--query-since", MODE, "headless --query: rows from this time (ISO 8601, or 15m ago)", "T"
+    ),
+    RunOption("--query-until", MODE, "headless --query: rows before this time", "T"),
     COUNT,
     WEBHOOK_ANSWER,
     RunOption(

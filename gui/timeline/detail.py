@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from capture.journal.reader import Detail, RowKind, TimelineRow
+from capture.spec.checksum import Explanation
 from capture.spec.naming import iso
 from gui.accessible import name_widget
 from gui.resources import GROUP_BACKGROUNDS, GROUP_COLOURS, STATUS_LABELS, Palette, icon
@@ -121,6 +122,18 @@ class DetailPane(QScrollArea):
         self.callbacks = hint("")
         self.callbacks.setTextFormat(Qt.TextFormat.RichText)
         column.addWidget(self.callbacks)
+        self.checksum_title = section_title("Checksum explained")
+        column.addWidget(self.checksum_title)
+        self.checksum = hint("")
+        self.checksum.setTextFormat(Qt.TextFormat.RichText)
+        self.checksum.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        name_widget(
+            self.checksum,
+            "Checksum explained",
+            "The string the spec hashes, its four parts, the MD5 expected and received, and"
+            " the mistake that reproduces a wrong one",
+        )
+        column.addWidget(self.checksum)
         self.payloads = QTabWidget()
         self.sent = _code_view()
         self.received = _code_view()
@@ -139,6 +152,8 @@ class DetailPane(QScrollArea):
             self.attempts,
             callbacks_title,
             self.callbacks,
+            self.checksum_title,
+            self.checksum,
             self.payloads,
         )
         column.addStretch(1)
@@ -199,6 +214,10 @@ class DetailPane(QScrollArea):
         self._show_facts(detail)
         self.attempts.setText(_attempts_html(row))
         self.callbacks.setText(_callbacks_html(detail))
+        explained = checksum_html(detail)
+        self.checksum.setText(explained)
+        self.checksum_title.setVisible(bool(explained))
+        self.checksum.setVisible(bool(explained))
         _set_plain(self.sent, detail.payload_sent or "(no notification was sent for this row)")
         _set_plain(
             self.received,
@@ -227,6 +246,7 @@ class DetailPane(QScrollArea):
         _set_plain(self.received, "")
         self.attempts.setText("")
         self.callbacks.setText("")
+        self.checksum.setText("")
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -369,3 +389,35 @@ def _callbacks_html(detail: Detail) -> str:
             f"<span style='color:{colour}'>{escape(c.verdict)}</span>"
         )
     return "<br>".join(lines)
+
+
+def checksum_html(detail: Detail) -> str:
+    """Each received body's checksum explained ('' when none holds one): the sentence for the
+    customer first, then the hashed string's four parts, the MD5 expected and received."""
+    blocks = [
+        _explanation_html(r.callback.delivery, r.checksum)
+        for r in detail.received
+        if r.checksum is not None
+    ]
+    return "<br><br>".join(blocks)
+
+
+def _explanation_html(delivery: int, explained: Explanation) -> str:
+    ok = explained.matches
+    colour = (Palette.OK if ok else Palette.FAILED).hex
+    mark = "✓" if ok else "✗"
+    rows = [(p.name, p.value) for p in explained.parts]
+    rows += [("hashed", explained.hashed), ("expected MD5", explained.expected)]
+    rows.append(("received", explained.received or "(empty)"))
+    if explained.found and not ok:
+        rows.append(("their string", explained.their_string.replace("\n", "\\n")))
+    cells = "".join(
+        f"<tr><td style='padding-right:8px'>{escape(name)}</td>"
+        f"<td><code>{escape(breakable(value))}</code></td></tr>"
+        for name, value in rows
+    )
+    return (
+        f"<span style='color:{colour}'>{mark}</span> delivery {delivery}: "
+        f"<span style='color:{colour}'>{escape(breakable(explained.sentence))}</span>"
+        f"<table cellspacing='0'>{cells}</table>"
+    )

@@ -1,8 +1,10 @@
 """Workers that read the journal for the timeline, so the GUI thread never does.
 
-- `TimelineFeed` delivers the newest rows the window keeps (of all, or of the status group
-  the filter shows), then changed rows (`rows_since(seq)`, in batches) and the counters each
-  time it is poked (any engine event) or once a second, whichever comes first.
+- `TimelineFeed` delivers the newest rows the window keeps (of all, or of those the search
+  and filters find: a `Query` the journal answers in SQL, over every row it holds), then
+  changed rows (`rows_since(seq)`, in batches, the query's only) and the counters (all-time,
+  the newest session's, and how many rows the query finds) each time it is poked (any engine
+  event) or once a second, whichever comes first.
 - `ThumbnailLoader` decodes thumbnails on request, newest request first, a bounded backlog.
 """
 
@@ -12,12 +14,14 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
 from capture.errors import report_unexpected
+from capture.journal.query import Query
 from capture.journal.reader import Counters, StatusGroup, TimelineReader, TimelineRow
 from capture.runtime import StopToken
 from gui.timeline.model import MAX_ROWS, TimelineModel
@@ -29,21 +33,31 @@ BACKLOG = 256
 
 
 Deliver = Callable[[list[TimelineRow], Counters | None, bool], None]
+Applied = Callable[[Query], None]
 
 
 class TimelineFeed:
     """Runnable: `deliver(rows, counters, fresh)` for the newest `window` rows (`fresh` on the
     first batch: the window starts over), then for every change in the journal (rows older
-    than the window included: the model lets those go). `set_group` starts the window over
-    with the newest rows of a status group, read from the whole journal."""
+    than the window included: the model lets those go). `set_query` (or `set_group`) starts the
+    window over with the newest rows the query finds in the whole journal; `applied(query)`,
+    when given, is called just before that start's first batch, so the window knows which
+    query the rows that follow answer."""
 
-    def __init__(self, journal: Path, deliver: Deliver, window: int = MAX_ROWS) -> None:
+    def __init__(
+        self,
+        journal: Path,
+        deliver: Deliver,
+        window: int = MAX_ROWS,
+        applied: Applied | None = None,
+    ) -> None:
         self._journal = journal
         self._deliver = deliver
+        self._applied = applied
         self._window = window
         self._poke = threading.Event()
         self._lock = threading.Lock()
-        self._group: StatusGroup | None = None
+        self._query = Query()
         self._restart = True
 
     def poke(self) -> None:
@@ -53,7 +67,15 @@ class TimelineFeed:
     def set_group(self, group: StatusGroup | None) -> None:
         """Start the window over with the newest rows in `group` (None: all rows)."""
         with self._lock:
-            self._group, self._restart = group, True
+            q = self._query
+            self._query = Query(q.text, q.statuses, group, q.session_id, q.since, q.until)
+            self._restart = True
+        self._poke.set()
+
+    def set_query(self, query: Query) -> None:
+        """Start the window over with the newest rows `query` finds."""
+        with self._lock:
+            self._query, self._restart = query, True
         self._poke.set()
 
     def run(self, stop: StopToken) -> None:
@@ -64,28 +86,41 @@ class TimelineFeed:
             while not stop.is_set():
                 self._poke.clear()
                 with self._lock:
-                    restart, group, self._restart = self._restart, self._group, False
+                    restart, query, self._restart = self._restart, self._query, False
                 if restart:
-                    seq = self._start(reader, group)
-                batch = reader.rows_since(seq, BATCH)
+                    seq = self._start(reader, query)
+                changes = query.without_group() if query.narrows_beyond_group else None
+                batch = reader.rows_since(seq, BATCH, changes)
                 seq = batch.seq
                 if batch.rows:
-                    self._deliver(batch.rows, None if batch.more else reader.counters(), False)
+                    counters = None if batch.more else tally(reader, query)
+                    self._deliver(batch.rows, counters, False)
                 if batch.more:
                     continue
                 self._poke.wait(POLL_S)
         finally:
             reader.close()
 
-    def _start(self, reader: TimelineReader, group: StatusGroup | None) -> int:
+    def _start(self, reader: TimelineReader, query: Query) -> int:
         """Deliver the window's rows, oldest first (each batch goes on top), the first batch
         marked fresh (even an empty one: the model clears); returns the seq to go on from."""
-        start = reader.newest(self._window, group)
+        start = reader.newest(self._window, query=query)
+        if self._applied is not None:
+            self._applied(query)
         rows = start.rows
         for at in range(0, max(len(rows), 1), FIRST_BATCH):
             last = at + FIRST_BATCH >= len(rows)
-            self._deliver(rows[at : at + FIRST_BATCH], reader.counters() if last else None, at == 0)
+            counters = tally(reader, query) if last else None
+            self._deliver(rows[at : at + FIRST_BATCH], counters, at == 0)
         return start.seq
+
+
+def tally(reader: TimelineReader, query: Query) -> Counters:
+    """The all-time counters, with the newest session's and, for a search or a filter beyond
+    the status group, how many rows it finds in the whole journal."""
+    newest = reader.sessions(limit=1)
+    matching = reader.matching(query) if query.narrows_beyond_group else None
+    return replace(reader.counters(), session=newest[0] if newest else None, matching=matching)
 
 
 class ThumbnailSignals(QObject):

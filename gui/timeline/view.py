@@ -1,8 +1,16 @@
-"""The timeline panel: counters, status filter, auto-follow, and the table itself."""
+"""The timeline panel: counters (all-time and the newest session's), the search and filters
+(status group, session, time range), auto-follow, and the table itself.
+
+The search and filters are a `Query` the feed asks the whole journal in SQL, on its worker
+(`query_changed`; typing waits SEARCH_DELAY_MS for a pause). Meanwhile the text filters the rows
+already in the model at once (the proxy's regular expression over key, requestId and status);
+once the feed says it answers that text (`query_applied`), the model holds exactly the rows
+the journal found, so the proxy stops filtering by text: a match in a body, channel or uid,
+which the proxy cannot see, stays shown."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from PySide6.QtCore import (
     QEvent,
@@ -18,6 +26,7 @@ from PySide6.QtGui import QFontMetrics, QHelpEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,9 +40,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capture.journal.reader import Counters, StatusGroup, TimelineRow
+from capture.journal.query import Query, statuses_named
+from capture.journal.reader import Counters, SessionInfo, StatusGroup, TimelineRow
+from capture.spec.naming import parse_iso
 from gui.accessible import name_widget
-from gui.resources import Palette, icon
+from gui.resources import STATUS_LABELS, Palette, icon
 from gui.settings.fields import section_title
 from gui.timeline.model import (
     CELL_LINES,
@@ -52,6 +63,20 @@ HEADER_PAD = 2 * 8 + 6  # QHeaderView::section's padding in style.qss, and its b
 SHOT_MIN = 240  # the capture time and size, and the key's channel and uid under them
 EMPTY = "No shots yet. Press Start capture: each shot appears here, newest on top."
 FILTERED = "No rows match this filter."
+SEARCH_DELAY_MS = 250  # a pause in typing before the journal is searched
+SEARCH_HINT = "Search requestId, key, channel, uid, status, body"
+SESSIONS_SHOWN = 50  # the newest sessions the session filter offers
+# The time filter's choices: how far back from now (None: any time; 0: since local midnight).
+TIME_RANGES: list[tuple[str, timedelta | None]] = [
+    ("Any time", None),
+    ("Last 15 minutes", timedelta(minutes=15)),
+    ("Last hour", timedelta(hours=1)),
+    ("Today", timedelta(0)),
+    ("Last 24 hours", timedelta(days=1)),
+    ("Last 7 days", timedelta(days=7)),
+]
+# The words a status is searched by: its label in the window and its name in the journal.
+STATUS_WORDS = {status: f"{label} {status.value}" for status, label in STATUS_LABELS.items()}
 FILTERS: list[tuple[str, StatusGroup | None]] = [
     ("All", None),
     ("Failed", StatusGroup.FAILED),
@@ -68,6 +93,8 @@ PILL_FILTERS: dict[str, StatusGroup | None] = {
 class TimelinePanel(QWidget):
     selected = Signal(object)  # the TimelineRow shown in the detail pane, or None
     filter_changed = Signal(object)  # the StatusGroup shown, or None: the feed reads it anew
+    query_changed = Signal(object)  # the Query the search and filters make: the feed reads it
+    sessions_wanted = Signal()  # a new session appeared: the session filter's list is stale
 
     def __init__(self, model: TimelineModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +121,11 @@ class TimelinePanel(QWidget):
         self.proxy.rowsAboutToBeInserted.connect(self._remember_scroll)
         self.model.dataChanged.connect(self._data_changed)
         self._scroll_before = 0
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._emit_query)
+        self._asked = Query()  # the query last asked of the feed
+        self._answered = False  # the model holds the rows the journal found for `_asked`
+        self._newest_session: int | None = None
         self._waiting = 0  # rows inserted above while the view held still
         self._pointer_over = False
         self.table.viewport().installEventFilter(self)
@@ -166,8 +198,39 @@ class TimelinePanel(QWidget):
         self.new_rows = self._new_rows_button()
         strip.addWidget(self.new_rows)
         rows.addLayout(strip)
+        rows.addLayout(self._filters_row())
         self.set_counters(Counters())
         return bar
+
+    def _filters_row(self) -> QHBoxLayout:
+        """The session and time filters, how many rows the search finds, and the newest
+        session's own counters beside the all-time ones above."""
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        self.session_box = QComboBox()
+        self.session_box.addItem("All sessions", None)
+        self.session_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.session_box.setToolTip("Show only the rows of one capture session")
+        name_widget(self.session_box, "Session filter", self.session_box.toolTip())
+        self.session_box.activated.connect(lambda _i: self._emit_query())
+        row.addWidget(self.session_box)
+        self.time_box = QComboBox()
+        for label, ago in TIME_RANGES:
+            self.time_box.addItem(label, ago)
+        self.time_box.setToolTip("Show only the rows captured (or received) in this time")
+        name_widget(self.time_box, "Time filter", self.time_box.toolTip())
+        self.time_box.activated.connect(lambda _i: self._emit_query())
+        row.addWidget(self.time_box)
+        self.matches = QLabel()
+        self.matches.setProperty("role", "hint")
+        self.matches.hide()
+        row.addWidget(self.matches)
+        row.addStretch(1)
+        self.session_counts = QLabel()
+        self.session_counts.setProperty("role", "hint")
+        self.session_counts.hide()
+        row.addWidget(self.session_counts)
+        return row
 
     def _new_rows_button(self) -> QToolButton:
         """New rows wait above while the pointer is over the table (or the user has scrolled
@@ -184,11 +247,12 @@ class TimelinePanel(QWidget):
 
     def _search_field(self) -> QLineEdit:
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search key, requestId, status")
+        self.search.setPlaceholderText(SEARCH_HINT)
         self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("Search key, req…"))
         self.search.setClearButtonEnabled(True)
         self.search.setToolTip(
-            "Show only the rows whose object key, requestId or status holds this"
+            "Show only the rows whose requestId, object key, channel, uid, status, status code"
+            " or bodies hold this, from the whole journal"
         )
         self.search.setMaximumWidth(280)
         name_widget(self.search, "Search the timeline")
@@ -280,6 +344,8 @@ class TimelinePanel(QWidget):
         }
         self._counters = counters
         self._show_older(counters)
+        self._show_session(counters.session)
+        self._show_matches(counters.matching)
         for name, (value, label, tone) in values.items():
             chip = self.counters[name]
             chip.setText(f"{label} <b>{value:,}</b>")
@@ -306,6 +372,7 @@ class TimelinePanel(QWidget):
         self._show_empty()
         if changed:
             self.filter_changed.emit(group)
+            self._emit_query()
         index = [g for _, g in FILTERS].index(group)
         self.filter_group.button(index).setChecked(True)
         if self.follow.isChecked():
@@ -317,10 +384,79 @@ class TimelinePanel(QWidget):
 
     def _search_changed(self, text: str) -> None:
         self.proxy.set_search(text)
+        self._answered = False
         self._show_empty()
         self._show_older(self._counters)
         if self.follow.isChecked():
             self._select_top()
+        self._search_timer.start()
+
+    def query(self, now: datetime | None = None) -> Query:
+        """What the search box and the filters ask for."""
+        text = self.search.text().strip()
+        ago = self.time_box.currentData()
+        since = None
+        if isinstance(ago, timedelta):
+            local = (now or datetime.now(UTC)).astimezone()
+            midnight = datetime.combine(local.date(), time(0), local.tzinfo)
+            since = midnight if not ago else local - ago
+        session = self.session_box.currentData()
+        return Query(
+            text=text,
+            statuses=statuses_named(text, STATUS_WORDS),
+            group=self.model.group,
+            session_id=session if isinstance(session, int) else None,
+            since=since,
+        )
+
+    def _emit_query(self) -> None:
+        self._search_timer.stop()
+        query = self.query()
+        if query == self._asked and not query.since:  # a time range moves on: ask again
+            return
+        self._asked = query
+        self._answered = False
+        self.query_changed.emit(query)
+
+    def query_applied(self, query: Query) -> None:
+        """The feed's next fresh rows answer `query` (from its worker, queued): when that is
+        what the search box says, the journal did the text search; the proxy stops doing it."""
+        if query.text == self.search.text().strip() and query.text:
+            self._answered = True
+            self.proxy.set_search("")
+        self._show_older(self._counters)
+
+    def set_sessions(self, sessions: list[SessionInfo]) -> None:
+        """The session filter's choices (newest first); the one chosen stays chosen."""
+        chosen = self.session_box.currentData()
+        self.session_box.clear()
+        self.session_box.addItem("All sessions", None)
+        for info in sessions:
+            self.session_box.addItem(session_label(info), info.id)
+        at = self.session_box.findData(chosen) if chosen is not None else 0
+        self.session_box.setCurrentIndex(max(at, 0))
+
+    def _show_session(self, session: SessionInfo | None) -> None:
+        if session is None:
+            self.session_counts.hide()
+            return
+        if session.id != self._newest_session:
+            self._newest_session = session.id
+            self.sessions_wanted.emit()
+        c = session.counters
+        self.session_counts.setText(
+            f"Session #{session.id}: {c.shots:,} shots · {c.failures:,} failed"
+            f" · {c.pending:,} pending"
+        )
+        self.session_counts.setToolTip(
+            f"The counters of the newest session alone (started {_local(session.started_at)})"
+        )
+        self.session_counts.show()
+
+    def _show_matches(self, matching: int | None) -> None:
+        self.matches.setVisible(matching is not None)
+        if matching is not None:
+            self.matches.setText(f"{matching:,} row{'s' if matching != 1 else ''} found")
 
     def shown_rows(self) -> list[TimelineRow]:
         """The rows the filter and the search let through, top to bottom."""
@@ -364,10 +500,18 @@ class TimelinePanel(QWidget):
             StatusGroup.FAILED: counters.failures,
             StatusGroup.PENDING: counters.pending,
         }.get(group, 0)
+        if counters.matching is not None:
+            in_journal = counters.matching  # the query's rows: the model holds its newest
         shown = self.proxy.rowCount()
         older = in_journal - shown
-        self.older.setVisible(older > 0 and not self.proxy.search)  # a search counts no more
-        if older > 0:
+        # Filtering the model's rows alone (the journal not asked yet) counts nothing more.
+        self.older.setVisible(older > 0 and not self.proxy.search)
+        if older > 0 and counters.matching is not None:
+            self.older.setText(
+                f"Showing the newest {shown:,} of the {in_journal:,} rows found; narrow the"
+                " search or the filters to see older ones."
+            )
+        elif older > 0:
             kind = "rows" if group is None else f"{group.value} rows"
             self.older.setText(
                 f"Showing the newest {shown:,} {kind}; {older:,} older ones are in the"
@@ -478,6 +622,20 @@ class CounterPill(QLabel):
         inside = self.rect().contains(event.position().toPoint())
         if self.property("filters") and event.button() is Qt.MouseButton.LeftButton and inside:
             self.clicked.emit()
+
+
+def session_label(info: SessionInfo) -> str:
+    """`Session #4 · Dec 02 09:12`, a session as the filter offers it."""
+    return f"Session #{info.id} · {_local(info.started_at)}"
+
+
+def _local(text: str) -> str:
+    try:
+        local = parse_iso(text).astimezone()
+    except ValueError:
+        return text
+    today = local.date() == datetime.now().astimezone().date()
+    return local.strftime("%H:%M" if today else "%b %d %H:%M")
 
 
 def _pill_tip(group: StatusGroup | None) -> str:

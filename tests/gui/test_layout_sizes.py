@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from capture.journal.reader import Counters
+from capture.journal.reader import Counters, SessionInfo
 from capture.journal.writer import Journal, NewShot
 from gui.app import App
 from gui.main_window import MainWindow, RunState
@@ -67,6 +67,11 @@ BIG = Counters(  # six-digit counters with thousands separators: the widest a de
     failures=56,
     pending=1_234,
     rows=123_456,
+    # the newest session's counters beside them, and a search's count of the rows it found
+    session=SessionInfo(
+        1_234, "2025-01-31T09:00:00.000Z", "", Counters(shots=123_456, failures=56, pending=1_234)
+    ),
+    matching=123_456,
 )
 
 
