@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import ssl
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -22,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from capture.spec.payload import PayloadError, parse_body
-from tests.support.waits import JOIN_S
+from tests.support.aioapp import serving_app
 
 Behaviour = Callable[["Hook", bytes], "web.Response | None"]
 
@@ -68,39 +67,13 @@ def correct(hook: Hook, raw: bytes) -> web.Response:
 def serving(hook: Hook, tls: ssl.SSLContext | None = None) -> Iterator[Hook]:
     """`hook` listening on 127.0.0.1 (a free port) until the block ends; its loop and thread
     are gone when it does."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    runners: list[web.AppRunner] = []
-
-    async def start() -> None:
-        app = web.Application()
-        app.router.add_post("/cb", hook.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls).start()
-        port = runner.addresses[0][1]
+    app = web.Application()
+    app.router.add_post("/cb", hook.handle)
+    with serving_app(app, tls=tls, name="conformance-webhook") as port:
         scheme = "https" if tls else "http"
         host = "localhost" if tls else "127.0.0.1"
         hook.url = f"{scheme}://{host}:{port}/cb"
-        runners.append(runner)
-        ready.set()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(start())
-        loop.run_forever()
-        loop.run_until_complete(runners[0].cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=serve, name="conformance-webhook", daemon=True)
-    thread.start()
-    assert ready.wait(JOIN_S), "the test webhook did not start"
-    try:
         yield hook
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(JOIN_S)
-        assert not thread.is_alive(), "the test webhook did not stop"
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ shots leave the spool."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from capture.engine import Engine
@@ -21,12 +21,14 @@ def test_the_counts_say_what_clearing_takes_and_leaves(tmp_path: Path) -> None:
         session_with_shot(journal, "recent", finished=True, ended="2026-01-01T00:00:00.000Z")
         session_with_shot(journal, "waiting", finished=False, ended=LONG_AGO)
         journal.add_callbacks([callback("from-elsewhere")])  # matches no shot: a row of its own
-        counts = journal.prune_counts(datetime.now(UTC))
+        # a moment after everything above: in the same millisecond, "received before" is false
+        cutoff = datetime.now(UTC) + timedelta(seconds=1)
+        counts = journal.prune_counts(cutoff)
         assert (counts.going, counts.staying, counts.waiting) == (3, 1, 1)
-        pruned = journal.prune(datetime.now(UTC))
+        pruned = journal.prune(cutoff)
         assert (pruned.sessions, pruned.shots) == (2, 2)
         assert count(journal, "shots") == counts.staying
-        after = journal.prune_counts(datetime.now(UTC))
+        after = journal.prune_counts(cutoff)
         assert (after.going, after.staying, after.waiting) == (0, 1, 1)
     finally:
         journal.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.support.waits import JOIN_S
+from tests.support.aioapp import serving_app
 
 
 @dataclass
@@ -36,34 +35,9 @@ class Webhook:
 
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
     hook = Webhook(url="")
-    runner_box: list[web.AppRunner] = []
-
-    async def start() -> None:
-        app = web.Application()
-        app.router.add_post("/cb", hook.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
+    app = web.Application()
+    app.router.add_post("/cb", hook.handle)
+    with serving_app(app, name="load-webhook") as port:
         hook.url = f"http://127.0.0.1:{port}/cb"
-        runner_box.append(runner)
-        ready.set()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(start())
-        loop.run_forever()
-        loop.run_until_complete(runner_box[0].cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=serve, name="load-webhook", daemon=True)
-    thread.start()
-    assert ready.wait(JOIN_S)
-    yield hook
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(JOIN_S)
-    assert not thread.is_alive()
+        yield hook
