@@ -294,7 +294,7 @@ def _check_storage(settings: Settings, data_dir: DataDir, stderr: TextIO) -> Exi
         mark = "warn" if step.warning else "ok  " if step.ok else "FAIL"
         print(f"  {mark} {step.name}: {step.detail} ({step.ms:.0f} ms)", file=stderr)
         if step.advice:
-            print(f"       fix: {step.advice}", file=stderr)
+            print(f"       {'note' if step.warning else 'fix'}: {step.advice}", file=stderr)
     ok = bool(steps) and all(step.ok for step in steps)
     flagged = warnings_in(steps)
     verdict = f"storage works ({flagged} warning(s))" if flagged else "storage works"

@@ -67,7 +67,7 @@ class S3Storage:
         self._last_url = ""
         self._signed_at = ""
         self._client.meta.events.register("before-send.s3", self._sent)
-        self._looked: dict[str, StorageError | None] = {}
+        self._looked: dict[str, StorageError] = {}  # the second looks' verdicts found
 
     def _sent(self, request: Any, **_: Any) -> None:
         self._last_url = str(request.url)

@@ -121,7 +121,7 @@ def _client_error(
             retryable=False,
             advice="Re-enter the secret key; check for spaces copied with it.",
         )
-    if code in ("NoSuchBucket", "404", "NotFound") and action == "write":
+    if code == "NoSuchBucket" or (code in ("404", "NotFound") and action == "write"):
         return StorageError(
             f"bucket {bucket} does not exist at {where}",
             code="NoSuchBucket",

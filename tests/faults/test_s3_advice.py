@@ -88,32 +88,49 @@ def rclone_path_only(tmp_path: Path) -> Iterator[RcloneServer]:
 # -- addressing style -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("server_style", "sent", "works"),
+    [
+        pytest.param("path", AddressingStyle.VIRTUAL, "path", id="virtual-to-a-path-server"),
+        pytest.param("virtual", AddressingStyle.PATH, "virtual", id="path-to-a-virtual-server"),
+    ],
+)
 def test_no_such_bucket_from_the_wrong_addressing_style_says_which_style_works(
-    rclone_path_only: RcloneServer, localhost_subdomains: dict[str, bool]
+    tmp_path: Path,
+    localhost_subdomains: dict[str, bool],
+    server_style: str,
+    sent: AddressingStyle,
+    works: str,
 ) -> None:
-    """rclone (path style) reads a virtual-style PUT /qa/20240102/a.jpg as bucket `qa`:
-    NoSuchBucket, although `shots` exists. The other style, tried once, finds it."""
-    settings = rclone_settings(
-        rclone_path_only,
-        "shots",
-        endpoint=f"http://localhost:{rclone_path_only.port}",
-        addressing_style=AddressingStyle.VIRTUAL,
-    )
-    error, urls = put_error(settings)
-    assert urls[0].startswith(f"http://shots.localhost:{rclone_path_only.port}/qa/")
-    assert (error.code, error.retryable) == ("WrongAddressingStyle", False)
-    assert "bucket shots was not found with virtual-style addressing" in error.message
-    assert "answers to path-style addressing" in error.message
-    assert error.advice.startswith("Set the addressing style to path (--addressing-style path)")
-    assert "Create the bucket" not in error.advice
-
-    storage = S3Storage(settings)
+    """rclone serving one style only reads the other as another bucket: a virtual-style PUT
+    /qa/20240102/a.jpg to a path-style server names bucket `qa`, a path-style request to a
+    virtual-style one names none. NoSuchBucket, although `shots` exists; the other style,
+    tried once, finds it."""
+    (tmp_path / "root" / "shots").mkdir(parents=True)
+    server = start_rclone(tmp_path / "root", path_style=server_style == "path")
     try:
-        steps = storage.check()
+        settings = rclone_settings(
+            server, "shots", endpoint=f"http://localhost:{server.port}", addressing_style=sent
+        )
+        error, urls = put_error(settings)
+        storage = S3Storage(settings)
+        try:
+            steps = storage.check()
+        finally:
+            storage.close()
     finally:
-        storage.close()
+        stop_rclone(server)
+    bucket_in_host = urls[0].startswith(f"http://shots.localhost:{server.port}/")
+    assert bucket_in_host is (sent is AddressingStyle.VIRTUAL)
+    assert (error.code, error.retryable) == ("WrongAddressingStyle", False)
+    assert f"bucket shots was not found with {sent.value}-style addressing" in error.message
+    assert f"answers to {works}-style addressing" in error.message
+    assert error.advice.startswith(
+        f"Set the addressing style to {works} (--addressing-style {works})"
+    )
+    assert "Create the bucket" not in error.advice
     failed = steps[-1]
-    assert not failed.ok and "answers to path-style addressing" in failed.detail, steps
+    assert not failed.ok and f"answers to {works}-style addressing" in failed.detail, steps
 
 
 def test_a_bucket_missing_in_both_styles_is_still_missing(

@@ -94,6 +94,8 @@ def test_check_storage_with_a_put_only_key_exits_0_naming_the_warnings(
     assert text.rstrip().endswith("storage works (3 warning(s))")
     left = re.search(r"the probe s3://authshots/(\S+) was left behind", text)
     assert left is not None
+    assert f"note: Delete s3://authshots/{left[1]}" in text and "fix:" not in text
+    assert auth_moto.writer.secret_key not in text
     probe_left(auth_moto, left[1])
 
 

@@ -131,6 +131,7 @@ class StorageContract:
             for line in mismatches
         )
         assert f"MISMATCH stray: {stray} (8 bytes) is a stray" in err
+        assert not backend.secret or backend.secret not in err
         assert err.rstrip().endswith("object(s) of other sessions")
 
     def test_reconcile_names_an_object_whose_size_changed(
@@ -219,3 +220,20 @@ def test_reconcile_without_a_journal_says_so(tmp_path: Path) -> None:
     code, err = run_headless(tmp_path / "empty", "--reconcile")
     assert code == Exit.CONFIG
     assert "--session: no journal at" in err
+
+
+def test_reconcile_against_a_bucket_that_does_not_exist_says_so(
+    tmp_path: Path, moto: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    assert capture_run(data, LocalBackend(tmp_path / "store"))[0] == Exit.OK
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        monkeypatch.setenv(name, value)
+    code, err = run_headless(
+        data,
+        *("--reconcile", "--s3-endpoint", moto.endpoint, "--bucket", "no-such-bucket-here"),
+        *("--region", "us-east-1"),
+    )
+    assert code == Exit.FAILED
+    assert err.startswith("shothook: cannot reconcile: bucket no-such-bucket-here does not exist")
+    assert "Create the bucket" in err and "Traceback" not in err

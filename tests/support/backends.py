@@ -27,6 +27,7 @@ def md5(data: bytes) -> str:
 
 class Backend(Protocol):
     name: str
+    secret: str  # the secret key ShotHook signs with ("" for the local folder)
 
     @property
     def settings(self) -> StorageSettings: ...
@@ -48,6 +49,7 @@ class Backend(Protocol):
 class LocalBackend:
     root: Path
     name: str = "local"
+    secret: str = ""
 
     @property
     def settings(self) -> StorageSettings:
@@ -85,6 +87,7 @@ class S3Backend:
     ) -> None:
         self.name = name
         self.endpoint = endpoint
+        self.secret = keys[1]
         for variable, value in (
             ("AWS_ACCESS_KEY_ID", keys[0]),
             ("AWS_SECRET_ACCESS_KEY", keys[1]),
