@@ -10,6 +10,7 @@ which the proxy cannot see, stays shown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from PySide6.QtCore import (
@@ -22,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QHelpEvent, QMouseEvent
+from PySide6.QtGui import QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -44,7 +45,7 @@ from capture.journal.query import Query, statuses_named
 from capture.journal.reader import Counters, SessionInfo, StatusGroup, TimelineRow
 from capture.spec.naming import parse_iso
 from gui.accessible import name_widget
-from gui.resources import STATUS_LABELS, Palette, icon
+from gui.resources import STATUS_LABELS, Palette, colour, icon
 from gui.settings.fields import section_title
 from gui.timeline.model import (
     CELL_LINES,
@@ -111,7 +112,7 @@ class TimelinePanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self._toolbar())
-        self.table = self._table()
+        self.table: SessionTable = self._table()
         column.addWidget(self.table, 1)
         column.addWidget(self.older)
         self._selecting = False
@@ -259,8 +260,8 @@ class TimelinePanel(QWidget):
         self.search.textChanged.connect(self._search_changed)
         return self.search
 
-    def _table(self) -> QTableView:
-        table = QTableView()
+    def _table(self) -> SessionTable:
+        table = SessionTable(self.session_of)
         name_widget(
             table,
             "Timeline",
@@ -466,6 +467,11 @@ class TimelinePanel(QWidget):
             for r in range(proxy.rowCount())
         ]
 
+    def session_of(self, proxy_row: int) -> int | None:
+        """The session of the row the table shows at `proxy_row` (None: a foreign callback)."""
+        proxy = self.proxy
+        return self.model.row_at(proxy.mapToSource(proxy.index(proxy_row, 0)).row()).session_id
+
     def current_row(self) -> TimelineRow | None:
         index = self.proxy.mapToSource(self.table.currentIndex())
         return self.model.row_at(index.row()) if index.isValid() else None
@@ -601,6 +607,81 @@ class TimelinePanel(QWidget):
 
 
 Index = QModelIndex | QPersistentModelIndex
+SEPARATOR_WIDTH = 2
+SEPARATOR_PAD = 6  # around the separator's label
+
+
+def session_breaks(sessions: list[int | None]) -> list[tuple[int, int]]:
+    """Where the rows' session changes, top (newest) to bottom: (i, the session above) for
+    each i whose row belongs to another session than the rows above it (a foreign callback,
+    of no session, belongs to the session around it)."""
+    breaks: list[tuple[int, int]] = []
+    above: int | None = None
+    for i, session in enumerate(sessions):
+        if session is None:
+            continue
+        if above is not None and session != above:
+            breaks.append((i, above))
+        above = session
+    return breaks
+
+
+class SessionTable(QTableView):
+    """The table, with a line where one capture session's rows end and the one before's start,
+    labelled `Session #N started` (the rows above it are session N's). Drawn over what Qt
+    painted, once per paint of the rows in view: the cells still paint without Python."""
+
+    def __init__(self, session_of: Callable[[int], int | None]) -> None:
+        super().__init__()
+        self._session_of = session_of
+
+    def visible_breaks(self) -> list[tuple[int, int]]:
+        """(proxy row, the session above it) for each session change among the rows in view."""
+        count = self.model().rowCount() if self.model() is not None else 0
+        if count == 0:
+            return []
+        top = max(self.rowAt(0), 0)
+        bottom = self.rowAt(self.viewport().height() - 1)
+        bottom = count - 1 if bottom < 0 else bottom
+        first = top
+        while first > 0 and self._session_of(first) is None:
+            first -= 1  # the session the rows at the top continue
+        if first > 0:
+            first -= 1
+        rows = list(range(first, bottom + 1))
+        found = session_breaks([self._session_of(r) for r in rows])
+        return [(rows[i], session) for i, session in found if rows[i] >= top]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        breaks = self.visible_breaks()
+        if not breaks:
+            return
+        painter = QPainter(self.viewport())
+        try:
+            self._draw_breaks(painter, breaks)
+        finally:
+            painter.end()
+
+    def _draw_breaks(self, painter: QPainter, breaks: list[tuple[int, int]]) -> None:
+        font = painter.font()
+        font.setBold(True)
+        font.setPointSizeF(max(font.pointSizeF() * 0.85, 7.0))
+        painter.setFont(font)
+        metrics = QFontMetrics(font)
+        width = self.viewport().width()
+        for row, session in breaks:
+            y = self.rowViewportPosition(row)
+            painter.setPen(QPen(colour(Palette.ACCENT_EDGE), SEPARATOR_WIDTH))
+            painter.drawLine(0, y, width, y)
+            label = f"Session #{session} started"
+            box = metrics.boundingRect(label).adjusted(-SEPARATOR_PAD, -2, SEPARATOR_PAD, 2)
+            box.moveTo(SEPARATOR_PAD, y - box.height() // 2)
+            painter.setPen(QPen(colour(Palette.ACCENT_EDGE), 1))
+            painter.setBrush(colour(Palette.ACCENT_TINT))
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(colour(Palette.ACCENT_INK))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
 
 
 class CounterPill(QLabel):
