@@ -359,6 +359,18 @@ class Journal:
         )
         return self.add_callbacks([incoming])[0]
 
+    def callback_answered(self, callback_id: int, answered: int) -> None:
+        """What a callback journaled before its answer was sent (a tester's delay) was in the
+        end answered: the status sent, or receiver.answers' DROPPED or SENDER_GONE."""
+        with self._tx() as cur:
+            seq = self._next_seq(cur)
+            row = cur.execute(
+                "UPDATE callbacks SET answered = ?, seq = ? WHERE id = ? RETURNING shot_id",
+                (answered, seq, callback_id),
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, row[0]))
+
     def add_callbacks(self, callbacks: Sequence[IncomingCallback]) -> list[CallbackRecord]:
         """Record several received callbacks in one transaction (a group commit), in order.
 

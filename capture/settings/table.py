@@ -399,8 +399,8 @@ COUNT = RunOption("--count", "capture", "headless: stop after N rounds of shots"
 WEBHOOK_ANSWER = RunOption(
     "--webhook-answer",
     "notifications and webhook",
-    "how the embedded webhook answers: normal (default), status:CODE, delay:SECONDS, "
-    "non-json or drop (to watch the sender retry)",
+    "how the embedded webhook answers: normal (default), text, status:CODE, delay:SECONDS, "
+    "body:FILE, seq:CODE,CODE,..., non-json or drop (to watch the sender retry)",
     "MODE",
 )
 DRAIN_TIMEOUT = RunOption(
