@@ -78,6 +78,10 @@ class Options:
 def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
     if args.load is not None or args.duration is not None:
         return _load(args, stderr)
+    if args.resend is not None or args.to is not None or args.new_request_id:
+        from capture.cli import resend  # loads aiohttp, as a capture does
+
+        return resend.run(args, stderr)
     try:
         settings = settings_from_args(args)
         options = Options(

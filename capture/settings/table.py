@@ -435,6 +435,24 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "RATE",
     ),
     RunOption("--duration", MODE, "headless --load: seconds the load lasts", "S"),
+    RunOption(
+        "--resend",
+        MODE,
+        "headless: send the journaled notification with this requestId again, as the spec's "
+        "retry (same body, same requestId, 5 s, 3 attempts), then exit",
+        "REQUEST_ID",
+    ),
+    RunOption(
+        "--to",
+        MODE,
+        "headless --resend: send it to URL instead (its checksum made for that callbackAddr)",
+        "URL",
+    ),
+    RunOption(
+        "--new-request-id",
+        MODE,
+        "headless --resend: give it a new requestId (its checksum made again)",
+    ),
     COUNT,
     WEBHOOK_ANSWER,
     RunOption(
