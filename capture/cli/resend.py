@@ -14,7 +14,7 @@ from typing import TextIO
 
 from capture.cli.exits import Exit
 from capture.cli.headless import Progress
-from capture.delivery.resend import FIELD, Outcome, ResendRequest, resend
+from capture.delivery.resend import FIELD, ResendRequest, resend
 from capture.errors import ConfigError, ShotHookError
 from capture.journal.schema import JournalDamaged
 from capture.journal.writer import Journal
@@ -57,14 +57,5 @@ def run(args: argparse.Namespace, stderr: TextIO) -> Exit:
         return Exit.FAILED
     finally:
         journal.close()
-    print(f"shothook: {summary(outcome)}", file=stderr, flush=True)
+    print(f"shothook: {outcome.describe()}", file=stderr, flush=True)
     return Exit.OK if outcome.delivered else Exit.FAILED
-
-
-def summary(outcome: Outcome) -> str:
-    sent = outcome.prepared
-    where = f"requestId {sent.request_id} to {sent.url} ({sent.note})"
-    count = len(outcome.attempts)
-    if outcome.delivered:
-        return f"resent {where}: delivered on attempt {count}"
-    return f"resent {where}: failed after {count} attempts: {outcome.attempts[-1].error}"

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from capture.delivery.sender import AttemptResult, client_session, deliver
-from capture.errors import ConfigError
+from capture.errors import ConfigError, ShotHookError
 from capture.events import EventSink, NotifyAttempt, NotifyFailed, NotifySucceeded, discard
 from capture.journal.writer import Journal, SentNotification
+from capture.runtime import StopToken
 from capture.spec.naming import new_request_id
 from capture.spec.payload import PayloadError, encoded, with_checksum
 
@@ -58,6 +60,15 @@ class Outcome:
     @property
     def delivered(self) -> bool:
         return bool(self.attempts) and self.attempts[-1].ok
+
+    def describe(self) -> str:
+        """The resend's end in one line (the terminal, the window's status bar)."""
+        sent = self.prepared
+        where = f"requestId {sent.request_id} to {sent.url} ({sent.note})"
+        count = len(self.attempts)
+        if self.delivered:
+            return f"resent {where}: delivered on attempt {count}"
+        return f"resent {where}: failed after {count} attempts: {self.attempts[-1].error}"
 
 
 def find(journal: Journal, request_id: str) -> SentNotification:
@@ -144,8 +155,12 @@ async def send(journal: Journal, prepared: Prepared, sink: EventSink = discard) 
             )
         )
 
-    async with client_session() as session:
-        results = await deliver(session, prepared.url, prepared.body, record)
+    try:
+        async with client_session() as session:
+            results = await deliver(session, prepared.url, prepared.body, record)
+    except asyncio.CancelledError:
+        journal.resend_finished(resend_id, False)  # stopped: never left "being sent"
+        raise
     outcome = Outcome(prepared, resend_id, tuple(results))
     journal.resend_finished(resend_id, outcome.delivered)
     _report(outcome, sink)
@@ -182,7 +197,27 @@ def _report(outcome: Outcome, sink: EventSink) -> None:
     )
 
 
-def resend(journal: Journal, request: ResendRequest, sink: EventSink = discard) -> Outcome:
-    """Find, prepare and send, on this thread (the window calls it on a worker)."""
+def resend(
+    journal: Journal,
+    request: ResendRequest,
+    sink: EventSink = discard,
+    stop: StopToken | None = None,
+) -> Outcome:
+    """Find, prepare and send, on this thread (the window calls it on a worker, with the
+    token its closing sets: a resend under way then ends at once, journaled as failed)."""
     prepared = prepare(find(journal, request.request_id), request)
-    return asyncio.run(send(journal, prepared, sink))
+    return asyncio.run(_until(send(journal, prepared, sink), stop))
+
+
+async def _until(work: Coroutine[Any, Any, Outcome], stop: StopToken | None) -> Outcome:
+    if stop is None:
+        return await work
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.asyncio_event().wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise ShotHookError("the resend was stopped before it ended")
+    return task.result()

@@ -5,17 +5,12 @@ the shot's, and a bad flag or requestId exits 2 naming the flag."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from capture.cli import headless
 from capture.cli.exits import Exit
@@ -26,64 +21,9 @@ from capture.journal.reader import TimelineReader
 from capture.journal.writer import Journal
 from capture.spec.naming import is_request_id
 from capture.spec.payload import checksum
-from tests.support.waits import WAIT_S
+from tests.support.recorders import Recorder, recorders
 
-
-@dataclass
-class Recorder:
-    """An aiohttp webhook on 127.0.0.1 answering `status` (200: JSON), keeping each body."""
-
-    status: int = 200
-    bodies: list[bytes] = field(default_factory=list)
-    url: str = ""
-
-
-@pytest.fixture
-def recorders() -> Iterator[tuple[Recorder, Recorder]]:
-    """Two recording webhooks on one loop thread, stopped at the end."""
-    pair = (Recorder(), Recorder())
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    runners: list[web.AppRunner] = []
-
-    def handler_for(recorder: Recorder) -> object:
-        async def handle(request: web.Request) -> web.Response:
-            recorder.bodies.append(await request.read())
-            if recorder.status != 200:
-                return web.json_response({"error": "tester"}, status=recorder.status)
-            return web.json_response({"ok": True})
-
-        return handle
-
-    async def start() -> None:
-        for recorder in pair:
-            app = web.Application()
-            app.router.add_post("/hook", handler_for(recorder))  # type: ignore[arg-type]
-            runner = web.AppRunner(app, access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            recorder.url = f"http://127.0.0.1:{port}/hook"
-            runners.append(runner)
-        ready.set()
-
-    thread = threading.Thread(target=loop.run_forever, name="recorders")
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop)
-    assert ready.wait(WAIT_S)
-    try:
-        yield pair
-    finally:
-
-        async def stop() -> None:
-            for runner in runners:
-                await runner.cleanup()
-
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(WAIT_S)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(WAIT_S)
-        loop.close()
+__all__ = ["recorders"]  # the fixture, imported for pytest
 
 
 def run(*argv: str) -> tuple[Exit, str]:
