@@ -17,7 +17,8 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"shothook: {exc} (see --help)", file=sys.stderr)
         return Exit.CONFIG
-    modes = (args.webhook_only, args.check_storage, args.load is not None, args.resend is not None)
+    resend = (args.resend, args.to) != (None, None) or args.new_request_id
+    modes = (args.webhook_only, args.check_storage, args.load is not None, resend)
     if args.headless or any(modes):
         from capture.cli import headless
         from capture.errors import install_excepthooks, print_crash

@@ -22,6 +22,12 @@ from capture.paths import DataDir
 from capture.settings.rules import check_http_url
 from capture.settings.words import on_command_line
 
+NOBODY_THERE = (
+    "nothing listens at that URL now: a notification sent to the embedded webhook reaches it"
+    " only while it runs (the window, or --headless --webhook-only with the same"
+    " --webhook-port); or send it elsewhere with --to URL."
+)
+
 
 def parse(args: argparse.Namespace) -> ResendRequest:
     """The checked flags; --to and --new-request-id mean nothing without --resend."""
@@ -58,4 +64,6 @@ def run(args: argparse.Namespace, stderr: TextIO) -> Exit:
     finally:
         journal.close()
     print(f"shothook: {outcome.describe()}", file=stderr, flush=True)
+    if not outcome.delivered and outcome.attempts[-1].error.startswith("cannot connect"):
+        print(f"shothook: {NOBODY_THERE}", file=stderr, flush=True)
     return Exit.OK if outcome.delivered else Exit.FAILED
