@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import main
 from capture.cli import headless
 from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
@@ -190,3 +191,8 @@ def test_prune_forgets_a_shots_resends_with_it(
         assert journal.sent_notification(request_id) is None
     finally:
         journal.close()
+
+
+def test_resend_flags_alone_are_headless_errors_not_the_window(tmp_path: Path) -> None:
+    assert main.main(["--to", "http://127.0.0.1:9/x", "--data-dir", str(tmp_path)]) == Exit.CONFIG
+    assert main.main(["--new-request-id", "--data-dir", str(tmp_path)]) == Exit.CONFIG
