@@ -212,10 +212,18 @@ def resend(
 async def _until(work: Coroutine[Any, Any, Outcome], stop: StopToken | None) -> Outcome:
     if stop is None:
         return await work
+    loop = asyncio.get_running_loop()
+    event = asyncio.Event()
+    # Forgotten when this loop ends: the token (the window's closing) outlives the resend,
+    # and setting it later must not reach a closed loop.
+    forget = stop.on_set(lambda: loop.call_soon_threadsafe(event.set))
     task = asyncio.ensure_future(work)
-    stopped = asyncio.ensure_future(stop.asyncio_event().wait())
-    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    stopped.cancel()
+    stopped = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        forget()
+        stopped.cancel()
     if not task.done():
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -403,7 +403,8 @@ def _callbacks_html(detail: Detail) -> str:
         mark = "✓" if ok else "✗"
         lines.append(
             f"<span style='color:{colour}'>{mark}</span> delivery {c.delivery} from "
-            f"{escape(c.remote)}, {_answered(c.answered)}<br>"
+            f"{escape(c.remote)}, <span style='color:{_answer_colour(c.answered)}'>"
+            f"{_answered(c.answered)}</span><br>"
             f"<span style='color:{colour}'>{escape(c.verdict)}</span>"
         )
     return "<br>".join(lines)
@@ -416,6 +417,14 @@ def _answered(status: int) -> str:
         ANSWERING: "not answered yet (a delayed answer waits)",
         SENDER_GONE: "answered nothing: the sender hung up before the delayed answer",
     }.get(status, f"answered {status}")
+
+
+def _answer_colour(status: int) -> str:
+    """A 200 in the colour of success, anything else (500, dropped, ...) in the failure's,
+    and a delayed answer not sent yet in the text's: the checksum's ✓ says nothing of it."""
+    if status == ANSWERING:
+        return Palette.INK.hex
+    return (Palette.OK if status == 200 else Palette.FAILED).hex
 
 
 def _resends_html(row: TimelineRow) -> str:

@@ -16,10 +16,11 @@ import main
 from capture.cli import headless
 from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
-from capture.delivery.resend import SAME, ResendRequest, prepare
-from capture.errors import ConfigError
+from capture.delivery.resend import SAME, ResendRequest, prepare, resend
+from capture.errors import ConfigError, ShotHookError
 from capture.journal.reader import TimelineReader
 from capture.journal.writer import Journal
+from capture.runtime import StopToken
 from capture.spec.naming import is_request_id
 from capture.spec.payload import checksum
 from tests.support.recorders import Recorder, recorders
@@ -196,3 +197,40 @@ def test_prune_forgets_a_shots_resends_with_it(
 def test_resend_flags_alone_are_headless_errors_not_the_window(tmp_path: Path) -> None:
     assert main.main(["--to", "http://127.0.0.1:9/x", "--data-dir", str(tmp_path)]) == Exit.CONFIG
     assert main.main(["--new-request-id", "--data-dir", str(tmp_path)]) == Exit.CONFIG
+
+
+def test_a_stop_set_after_a_resend_ended_is_harmless(
+    notified: tuple[Path, bytes, str], recorders: tuple[Recorder, Recorder]
+) -> None:
+    """The window's closing token outlives each resend: setting it later reaches no closed
+    loop (it once raised 'Event loop is closed' on close)."""
+    data, body, request_id = notified
+    first, _ = recorders
+    stop = StopToken()
+    journal = Journal(data / "journal.sqlite3")
+    try:
+        outcome = resend(journal, ResendRequest(request_id), stop=stop)
+        assert outcome.delivered and first.bodies == [body]
+        stop.set()  # raised RuntimeError before the callback was forgotten
+    finally:
+        journal.close()
+
+
+def test_a_stop_during_a_resend_ends_it_journaled_as_failed(
+    notified: tuple[Path, bytes, str], recorders: tuple[Recorder, Recorder]
+) -> None:
+    data, _body, request_id = notified
+    stop = StopToken()
+    stop.set()  # already closing: the resend ends at once
+    journal = Journal(data / "journal.sqlite3")
+    try:
+        with pytest.raises(ShotHookError, match="stopped before it ended"):
+            resend(journal, ResendRequest(request_id), stop=stop)
+    finally:
+        journal.close()
+    reader = TimelineReader(data / "journal.sqlite3")
+    try:
+        [row] = reader.newest(10).rows
+        assert [r.delivered for r in row.resends] in ([False], [])
+    finally:
+        reader.close()
