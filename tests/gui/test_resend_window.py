@@ -54,12 +54,15 @@ def shot_shown(qtbot: QtBot, app: App) -> None:
 def test_the_detail_panes_resend_sends_the_identical_body_and_shows_it(
     qtbot: QtBot,
     make_app: AppFactory,
+    close_app: Callable[[App], list[str]],
     notified: tuple[bytes, str],
     recorders: tuple[Recorder, Recorder],
 ) -> None:
     body, request_id = notified
     first, _ = recorders
     app = make_app()
+    crashes: list[str] = []
+    app.reporter.crashed.connect(lambda where, message, _trace: crashes.append(where + message))
     assert not app.window.detail.resend_button.isEnabled()  # no row shown yet
     shot_shown(qtbot, app)
     app.window.detail.resend_button.click()
@@ -78,6 +81,8 @@ def test_the_detail_panes_resend_sends_the_identical_body_and_shows_it(
     qtbot.waitUntil(
         lambda: "↻ ✓ 200" in str(model.data(model.index(0, Column.NOTIFY))), timeout=WAIT_MS
     )
+    assert close_app(app) == []
+    assert crashes == []  # closing after a resend reaches no loop it left behind
 
 
 def test_the_rows_menu_offers_resend_and_edit(
