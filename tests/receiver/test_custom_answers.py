@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import io
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,16 @@ from tests.receiver.test_webhook_answers import answered_column, body_for, post
 from tests.support.engine import running_webhook
 from tests.support.events import EventLog
 from tests.support.processes import json_lines
-from tests.support.waits import WAIT_S
+from tests.support.waits import POLL_S, WAIT_S
+
+
+def journal_shows(journal: Journal, answered: list[int]) -> None:
+    """Wait (bounded) until the journal's answered column reads `answered`: the journal has no
+    change signal a test can wait on, so it is read again every POLL_S."""
+    deadline = time.monotonic() + WAIT_S
+    while answered_column(journal) != answered:
+        assert time.monotonic() < deadline, f"journal says {answered_column(journal)}"
+        threading.Event().wait(POLL_S)
 
 
 def exchange(url: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -195,9 +205,7 @@ def test_a_delayed_answer_is_journaled_only_once_sent(tmp_path: Path) -> None:
             body = body_for("good", hook.url)
             client = threading.Thread(target=lambda: got.append(post(hook.url, body)))
             client.start()
-            EventLog().wait_until(
-                lambda: answered_column(journal) == [ANSWERING], WAIT_S, "journaled as answering"
-            )
+            journal_shows(journal, [ANSWERING])
             assert got == []  # still waiting: nothing answered, and the journal says so
         client.join(WAIT_S)
         assert got == [0]  # stopping drops a delayed answer
@@ -259,3 +267,20 @@ def test_status_599_fails_a_headless_pipeline_after_3_attempts(tmp_path: Path) -
     assert code == Exit.FAILED
     received = [e["answered"] for e in got if e["event"] == events.CALLBACK_RECEIVED]
     assert received == [599, 599, 599]
+
+
+def test_a_sender_that_hangs_up_before_a_delayed_answer_is_journaled_as_gone(
+    tmp_path: Path,
+) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    try:
+        with running_webhook(journal, EventLog(), mode=AnswerMode.parse("delay:1")) as hook:
+            host_port = hook.url.removeprefix("http://").split("/", 1)[0]
+            host, port = host_port.rsplit(":", 1)
+            conn = http.client.HTTPConnection(host, int(port), timeout=WAIT_S)
+            conn.request("POST", "/callback", body=body_for("good", hook.url))
+            journal_shows(journal, [ANSWERING])
+            conn.close()  # the sender gives up, as the real one does after 5 s
+            journal_shows(journal, [answers.SENDER_GONE])
+    finally:
+        journal.close()
