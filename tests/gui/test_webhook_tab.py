@@ -4,8 +4,6 @@ a typed body and headers) give the webhook the mode they say; a broken one keeps
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication
 from pytestqt.qtbot import QtBot
@@ -16,18 +14,18 @@ from gui.settings.webhook_tab import WebhookPanel
 
 
 @pytest.fixture
-def panel(qtbot: QtBot) -> Iterator[WebhookPanel]:
+def panel(qtbot: QtBot) -> WebhookPanel:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    before = app.styleSheet()
+    # Left set afterwards, as test_theme does and as every window sets it: taking a style
+    # sheet off while widgets it polished are still alive made a later setStyleSheet crash.
     app.setStyleSheet(stylesheet())
     widget = WebhookPanel()
     qtbot.addWidget(widget)
     widget.resize(380, 700)
     widget.show()
     qtbot.waitExposed(widget)
-    yield widget
-    app.setStyleSheet(before)
+    return widget
 
 
 def pick(panel: WebhookPanel, kind: AnswerKind) -> None:
