@@ -17,8 +17,16 @@ def main(argv: list[str]) -> int:
     except UsageError as exc:
         print(f"shothook: {exc} (see --help)", file=sys.stderr)
         return Exit.CONFIG
-    no_window = args.headless or args.webhook_only or args.check_storage or query_asked(args)
-    if no_window or args.load is not None or args.conformance is not None:
+    resend = (args.resend, args.to) != (None, None) or args.new_request_id
+    modes = (
+        args.webhook_only,
+        args.check_storage,
+        args.load is not None,
+        args.conformance is not None,
+        query_asked(args),
+        resend,
+    )
+    if args.headless or any(modes):
         from capture.cli import headless
         from capture.errors import install_excepthooks, print_crash
 

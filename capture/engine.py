@@ -33,6 +33,7 @@ from capture.storage.base import CheckStep
 from capture.storage.spool import DEFAULT_CAP_BYTES, DEFAULT_KEEP_UPLOADED_BYTES, Spool
 
 if TYPE_CHECKING:  # loaded when first used: the server and sessions bring aiohttp (start-up)
+    from capture.delivery.resend import Outcome
     from capture.receiver.webhook import WebhookServer
     from capture.shooting.session import Session
 
@@ -181,6 +182,27 @@ class Engine:
                 advice="Set a callback URL or start the embedded webhook.",
             )
         return self.webhook.url
+
+    # -- resending ----------------------------------------------------------------------------
+
+    def resend(
+        self,
+        request_id: str,
+        *,
+        to: str = "",
+        new_request_id: bool = False,
+        body: str | None = None,
+        recompute: bool = True,
+        stop: StopToken | None = None,
+    ) -> Outcome:
+        """Send a journaled notification again (capture/delivery/resend.py), blocking this
+        thread until it ends; ConfigError for a requestId or edited body it cannot send."""
+        from capture.delivery.resend import ResendRequest, resend
+
+        request = ResendRequest(
+            request_id, to=to, new_request_id=new_request_id, body=body, recompute=recompute
+        )
+        return resend(self.journal, request, self.sink, stop)
 
     # -- capture sessions ---------------------------------------------------------------------
 

@@ -102,6 +102,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "copy_payload",
     ),
     ActionSpec(
+        "resend",
+        Menu.EDIT,
+        "&Resend notification",
+        "Ctrl+R",
+        "Send the selected shot's notification again, as the spec's retry (same body and"
+        " requestId)",
+        "resend",
+    ),
+    ActionSpec(
+        "edit_resend",
+        Menu.EDIT,
+        "Edit and res&end…",
+        "Ctrl+Shift+R",
+        "Edit the selected shot's payload (checked as JSON), then send it again",
+        "edit_resend",
+    ),
+    ActionSpec(
         "start",
         Menu.CAPTURE,
         "&Start capture",

@@ -48,6 +48,7 @@ from gui.main_window import SUBTITLE, TITLE, MainWindow, RunState
 from gui.menus import ShortcutsSheet
 from gui.plot import LatencyFeed
 from gui.preview import PreviewFeed
+from gui.resend_dialog import ResendDialog
 from gui.startup import Secret, Startup
 from gui.steps import Step, run_steps
 from gui.tasks import TaskQueue
@@ -65,6 +66,7 @@ SAVE_DELAY_MS = 800
 FIRST_FRAME_WAIT_S = 5.0
 DETAIL_IMAGE = QSize(960, 540)  # the largest picture the detail pane gets (2x its own size)
 EXPORTED_MS = 10_000  # how long the status bar says where the export went
+RESEND_MESSAGE_MS = 15_000  # how long the status bar says how a resend went
 
 
 def choose_export_file(parent: QWidget) -> str:
@@ -107,7 +109,8 @@ class AppController(QObject):
         self.control = TaskQueue("control", spawn, unexpected)
         self.io = TaskQueue("io", spawn, unexpected)
         self.probe = TaskQueue("probe", spawn, unexpected)
-        self.queues = (self.control, self.io, self.probe)
+        self.resender = TaskQueue("resend", spawn, unexpected)  # up to 3 x 5 s each
+        self.queues = (self.control, self.io, self.probe, self.resender)
         self.preview_feed: PreviewFeed | None = None
         self.webhook_test: WebhookTestDialog | None = None  # Capture > Test a webhook
         self._signals = _Rows()
@@ -131,6 +134,7 @@ class AppController(QObject):
         )
         self.detail_reader: TimelineReader | None = None  # opened on `io` when first needed
         self.last_dialog: QMessageBox | None = None
+        self.resend_dialog: ResendDialog | None = None
         self.shortcuts_sheet: ShortcutsSheet | None = None  # made when first asked for
         self._detail_token = 0
         self.next_data_dir: Path | None = None  # set to switch: run_window opens it next
@@ -441,6 +445,50 @@ class AppController(QObject):
 
     def copy_payload(self) -> None:
         self.window.detail.copy_payload.click()
+
+    def resend(self) -> None:
+        """The selected shot's notification again, as the spec's retry, on `resend`."""
+        detail = self.window.detail.detail
+        if detail is None or not detail.payload_sent:
+            return
+        self._resend(detail.row, {}, None)
+
+    def edit_resend(self) -> None:
+        """The selected shot's payload in an editor; Send sends it (on `resend`)."""
+        detail = self.window.detail.detail
+        if detail is None or not detail.payload_sent:
+            return
+        row = detail.row
+        dialog = ResendDialog(row.request_id, detail.callback_url, detail.payload_sent, self.window)
+        dialog.send_requested.connect(
+            lambda _rid, url, body, recompute: self._resend(
+                row, {"to": url, "body": body, "recompute": recompute}, dialog
+            )
+        )
+        self.resend_dialog = dialog
+        dialog.open()
+
+    def _resend(self, row: TimelineRow, how: dict[str, Any], dialog: ResendDialog | None) -> None:
+        bar = self.window.statusBar()
+        bar.showMessage(f"Resending requestId {row.request_id}…", RESEND_MESSAGE_MS)
+
+        def done(outcome: Any) -> None:
+            bar.showMessage(outcome.describe(), RESEND_MESSAGE_MS)
+            if dialog is not None:
+                dialog.show_outcome(outcome.describe(), outcome.prepared.body.decode("utf-8"))
+            if self.window.timeline.current_row() is not None:
+                self.show_detail(self.window.timeline.current_row())  # its resends, read anew
+
+        def failed(exc: BaseException) -> None:
+            status_message(bar, exc, "Cannot resend")
+            if dialog is not None:
+                dialog.show_error(words(exc))
+
+        self.resender.submit(
+            lambda: self.engine.resend(row.request_id, stop=self.closing_token, **how),
+            on_done=done,
+            on_error=failed,
+        )
 
     def show_shortcuts(self) -> None:
         if self.shortcuts_sheet is None:

@@ -135,12 +135,32 @@ class MainWindow(QMainWindow):
             self.removeAction(self.commands[name])
             self.commands[name] = own
         fill_menus(self.menuBar(), self.commands)
-        for what in ("key", "url", "payload"):  # nothing to copy until a row is shown
-            self.commands[f"copy_{what}"].setEnabled(False)
-        self.detail.copyable.connect(lambda what, ok: self.commands[f"copy_{what}"].setEnabled(ok))
+        self._detail_actions()
         self._shortcuts_in_tips()
         self.form.validity.connect(self._validity)
         self.set_state(RunState.IDLE)
+
+    def _detail_actions(self) -> None:
+        """The actions on the row shown: Copy (nothing to copy until a row is shown), and
+        Resend and Edit and resend (in the Edit menu, on the detail pane's buttons and in the
+        timeline row's menu; enabled while the row shown has a notification)."""
+        for what in ("key", "url", "payload"):
+            self.commands[f"copy_{what}"].setEnabled(False)
+        self.detail.copyable.connect(lambda what, ok: self.commands[f"copy_{what}"].setEnabled(ok))
+        pair = (self.commands["resend"], self.commands["edit_resend"])
+        for action in pair:
+            action.setEnabled(False)
+
+        def enable(ok: bool) -> None:
+            for action in pair:
+                action.setEnabled(ok)
+
+        self.detail.resendable.connect(enable)
+        self.detail.resend_button.clicked.connect(pair[0].trigger)
+        self.detail.edit_resend_button.clicked.connect(pair[1].trigger)
+        self.timeline.row_actions = list(pair)
+        show_shortcut_in_tip(self.detail.resend_button, "resend")
+        show_shortcut_in_tip(self.detail.edit_resend_button, "edit_resend")
 
     def _shortcuts_in_tips(self) -> None:
         """The controls that do what an action does show its shortcut in their tooltips."""

@@ -37,6 +37,7 @@ __all__ = [  # Status and StatusGroup too: a row's status is part of the reader'
     "Detail",
     "Query",
     "ReceivedBody",
+    "Resend",
     "RowKind",
     "SessionInfo",
     "SessionTimes",
@@ -65,6 +66,19 @@ class Attempt:
     ok: bool
     error: str
     body_excerpt: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resend:
+    """A notification sent again by hand, its attempts, and how it differs (`note`)."""
+
+    id: int
+    at: str
+    url: str
+    request_id: str
+    note: str
+    delivered: bool | None  # None: still being sent
+    attempts: tuple[Attempt, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
@@ -106,8 +120,9 @@ class TimelineRow:
     uploaded_at: str = ""
     upload_ms: float | None = None
     notify_state: NotifyState | None = None
-    attempts: tuple[Attempt, ...] = ()
+    attempts: tuple[Attempt, ...] = ()  # the pipeline's own (a resend's are in `resends`)
     callbacks: tuple[Callback, ...] = ()
+    resends: tuple[Resend, ...] = ()
 
     @property
     def key(self) -> tuple[RowKind, int]:
@@ -153,6 +168,7 @@ class Detail:
     received: tuple[ReceivedBody, ...]
     image_path: str  # a file on this machine holding the full image, or ''
     image_where: str  # where the image is when not here, in words
+    resent: tuple[tuple[Resend, str], ...] = ()  # each resend and its body exactly as sent
 
 
 @dataclass(frozen=True)
@@ -188,7 +204,8 @@ class SessionTimes:
 
 _TIMES_COLUMNS = (
     "s.id, s.tick, s.captured_utc, s.late_ms, s.uploaded_at, s.upload_ms, s.upload_tries,"
-    " (SELECT COUNT(*) FROM attempts a WHERE a.shot_id = s.id) AS attempts,"
+    " (SELECT COUNT(*) FROM attempts a WHERE a.shot_id = s.id AND a.resend_id IS NULL)"
+    " AS attempts,"
     " (SELECT MIN(c.received_at) FROM callbacks c WHERE c.shot_id = s.id) AS received_at"
 )
 
@@ -348,6 +365,10 @@ class TimelineReader:
                     "SELECT id, raw_body FROM callbacks WHERE shot_id = ?", (row.id,)
                 )
             }
+            sent = {
+                int(r[0]): str(r[1])
+                for r in conn.execute("SELECT id, body FROM resends WHERE shot_id = ?", (row.id,))
+            }
         url = str(shot["callback_url"]) if shot else ""
         received = tuple(_received_body(c, bodies.get(c.id, ""), url) for c in row.callbacks)
         stored = shot["spool_path"] if shot else None
@@ -359,6 +380,7 @@ class TimelineReader:
             received=received,
             image_path=path,
             image_where=where,
+            resent=tuple((r, sent.get(r.id, "")) for r in row.resends),
         )
 
 
@@ -425,12 +447,14 @@ def _shot_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[TimelineRow
         return []
     marks = _marks(ids)
     attempts: dict[int, list[Attempt]] = {}
+    again: dict[int, list[Attempt]] = {}  # each resend's, by its id
     for r in conn.execute(
-        "SELECT shot_id, attempt, at, status, ms, ok, error, body_excerpt FROM attempts"
-        f" WHERE shot_id IN ({marks}) ORDER BY id",
+        "SELECT shot_id, resend_id, attempt, at, status, ms, ok, error, body_excerpt"
+        f" FROM attempts WHERE shot_id IN ({marks}) ORDER BY id",
         ids,
     ):
-        attempts.setdefault(int(r["shot_id"]), []).append(
+        into = attempts if r["resend_id"] is None else again
+        into.setdefault(int(r["resend_id"] or r["shot_id"]), []).append(
             Attempt(
                 int(r["attempt"]),
                 str(r["at"]),
@@ -441,6 +465,24 @@ def _shot_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[TimelineRow
                 str(r["body_excerpt"]),
             )
         )
+    resends: dict[int, list[Resend]] = {}
+    for r in conn.execute(
+        "SELECT id, shot_id, at, url, request_id, note, delivered FROM resends"
+        f" WHERE shot_id IN ({marks}) ORDER BY id",
+        ids,
+    ):
+        delivered = r["delivered"]
+        resends.setdefault(int(r["shot_id"]), []).append(
+            Resend(
+                int(r["id"]),
+                str(r["at"]),
+                str(r["url"]),
+                str(r["request_id"]),
+                str(r["note"]),
+                None if delivered is None else bool(delivered),
+                tuple(again.get(int(r["id"]), ())),
+            )
+        )
     callbacks: dict[int, list[Callback]] = {}
     for r in conn.execute(
         f"SELECT {_CALLBACK_COLUMNS} FROM callbacks WHERE shot_id IN ({marks}) ORDER BY id", ids
@@ -448,7 +490,10 @@ def _shot_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[TimelineRow
         callbacks.setdefault(int(r["shot_id"]), []).append(_callback(r))
     rows = conn.execute(f"SELECT {_SHOT_COLUMNS} FROM shots s WHERE s.id IN ({marks})", ids)
     return [
-        _shot_row(r, tuple(attempts.get(r["id"], ())), tuple(callbacks.get(r["id"], ())))
+        replace(
+            _shot_row(r, tuple(attempts.get(r["id"], ())), tuple(callbacks.get(r["id"], ()))),
+            resends=tuple(resends.get(r["id"], ())),
+        )
         for r in rows
     ]
 

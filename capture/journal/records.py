@@ -125,3 +125,16 @@ def stored_spool_path(journal_folder: Path, path: str) -> str:
 def spool_file(journal_folder: Path, stored: str) -> str:
     """The spool file a journaled path names, on this machine, today."""
     return str(journal_folder / stored) if not Path(stored).is_absolute() else stored
+
+
+@dataclass(frozen=True)
+class SentNotification:
+    """A shot's notification as journaled, to be sent again (--resend, the window)."""
+
+    shot_id: int
+    sid: str
+    object_key: str
+    code: int
+    request_id: str
+    payload_json: str  # the body exactly as sent
+    callback_url: str

@@ -337,6 +337,27 @@ def _v005_shot_md5(cur: sqlite3.Cursor) -> None:
     cur.execute("ALTER TABLE shots ADD COLUMN md5 TEXT")
 
 
+_v006_resends = script(
+    """
+CREATE TABLE resends(
+    id INTEGER PRIMARY KEY,
+    shot_id INTEGER NOT NULL REFERENCES shots(id),
+    at TEXT NOT NULL,
+    url TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    delivered INTEGER
+);
+CREATE INDEX resends_shot ON resends(shot_id);
+ALTER TABLE attempts ADD COLUMN resend_id INTEGER REFERENCES resends(id);
+"""
+)
+"""A notification sent again by hand (--resend, the window's Resend): what was sent, where,
+and why it differs from the original (`note`); its attempts are attempts rows naming it, so
+the shot's own attempts (resend_id NULL) still say how the pipeline did."""
+
+
 # Step N takes a journal to version N.
 STEPS: tuple[Step, ...] = (
     _v001_first_schema,
@@ -344,4 +365,5 @@ STEPS: tuple[Step, ...] = (
     _v003_thumbnails_once,
     _v004_shot_lateness,
     _v005_shot_md5,
+    _v006_resends,
 )

@@ -30,6 +30,7 @@ from capture.journal.records import (
     PendingNotification,
     PruneCounts,
     Pruned,
+    SentNotification,
     spool_file,
     stored_spool_path,
 )
@@ -49,6 +50,7 @@ __all__ = [  # the records and `connect` are part of the writers' API
     "OpenShot",
     "PendingNotification",
     "Pruned",
+    "SentNotification",
     "connect",
 ]
 
@@ -239,11 +241,12 @@ class Journal:
         ok: bool,
         error: str,
         body_excerpt: str,
+        resend_id: int | None = None,
     ) -> None:
         with self._tx() as cur:
             cur.execute(
                 "INSERT INTO attempts(shot_id, request_id, attempt, at, status, ms, ok, error,"
-                " body_excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " body_excerpt, resend_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     shot_id,
                     request_id,
@@ -254,6 +257,7 @@ class Journal:
                     int(ok),
                     error,
                     body_excerpt[:EXCERPT_KEEP],
+                    resend_id,
                 ),
             )
             cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
@@ -268,6 +272,48 @@ class Journal:
                     shot_id,
                 ),
             )
+
+    # -- resends ----------------------------------------------------------------------------
+
+    def sent_notification(self, request_id: str) -> SentNotification | None:
+        """The notification a shot sent with `request_id` (the pipeline's, or a resend's new
+        one), or None when the journal has none."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT s.id, s.sid, s.object_key, s.code, s.request_id, s.payload_json,"
+                " s.callback_url FROM shots s WHERE s.request_id = ?1 AND s.payload_json"
+                " IS NOT NULL UNION ALL SELECT s.id, s.sid, s.object_key, s.code, r.request_id,"
+                " r.body, r.url FROM resends r JOIN shots s ON s.id = r.shot_id"
+                " WHERE r.request_id = ?1 ORDER BY 1 LIMIT 1",
+                (request_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        return SentNotification(
+            int(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), str(row[5]),
+            str(row[6]),
+        )  # fmt: skip
+
+    def add_resend(self, shot_id: int, *, url: str, request_id: str, body: str, note: str) -> int:
+        """A resend about to be made; its id, for its attempts."""
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO resends(shot_id, at, url, request_id, body, note)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (shot_id, iso(utc_now()), url, request_id, body, note),
+            )
+            resend_id = int(cur.lastrowid or 0)
+            cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
+            return resend_id
+
+    def resend_finished(self, resend_id: int, delivered: bool) -> None:
+        with self._tx() as cur:
+            row = cur.execute(
+                "UPDATE resends SET delivered = ? WHERE id = ? RETURNING shot_id",
+                (int(delivered), resend_id),
+            ).fetchone()
+            if row is not None:
+                cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), row[0]))
 
     def open_shots(self) -> list[OpenShot]:
         """Shots not yet uploaded, or uploaded but not yet notified, oldest first."""
@@ -297,6 +343,7 @@ class Journal:
             ]
             of_shots = f"shot_id IN (SELECT id FROM shots WHERE {shots})"
             cur.execute(f"DELETE FROM attempts WHERE {of_shots}", old)
+            cur.execute(f"DELETE FROM resends WHERE {of_shots}", old)
             callbacks = cur.execute(f"DELETE FROM callbacks WHERE {of_shots}", old).rowcount
             cur.execute(f"DELETE FROM thumbnails WHERE {of_shots}", old)
             shot_count = cur.execute(f"DELETE FROM shots WHERE {shots}", old).rowcount
@@ -372,6 +419,18 @@ class Journal:
             remote, request_id, object_key, answered, checksum_ok, verdict, code, raw_body
         )
         return self.add_callbacks([incoming])[0]
+
+    def callback_answered(self, callback_id: int, answered: int) -> None:
+        """What a callback journaled before its answer was sent (a tester's delay) was in the
+        end answered: the status sent, or receiver.answers' DROPPED or SENDER_GONE."""
+        with self._tx() as cur:
+            seq = self._next_seq(cur)
+            row = cur.execute(
+                "UPDATE callbacks SET answered = ?, seq = ? WHERE id = ? RETURNING shot_id",
+                (answered, seq, callback_id),
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, row[0]))
 
     def add_callbacks(self, callbacks: Sequence[IncomingCallback]) -> list[CallbackRecord]:
         """Record several received callbacks in one transaction (a group commit), in order.

@@ -22,10 +22,11 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from multidict import CIMultiDict
 
 from capture.errors import report_loop_error, report_unexpected
 from capture.events import (
@@ -37,7 +38,15 @@ from capture.events import (
     discard,
 )
 from capture.journal.writer import IncomingCallback, Journal
-from capture.receiver.answers import AnswerKind, AnswerMode
+from capture.receiver.answers import (
+    ANSWERING,
+    DROPPED,
+    SENDER_GONE,
+    Answer,
+    Answerer,
+    AnswerMode,
+    error_body,
+)
 from capture.receiver.groupcommit import GroupCommit
 from capture.runtime import StopToken
 from capture.settings.model import is_loopback
@@ -49,23 +58,12 @@ _WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 PORT_TRIES = 20
 CALLBACK_PATH = "/callback"
 SHUTDOWN_GRACE_S = 1.0  # on stop, answers still in progress (a tester's delay) get this long
-DROPPED = 0  # the status journaled for a connection closed without an answer
 
 
 @dataclass(frozen=True)
 class Verdict:
     checksum_ok: bool
     text: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the webhook sends back: `status` (DROPPED: the connection is closed unanswered)
-    and `body` (a JSON object, or plain text), at once or after `delay_s`."""
-
-    status: int
-    body: dict[str, Any] | str = ""
-    delay_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +110,7 @@ class WebhookServer:
         self.error = ""
         self._lock = threading.Lock()
         self._public_url = public_url
-        self._mode = mode or AnswerMode()
+        self._answers = Answerer(mode)
         self._client_timeout_s = client_timeout_s
         self._writer = GroupCommit(journal)
         self._stopping: asyncio.Event | None = None  # set on stop: delayed answers end at once
@@ -128,12 +126,10 @@ class WebhookServer:
 
     @property
     def mode(self) -> AnswerMode:
-        with self._lock:
-            return self._mode
+        return self._answers.mode
 
     def set_mode(self, mode: AnswerMode) -> None:
-        with self._lock:
-            self._mode = mode
+        self._answers.set_mode(mode)
 
     def set_public_url(self, url: str) -> None:
         with self._lock:
@@ -253,7 +249,9 @@ class WebhookServer:
             status = decision.answer.status
             self.record_rejected(remote, raw, status, decision.problem, decision.field)
         else:
-            await self._record_received(remote, raw, decision)
+            callback_id = await self._record_received(remote, raw, decision)
+            if decision.answer.delay_s is not None:
+                return await self._send_delayed(request, decision.answer, callback_id)
         return await self._send(request, decision.answer)
 
     def _decide(self, raw: bytes, request: web.Request) -> Decision:
@@ -262,19 +260,22 @@ class WebhookServer:
         try:
             received = parse_body(raw)
         except PayloadError as exc:
-            answer = Answer(400, _error_body(exc.message, exc.field))
+            answer = Answer(400, error_body(exc.message, exc.field))
             return Rejected(exc.message, exc.field, answer)
         verdict = self._verify(received, request)
-        return Accepted(received, verdict, answer_for(self.mode, verdict, received))
+        answer = self._answers.answer(verdict.checksum_ok, verdict.text, received.request_id)
+        return Accepted(received, verdict, answer)
 
-    async def _record_received(self, remote: str, raw: bytes, decision: Accepted) -> None:
+    async def _record_received(self, remote: str, raw: bytes, decision: Accepted) -> int:
+        """Journal the callback (a delayed answer as ANSWERING until it is sent); its id."""
         received, verdict, answered = decision.received, decision.verdict, decision.answer.status
+        delayed = decision.answer.delay_s is not None
         record = await self._writer.add(
             IncomingCallback(
                 remote=remote,
                 request_id=received.request_id,
                 object_key=received.object_key,
-                answered=answered,
+                answered=ANSWERING if delayed else answered,
                 checksum_ok=verdict.checksum_ok,
                 verdict=verdict.text,
                 code=received.code,
@@ -294,6 +295,7 @@ class WebhookServer:
                 answered=answered,
             )
         )
+        return record.id
 
     def _verify(self, received: Received, request: web.Request) -> Verdict:
         # The configured addresses first: building the request's own URL costs more, and it
@@ -313,13 +315,33 @@ class WebhookServer:
         )
 
     async def _send(self, request: web.Request, answer: Answer) -> web.StreamResponse:
-        if answer.delay_s is not None and await self._stopping_within(answer.delay_s):
-            _drop(request)  # stopping: end the wait the way "drop" does
         if answer.status == DROPPED:
             _drop(request)
-        if isinstance(answer.body, str):
-            return web.Response(text=answer.body, status=answer.status)
-        return web.json_response(answer.body, status=answer.status)
+        return _response(answer)
+
+    async def _send_delayed(
+        self, request: web.Request, answer: Answer, callback_id: int
+    ) -> web.StreamResponse:
+        """Wait, then journal what is answered and send it: until then the row says
+        ANSWERING (the sender may give up first: SENDER_GONE; a stop drops it)."""
+        if await self._stopping_within(answer.delay_s or 0.0):
+            self._journal.callback_answered(callback_id, DROPPED)
+            _drop(request)  # stopping: end the wait the way "drop" does
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            self._journal.callback_answered(callback_id, SENDER_GONE)
+            _drop(request)
+        # Journaled as it is sent (a reader told of it sooner could see ANSWERING after the
+        # sender has its answer), and set right should the sending fail.
+        self._journal.callback_answered(callback_id, answer.status)
+        response = _response(answer)
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionError:
+            self._journal.callback_answered(callback_id, SENDER_GONE)
+            raise
+        return response
 
     async def _stopping_within(self, seconds: float) -> bool:
         """Wait `seconds`; True if the server began to stop first."""
@@ -370,24 +392,15 @@ class _ProtocolErrors(logging.Handler):
             report_unexpected("webhook (HTTP layer)", RuntimeError(record.getMessage()))
 
 
-def answer_for(mode: AnswerMode, verdict: Verdict, received: Received) -> Answer:
-    """The answer to a well-formed notification in `mode`."""
-    if mode.reject_bad_checksum and not verdict.checksum_ok:
-        return Answer(401, _error_body(verdict.text, "checksum"))
-    body: dict[str, Any] = {
-        "ok": verdict.checksum_ok,
-        "requestId": received.request_id,
-        "checksum": "verified" if verdict.checksum_ok else "mismatch",
-    }
-    if mode.kind is AnswerKind.STATUS:
-        return Answer(mode.status, {**body, "note": "status chosen by tester"})
-    if mode.kind is AnswerKind.NON_JSON:
-        return Answer(200, "OK (not JSON, as chosen by the tester)")
-    if mode.kind is AnswerKind.DROP:
-        return Answer(DROPPED)
-    if mode.kind is AnswerKind.DELAY:
-        return Answer(200, body, delay_s=mode.delay_s)
-    return Answer(200, body)
+def _response(answer: Answer) -> web.Response:
+    """The answer as aiohttp sends it: JSON, text, or the tester's bytes and headers."""
+    if isinstance(answer.body, bytes):
+        headers = CIMultiDict(answer.headers)  # a header typed twice is sent twice
+        headers["Content-Type"] = answer.content_type
+        return web.Response(body=answer.body, status=answer.status, headers=headers)
+    if isinstance(answer.body, str):
+        return web.Response(text=answer.body, status=answer.status)
+    return web.json_response(answer.body, status=answer.status)
 
 
 async def _read_body(request: web.Request, timeout_s: float) -> bytes:
@@ -423,15 +436,8 @@ def _drop(request: web.Request) -> NoReturn:
     raise asyncio.CancelledError
 
 
-def _error_body(message: str, field: str = "") -> dict[str, Any]:
-    payload = {"error": message}
-    if field:
-        payload["field"] = field
-    return payload
-
-
 def _error(status: int, message: str, field: str = "") -> web.Response:
-    return web.json_response(_error_body(message, field), status=status)
+    return web.json_response(error_body(message, field), status=status)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -399,8 +399,8 @@ COUNT = RunOption("--count", "capture", "headless: stop after N rounds of shots"
 WEBHOOK_ANSWER = RunOption(
     "--webhook-answer",
     "notifications and webhook",
-    "how the embedded webhook answers: normal (default), status:CODE, delay:SECONDS, "
-    "non-json or drop (to watch the sender retry)",
+    "how the embedded webhook answers: normal (default), text, status:CODE, delay:SECONDS, "
+    "body:FILE, seq:CODE,CODE,..., non-json or drop (to watch the sender retry)",
     "MODE",
 )
 DRAIN_TIMEOUT = RunOption(
@@ -494,6 +494,24 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "--query-since", MODE, "headless --query: rows from this time (ISO 8601, or 15m ago)", "T"
     ),
     RunOption("--query-until", MODE, "headless --query: rows before this time", "T"),
+    RunOption(
+        "--resend",
+        MODE,
+        "headless: send the journaled notification with this requestId again, as the spec's "
+        "retry (same body, same requestId, 5 s, 3 attempts), then exit",
+        "REQUEST_ID",
+    ),
+    RunOption(
+        "--to",
+        MODE,
+        "headless --resend: send it to URL instead (its checksum made for that callbackAddr)",
+        "URL",
+    ),
+    RunOption(
+        "--new-request-id",
+        MODE,
+        "headless --resend: give it a new requestId (its checksum made again)",
+    ),
     COUNT,
     WEBHOOK_ANSWER,
     RunOption(

@@ -88,7 +88,25 @@ class Notification:
         }
 
     def encode(self, callback_addr: str) -> bytes:
-        return json.dumps(self.body(callback_addr), ensure_ascii=False).encode("utf-8")
+        return encoded(self.body(callback_addr))
+
+
+def encoded(body: dict[str, Any]) -> bytes:
+    """A body as the sender sends it: UTF-8 JSON, its keys in their order."""
+    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def with_checksum(body: dict[str, Any], callback_addr: str) -> dict[str, Any]:
+    """`body` with its checksum made for `callback_addr` from its own code, object and
+    requestId (a resend to another address, an edited body); PayloadError naming a field
+    the checksum cannot be made from."""
+    for name in ("requestId", "object", "code"):
+        kind = _FIELD_TYPES[name]
+        value = body.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise PayloadError(name, f"must be {_TYPE_NAMES[kind]} to make the checksum")
+    made = checksum(callback_addr, body["code"], body["object"], body["requestId"])
+    return {**body, "checksum": made}
 
 
 @dataclass(frozen=True)

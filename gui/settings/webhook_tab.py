@@ -12,26 +12,33 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLineEdit,
+    QPlainTextEdit,
     QSpinBox,
     QToolButton,
     QWidget,
 )
 
 from capture.errors import ConfigError
+from capture.receiver import answers
 from capture.receiver.answers import AnswerKind, AnswerMode
 from capture.settings import table
 from capture.settings.model import CallbackSettings, is_loopback
+from capture.settings.words import in_window
 from gui.accessible import name_widget
 from gui.resources import Palette, icon
 from gui.settings.fields import FormSection, hint, section_title
 
 MODES = [
     (AnswerKind.NORMAL, "Normal: 200 with JSON"),
+    (AnswerKind.TEXT, 'Text: 200 text/plain "OK"'),
     (AnswerKind.STATUS, "Fixed status code"),
+    (AnswerKind.SEQUENCE, "A status per delivery, in turn"),
     (AnswerKind.DELAY, "Delay, then 200"),
+    (AnswerKind.BODY, "200 with my body and headers"),
     (AnswerKind.NON_JSON, "200 with a non-JSON body"),
     (AnswerKind.DROP, "Drop the connection"),
 ]
+BOX_LINES = 4  # lines a typed body or headers box shows
 
 
 class WebhookPanel(FormSection):
@@ -69,7 +76,7 @@ class WebhookPanel(FormSection):
         for kind, text in MODES:
             self.kind.addItem(text, kind.value)
         self.status = QSpinBox()
-        self.status.setRange(100, 599)
+        self.status.setRange(answers.STATUS_MIN, answers.STATUS_MAX)  # the flag's rule
         self.status.setValue(500)
         self.status.setPrefix("status ")
         self.status.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
@@ -78,10 +85,19 @@ class WebhookPanel(FormSection):
         self.delay.setValue(6.0)
         self.delay.setSuffix(" s")
         self.delay.setButtonSymbols(QDoubleSpinBox.ButtonSymbols.NoButtons)
+        self.sequence = QLineEdit("500,500,200")
+        self.sequence.setPlaceholderText("500,500,200")
+        self.body = _box('{"code": 0, "msg": "ok"}', "the body, sent as typed")
+        self.headers = _box("", "Name: value, one a line")
         self.reject = QCheckBox("Reject bad checksums with 401")
         name_widget(self.kind, "Answer mode", "How the embedded webhook answers callbacks")
         name_widget(self.status, "Answer status", "The HTTP status the webhook answers with")
         name_widget(self.delay, "Answer delay", "How long the webhook waits before answering")
+        name_widget(
+            self.sequence, "Answer sequence", "Statuses answering each delivery of a requestId"
+        )
+        name_widget(self.body, "Answer body", "The body the webhook answers with, as typed")
+        name_widget(self.headers, "Answer headers", "Headers sent with the body, Name: value")
         name_widget(
             self.reject, self.reject.text(), "Answer 401 to a callback whose checksum is wrong"
         )
@@ -92,13 +108,20 @@ class WebhookPanel(FormSection):
         line.addWidget(self.kind, 1)
         line.addWidget(self.status)
         line.addWidget(self.delay)
+        line.addWidget(self.sequence, 1)
         self.add_wide(mode_row)
+        self.add_wide(self.body)
+        self.add_wide(self.headers)
         self.add_wide(self.reject)
         self.add_wide(self.mode_text)
         self.kind.currentIndexChanged.connect(self._mode_edited)
         self.status.valueChanged.connect(self._mode_edited)
         self.delay.valueChanged.connect(self._mode_edited)
+        self.sequence.textChanged.connect(self._mode_edited)
+        self.body.textChanged.connect(self._mode_edited)
+        self.headers.textChanged.connect(self._mode_edited)
         self.reject.toggled.connect(self._mode_edited)
+        self._valid = AnswerMode()
 
     # -- values ------------------------------------------------------------------------------
 
@@ -110,11 +133,25 @@ class WebhookPanel(FormSection):
         return CallbackSettings(**self.texts(problems, strip=True)), problems
 
     def answer_mode(self) -> AnswerMode:
+        """The mode the controls say, or while they break a rule the last one that held."""
+        try:
+            return self._typed_mode()
+        except ConfigError:
+            return self._valid
+
+    def _typed_mode(self) -> AnswerMode:
+        kind = AnswerKind(self.kind.currentData())
+        reject = self.reject.isChecked()
+        if kind is AnswerKind.BODY:
+            body, headers = self.body.toPlainText(), self.headers.toPlainText()
+            return answers.typed(body, headers, reject_bad_checksum=reject)
+        if kind is AnswerKind.SEQUENCE:
+            return AnswerMode.parse(f"seq:{self.sequence.text()}", reject_bad_checksum=reject)
         return AnswerMode(
-            kind=AnswerKind(self.kind.currentData()),
+            kind=kind,
             status=self.status.value(),
             delay_s=self.delay.value(),
-            reject_bad_checksum=self.reject.isChecked(),
+            reject_bad_checksum=reject,
         )
 
     def set_listening(self, url: str, host: str, note: str) -> None:
@@ -124,14 +161,44 @@ class WebhookPanel(FormSection):
         self.exposed.setText(note or f"Listening on {host}: other machines can reach this webhook.")
 
     def _mode_edited(self) -> None:
-        mode = self.answer_mode()
-        self.status.setVisible(mode.kind is AnswerKind.STATUS)
-        self.delay.setVisible(mode.kind is AnswerKind.DELAY)
+        kind = AnswerKind(self.kind.currentData())
+        self.status.setVisible(kind is AnswerKind.STATUS)
+        self.delay.setVisible(kind is AnswerKind.DELAY)
+        self.sequence.setVisible(kind is AnswerKind.SEQUENCE)
+        self.body.setVisible(kind is AnswerKind.BODY)
+        self.headers.setVisible(kind is AnswerKind.BODY)
+        try:
+            mode = self._typed_mode()
+        except ConfigError as exc:
+            # The webhook keeps answering as before until the controls hold again.
+            self.mode_text.setProperty("role", "error")
+            self.mode_text.setText(f"{in_window(exc)} The webhook still answers as before.")
+            _restyle(self.mode_text)
+            return
+        self._valid = mode
+        self.mode_text.setProperty("role", "hint")
         self.mode_text.setText(f"The embedded webhook will {mode.describe()}.")
+        _restyle(self.mode_text)
         self.mode_changed.emit(mode)
 
     def _copy_embedded(self) -> None:
         QGuiApplication.clipboard().setText(self.embedded.text())
+
+
+def _box(text: str, placeholder: str) -> QPlainTextEdit:
+    box = QPlainTextEdit(text)
+    box.setPlaceholderText(placeholder)
+    box.setProperty("role", "mono")
+    box.setTabChangesFocus(True)  # Tab walks on, as in every other field
+    lines = box.fontMetrics().lineSpacing() * BOX_LINES
+    box.setFixedHeight(lines + 2 * int(box.frameWidth()) + 8)
+    return box
+
+
+def _restyle(widget: QWidget) -> None:
+    """A changed `role` property takes effect only once the style polishes the widget again."""
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from capture.journal.reader import Detail, RowKind, TimelineRow
+from capture.receiver.answers import ANSWERING, DROPPED, SENDER_GONE
 from capture.spec.checksum import Explanation
-from capture.spec.naming import iso
+from capture.spec.naming import iso, parse_iso
 from gui.accessible import name_widget
 from gui.resources import GROUP_BACKGROUNDS, GROUP_COLOURS, STATUS_LABELS, Palette, icon
 from gui.settings.fields import hint, section_title
@@ -38,6 +39,7 @@ COPIED = "Copied"
 
 class DetailPane(QScrollArea):
     copyable = Signal(str, bool)  # "key" | "url" | "payload", whether there is one to copy
+    resendable = Signal(bool)  # whether the row shown has a notification to send again
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +75,7 @@ class DetailPane(QScrollArea):
         self.facts.setColumnStretch(1, 1)
         column.addLayout(self.facts)
         column.addLayout(self._copy_buttons())
+        column.addLayout(self._resend_buttons())
         self._add_history(column)
         self._clip = {"key": "", "url": "", "payload": ""}
         # One timer for all three buttons: a second copy before it fires restores the first.
@@ -111,6 +114,19 @@ class DetailPane(QScrollArea):
         buttons.addStretch(1)
         return buttons
 
+    def _resend_buttons(self) -> QHBoxLayout:
+        """Resend and Edit and resend: the window's actions of those names trigger them
+        (gui/main_window.py connects them), so they work from the menu and the row's menu."""
+        self.resend_button = QPushButton(icon("send", Palette.INK_SOFT), "Resend")
+        name_widget(self.resend_button, "Resend", "Send this notification again")
+        self.edit_resend_button = QPushButton("Edit and resend…")
+        name_widget(self.edit_resend_button, "Edit and resend", "Edit the payload, then send it")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.resend_button)
+        buttons.addWidget(self.edit_resend_button)
+        buttons.addStretch(1)
+        return buttons
+
     def _add_history(self, column: QVBoxLayout) -> None:
         attempts_title = section_title("Notification attempts")
         column.addWidget(attempts_title)
@@ -134,16 +150,24 @@ class DetailPane(QScrollArea):
             " the mistake that reproduces a wrong one",
         )
         column.addWidget(self.checksum)
+        resends_title = section_title("Sent again")
+        column.addWidget(resends_title)
+        self.resends = hint("")
+        self.resends.setTextFormat(Qt.TextFormat.RichText)
+        column.addWidget(self.resends)
         self.payloads = QTabWidget()
         self.sent = _code_view()
         self.received = _code_view()
+        self.resent = _code_view()
         self.payloads.addTab(self.sent, "Payload sent")
         self.payloads.addTab(self.received, "As received")
+        self.payloads.addTab(self.resent, "Resent")
         self.payloads.setMinimumHeight(260)
         name_widget(self.payloads, "Payloads", "The JSON payload as sent, and as received")
         name_widget(self.payloads.tabBar(), "Payload tabs", "As sent, or as received")
         name_widget(self.sent, "Payload sent", "The notification's JSON body as ShotHook sent it")
         name_widget(self.received, "As received", "The bodies the embedded webhook received")
+        name_widget(self.resent, "Resent", "The newest resend's body, exactly as it was sent")
         column.addWidget(self.payloads)
         # What only a row has: with none selected the pane shows its title and hint alone.
         self._row_only: tuple[QWidget, ...] = (
@@ -154,6 +178,8 @@ class DetailPane(QScrollArea):
             self.callbacks,
             self.checksum_title,
             self.checksum,
+            resends_title,
+            self.resends,
             self.payloads,
         )
         column.addStretch(1)
@@ -223,17 +249,27 @@ class DetailPane(QScrollArea):
             self.received,
             "\n\n".join(r.body for r in detail.received) or "(nothing received yet)",
         )
+        self.resends.setText(_resends_html(row))
+        # Exactly as sent: not pretty-printed, as the other bodies are.
+        _set_plain(self.resent, detail.resent[-1][1] if detail.resent else "(not sent again)")
         self._clip = {
             "key": row.object_key,
             "url": _url(row),
             "payload": detail.payload_sent or (detail.received[0].body if detail.received else ""),
         }
         self._enable_copy_buttons()
+        self._enable_resend(row.kind is RowKind.SHOT and bool(detail.payload_sent))
+
+    def _enable_resend(self, possible: bool) -> None:
+        self.resend_button.setEnabled(possible)
+        self.edit_resend_button.setEnabled(possible)
+        self.resendable.emit(possible)
 
     def _clear(self) -> None:
         """Nothing of the last row stays: its subtitle, facts, image, bodies or clipboard."""
         self._clip = {"key": "", "url": "", "payload": ""}
         self._enable_copy_buttons()
+        self._enable_resend(False)
         self._copied.stop()
         self._restore_copy_labels()
         self.title.setText(NO_ROW_TITLE)
@@ -244,6 +280,8 @@ class DetailPane(QScrollArea):
         self._set_facts([])
         _set_plain(self.sent, "")
         _set_plain(self.received, "")
+        _set_plain(self.resent, "")
+        self.resends.setText("")
         self.attempts.setText("")
         self.callbacks.setText("")
         self.checksum.setText("")
@@ -385,7 +423,8 @@ def _callbacks_html(detail: Detail) -> str:
         mark = "✓" if ok else "✗"
         lines.append(
             f"<span style='color:{colour}'>{mark}</span> delivery {c.delivery} from "
-            f"{escape(c.remote)}, answered {c.answered or 'nothing (dropped)'}<br>"
+            f"{escape(c.remote)}, <span style='color:{_answer_colour(c.answered)}'>"
+            f"{_answered(c.answered)}</span><br>"
             f"<span style='color:{colour}'>{escape(c.verdict)}</span>"
         )
     return "<br>".join(lines)
@@ -421,3 +460,41 @@ def _explanation_html(delivery: int, explained: Explanation) -> str:
         f"<span style='color:{colour}'>{escape(breakable(explained.sentence))}</span>"
         f"<table cellspacing='0'>{cells}</table>"
     )
+
+
+def _answered(status: int) -> str:
+    """What the webhook answered a delivery, in words (receiver.answers' special statuses)."""
+    return {
+        DROPPED: "answered nothing (dropped the connection)",
+        ANSWERING: "not answered yet (a delayed answer waits)",
+        SENDER_GONE: "answered nothing: the sender hung up before the delayed answer",
+    }.get(status, f"answered {status}")
+
+
+def _answer_colour(status: int) -> str:
+    """A 200 in the colour of success, anything else (500, dropped, ...) in the failure's,
+    and a delayed answer not sent yet in the text's: the checksum's ✓ says nothing of it."""
+    if status == ANSWERING:
+        return Palette.INK.hex
+    return (Palette.OK if status == 200 else Palette.FAILED).hex
+
+
+def _resends_html(row: TimelineRow) -> str:
+    """Each resend: when, where, how it differs from the original, and its attempts."""
+    if not row.resends:
+        return "not sent again (Resend sends it as the spec's retry)"
+    blocks = []
+    for r in row.resends:
+        state = {None: "sending…", True: "delivered", False: "failed"}[r.delivered]
+        colour = (Palette.OK if r.delivered else Palette.FAILED).hex
+        head = (
+            f"<span style='color:{colour}'>↻</span> {escape(local_time(parse_iso(r.at)))} to "
+            f"{escape(r.url)}: <b>{state}</b><br>{escape(r.note)}"
+        )
+        tries = [
+            f"attempt {a.attempt}: <b>{a.status if a.status is not None else 'no answer'}</b>"
+            f" in {a.ms:.0f} ms" + (f" — {escape(a.error)}" if a.error else "")
+            for a in r.attempts
+        ]
+        blocks.append("<br>".join([head, *tries]))
+    return "<br><br>".join(blocks)

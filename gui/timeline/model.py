@@ -24,8 +24,9 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 
-from capture.journal.reader import RowKind, TimelineRow
+from capture.journal.reader import Attempt, Callback, Resend, RowKind, TimelineRow
 from capture.journal.states import NotifyState, Status, StatusGroup, UploadState
+from capture.receiver.answers import ANSWERING, DROPPED, SENDER_GONE
 from capture.spec.naming import iso, parse_iso
 from gui.resources import STATUS_LABELS, Palette, colour, status_colour, status_icon
 
@@ -439,12 +440,15 @@ def upload_text(row: TimelineRow) -> str:
 def attempts_text(row: TimelineRow) -> str:
     """One line per attempt, oldest first, each its answer (the cause) then its time: a line
     is never cut, as the column is as wide as the widest line (WIDEST). Beyond CELL_LINES
-    attempts (a delivery resumed after a restart), the newest ones under a count of the rest."""
+    attempts (a delivery resumed after a restart), the newest ones under a count of the rest.
+    A resend by hand adds its last attempt after a ↻."""
     if row.kind is RowKind.CALLBACK:
         return "—"
-    if not row.attempts:
-        return "sending…" if row.notify_state is NotifyState.SENDING else "—"
     lines = [_attempt_line(a.ok, a.status, a.ms) for a in row.attempts]
+    if row.resends:
+        lines.append(_resend_line(row.resends[-1]))
+    if not lines:
+        return "sending…" if row.notify_state is NotifyState.SENDING else "—"
     if len(lines) > CELL_LINES:
         earlier = len(lines) - CELL_LINES + 1
         lines = [f"… {earlier} earlier", *lines[-(CELL_LINES - 1) :]]
@@ -456,33 +460,94 @@ def _attempt_line(ok: bool, status: int | None, ms: float) -> str:
     return f"{'✓' if ok else '✗'} {answer} · {ms:.0f} ms"
 
 
+def _resend_line(resend: Resend) -> str:
+    """A resend's last attempt after a ↻ (no time for no answer: the column keeps its width)."""
+    if not resend.attempts:
+        return "↻ resending…"
+    last = resend.attempts[-1]
+    mark = "✓" if last.ok else "✗"
+    if last.status is None:
+        return f"↻ {mark} no answer"
+    return f"↻ {mark} {last.status} · {last.ms:.0f} ms"
+
+
 def callback_text(row: TimelineRow) -> str:
+    """What the embedded webhook received (the checksum's verdict) and, under it, what it
+    answered, run by run: a green "verified" never stands beside a red Failed row whose
+    webhook answered 500 or dropped the connection."""
     if not row.callbacks:
         return "—"
     last = row.callbacks[-1]
     if last.checksum_ok is None:
-        verdict = f"rejected ({last.answered})"
+        received = "rejected"
     else:
-        verdict = "✓ verified" if last.checksum_ok else "✗ bad checksum"
-    count = len(row.callbacks)
-    return verdict + (f"\n{count} received" if count > 1 else "")
+        received = "✓ verified" if last.checksum_ok else "✗ bad checksum"
+    return "\n".join([received, *answered_lines(row.callbacks)])
 
+
+def answered_lines(callbacks: tuple[Callback, ...]) -> list[str]:
+    """What the webhook answered: the first delivery's answer in words ("answered 500",
+    "dropped"), then the later ones as runs of one status ("then 500, 200", "then 500 x2"
+    with a multiplication sign, or only the last run after a "…"), so that the column keeps
+    its width; the tooltip lists every delivery."""
+    first, *later = [c.answered for c in callbacks]
+    lead = _FIRST_WORDS.get(first, f"answered {first}")
+    if not later:
+        return [lead]
+    if later[-1] == ANSWERING:  # the newest delivery waits for its answer: say only that
+        return [lead, "answering…"]
+    runs: list[list[int]] = []
+    for status in later:
+        if runs and runs[-1][0] == status:
+            runs[-1][1] += 1
+        else:
+            runs.append([status, 1])
+    words = [
+        _LATER_WORDS.get(status, str(status)) + (f" ×{n}" if n > 1 else "") for status, n in runs
+    ]
+    if len(runs) == 2 and all(n == 1 for _, n in runs):
+        return [lead, f"then {words[0]}, {words[1]}"]
+    if len(runs) > 1:
+        return [lead, f"then … {words[-1]}"]
+    return [lead, f"then {words[0]}"]
+
+
+_FIRST_WORDS = {DROPPED: "dropped", ANSWERING: "answering…", SENDER_GONE: "sender gone"}
+_LATER_WORDS = {DROPPED: "drop", SENDER_GONE: "gone"}
 
 # The widest text each column shows (a 4-digit notification time: the deadline is 5 s; a
 # 5-digit upload time), which its width is made from, so that no cause is ever cut.
 WIDEST: dict[Column, tuple[str, ...]] = {
     Column.STATUS: tuple(STATUS_LABELS.values()),
     Column.UPLOAD: ("stored · 88888 ms", "retrying (88)", "waiting"),
-    Column.NOTIFY: ("✗ no answer · 8888 ms", "✓ 888 · 8888 ms", "… 88 earlier", "sending…"),
-    Column.CALLBACK: ("✓ verified", "✗ bad checksum", "rejected (888)", "888 received"),
+    Column.NOTIFY: (
+        "✗ no answer · 8888 ms",
+        "↻ ✗ 888 · 8888 ms",
+        "✓ 888 · 8888 ms",
+        "… 88 earlier",
+        "sending…",
+    ),
+    Column.CALLBACK: (
+        "✗ bad checksum",
+        "answered 888",
+        "then 888, 888",
+        "then … drop ×8",
+        "answering…",
+    ),
 }
 
 
 def _callback_colour(row: TimelineRow) -> QColor | None:
+    """Green only when the webhook verified it and answered 200 and the notification did not
+    fail; neutral while a delayed answer waits; red otherwise."""
     if not row.callbacks:
         return None
-    ok = row.callbacks[-1].checksum_ok
-    return colour(Palette.OK if ok else Palette.FAILED)
+    last = row.callbacks[-1]
+    if last.answered == ANSWERING:
+        return None
+    failed = row.notify_state is NotifyState.FAILED
+    good = bool(last.checksum_ok) and last.answered == 200 and not failed
+    return colour(Palette.OK if good else Palette.FAILED)
 
 
 def _tooltip(row: TimelineRow, column: Column) -> str:
@@ -492,15 +557,25 @@ def _tooltip(row: TimelineRow, column: Column) -> str:
         return row.summary
     if column is Column.NOTIFY:
         return "\n".join(
-            f"attempt {a.attempt}: {a.status or 'no answer'} in {a.ms:.0f} ms"
-            + (f" — {a.error}" if a.error else "")
-            for a in row.attempts
-        )
+            [_attempts_tip(row.attempts)]
+            + [f"resent to {r.url} ({r.note}):\n{_attempts_tip(r.attempts)}" for r in row.resends]
+        ).strip()
     if column is Column.CALLBACK and row.callbacks:
-        return row.callbacks[-1].verdict
+        return "\n".join(
+            f"delivery {c.delivery}: {c.verdict}; {answered_lines((c,))[0]}" for c in row.callbacks
+        )
+
     if column is Column.UPLOAD and row.uploaded_at:
         stored = local_time(parse_iso(row.uploaded_at))
         return f"stored at {stored} in {row.upload_tries} tr(ies): {row.upload_location}"
     if column is Column.UPLOAD and row.upload_error:
         return row.upload_error
     return ""
+
+
+def _attempts_tip(attempts: tuple[Attempt, ...]) -> str:
+    return "\n".join(
+        f"attempt {a.attempt}: {a.status or 'no answer'} in {a.ms:.0f} ms"
+        + (f" — {a.error}" if a.error else "")
+        for a in attempts
+    )

@@ -19,11 +19,20 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QAction,
+    QFontMetrics,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -32,6 +41,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -293,12 +303,28 @@ class TimelinePanel(QWidget):
         header.setMinimumSectionSize(40)
         self._fit_cells(table)
         table.selectionModel().currentRowChanged.connect(self._current_changed)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._row_menu)
+        self.row_actions: list[QAction] = []  # the row's menu (set by the window)
+        self.row_menu: QMenu | None = None  # the one shown last (tests read it)
         self.empty = QLabel(EMPTY)
         self.empty.setProperty("role", "hint")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
         QVBoxLayout(table.viewport()).addWidget(self.empty)
         return table
+
+    def _row_menu(self, pos: QPoint) -> None:
+        """A right-click picks the row under the pointer and offers the row's actions (Resend,
+        Edit and resend): they act on the selected row, as their menu items and keys do."""
+        index = self.table.indexAt(pos)
+        if not index.isValid() or not self.row_actions:
+            return
+        self.table.setCurrentIndex(index)
+        menu = QMenu(self.table)
+        menu.addActions(self.row_actions)
+        self.row_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _fit_cells(self, table: QTableView) -> None:
         """Each diagnostic column as wide as its widest text (model.WIDEST) in the table's

@@ -139,6 +139,11 @@ def assert_attempts(
         ("non-json", AnswerMode(AnswerKind.NON_JSON)),
         ("NON_JSON", AnswerMode(AnswerKind.NON_JSON)),
         ("drop", AnswerMode(AnswerKind.DROP)),
+        ("text", AnswerMode(AnswerKind.TEXT)),
+        ("status:100", AnswerMode(AnswerKind.STATUS, status=100)),
+        ("status:599", AnswerMode(AnswerKind.STATUS, status=599)),
+        ("seq:500, 500,200", AnswerMode(AnswerKind.SEQUENCE, statuses=(500, 500, 200))),
+        ("SEQ:204", AnswerMode(AnswerKind.SEQUENCE, statuses=(204,))),
     ],
 )
 def test_answer_flag_forms(text: str, expected: AnswerMode) -> None:
@@ -147,13 +152,14 @@ def test_answer_flag_forms(text: str, expected: AnswerMode) -> None:
 
 @pytest.mark.parametrize(
     "text", ["", "sometimes", "status", "status:99", "status:600", "status:abc", "delay:-1",
-             "delay:61", "drop:1", "normal:200"]
+             "delay:61", "drop:1", "normal:200", "text:OK", "status:2e2", "status:+200", "seq:",
+             "seq:500,,200", "seq:500,600", "seq:" + ",".join(["500"] * 21), "body:"]
 )  # fmt: skip
 def test_bad_answer_flags_name_the_rule(text: str) -> None:
     with pytest.raises(ConfigError) as caught:
         AnswerMode.parse(text)
     assert caught.value.field == "webhook_answer"
-    assert "status:CODE (200 to 599), delay:SECONDS (0 to 60)" in str(caught.value)
+    assert "status:CODE (100 to 599), delay:SECONDS (0 to 60)" in str(caught.value)
 
 
 def test_headless_webhook_answer_flag_makes_the_run_fail(tmp_path: Path) -> None:
