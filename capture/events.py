@@ -267,11 +267,15 @@ class CallbackRejected(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class WebhookListening(Event):
+    """The embedded webhook listens on `url`; `port_taken` (left out otherwise) is the port
+    asked for when another process held it and the webhook moved to `port`."""
+
     name: ClassVar[str] = "webhook_listening"
     url: str
     host: str
     port: int
     note: str
+    port_taken: int | None = _unless_none()
 
 
 @dataclass(frozen=True, kw_only=True)

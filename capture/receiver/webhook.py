@@ -11,7 +11,9 @@ journal row and the answer sent are made, so the journal says what was answered 
 answer that the server's stop cuts short is dropped instead).
 
 It listens on 127.0.0.1 unless told otherwise (any other address gets a warning: other machines
-can reach it); if the port is taken it tries the next ones and says which it got.
+can reach it); if the port is taken it tries the next ones and says which it got. It binds
+with address reuse (SO_REUSEADDR), so a quick restart gets its port back from the connections
+the last run left in TIME_WAIT; a port another process listens on is still refused.
 """
 
 from __future__ import annotations
@@ -191,7 +193,7 @@ class WebhookServer:
         )
         last_error = ""
         for port in ports:
-            site = web.TCPSite(runner, self.host, port, reuse_address=False)
+            site = web.TCPSite(runner, self.host, port, reuse_address=True)
             try:
                 await site.start()
             except OSError as exc:
@@ -222,7 +224,12 @@ class WebhookServer:
                 f"listening on {self.host}, not 127.0.0.1: other machines can reach this webhook"
             )
             note = f"{note}; {exposed}" if note else exposed
-        self._sink(WebhookListening(url=self.url, host=self.host, port=self.port, note=note))
+        taken = self.requested_port if note.startswith("port ") else None
+        self._sink(
+            WebhookListening(
+                url=self.url, host=self.host, port=self.port, note=note, port_taken=taken
+            )
+        )
         if exposed:
             self._sink(WarningIssued(message=exposed))
 
