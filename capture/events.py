@@ -262,7 +262,9 @@ class CallbackRejected(Event):
     status: int
     problem: str
     field: str
-    bytes: int
+    bytes: int  # the body's true length
+    method: str | None = _unless_none()  # for a request refused before its body was read
+    path: str | None = _unless_none()
 
 
 @dataclass(frozen=True, kw_only=True)
