@@ -262,16 +262,22 @@ class CallbackRejected(Event):
     status: int
     problem: str
     field: str
-    bytes: int
+    bytes: int  # the body's true length
+    method: str | None = _unless_none()  # for a request refused before its body was read
+    path: str | None = _unless_none()
 
 
 @dataclass(frozen=True, kw_only=True)
 class WebhookListening(Event):
+    """The embedded webhook listens on `url`; `port_taken` (left out otherwise) is the port
+    asked for when another process held it and the webhook moved to `port`."""
+
     name: ClassVar[str] = "webhook_listening"
     url: str
     host: str
     port: int
     note: str
+    port_taken: int | None = _unless_none()
 
 
 @dataclass(frozen=True, kw_only=True)

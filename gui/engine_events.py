@@ -87,8 +87,19 @@ class EventPresenter:
 
     def _listening(self, event: WebhookListening) -> None:
         panel = self._window.form.webhook
-        panel.set_listening(event.url, event.host, event.note)
+        panel.set_listening(event.url, event.host, event.note, event.port, event.port_taken)
         self._apply_answer_mode(panel.answer_mode())
+        if event.port_taken is not None:
+            self._window.banners.put(
+                "port-taken",
+                Kind.WARNING,
+                f"Port {event.port_taken} is taken by another program: the webhook listens on"
+                f" {event.port} ({event.url}).",
+                hint=f"Senders must use port {event.port}, or free port {event.port_taken}"
+                " and start ShotHook again.",
+            )
+        else:
+            self._window.banners.remove("port-taken")
         if not is_loopback(event.host):
             self._window.banners.put(
                 "exposed",

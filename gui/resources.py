@@ -214,6 +214,7 @@ STATUS_ICONS: dict[Status, str] = {
     Status.FAILED: "x-circle",
     Status.MISMATCH: "x-circle",
     Status.FOREIGN: "inbox",
+    Status.REJECTED: "x-circle",
 }
 STATUS_LABELS: dict[Status, str] = {
     Status.VERIFIED: "Verified",
@@ -225,6 +226,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.FAILED: "Failed",
     Status.MISMATCH: "Bad checksum",
     Status.FOREIGN: "Foreign callback",
+    Status.REJECTED: "Rejected",
 }
 
 

@@ -54,7 +54,7 @@ DEFAULT_BATCH = 500
 
 class RowKind(StrEnum):
     SHOT = "shot"
-    CALLBACK = "callback"  # a callback that matched no shot (sent by something else)
+    CALLBACK = "callback"  # a callback that matched no shot, or a request the webhook refused
 
 
 @dataclass(frozen=True, slots=True)  # the window keeps thousands (docs/benchmarks.md)
@@ -598,12 +598,20 @@ def _foreign_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Timeline
                 request_id=callback.request_id,
                 code=callback.code,
                 msg="",
-                status=Status.FOREIGN,
-                summary=f"matches no shot of ours; {callback.verdict}",
+                status=Status.REJECTED if callback.checksum_ok is None else Status.FOREIGN,
+                summary=_foreign_summary(callback),
                 callbacks=(callback,),
             )
         )
     return out
+
+
+def _foreign_summary(callback: Callback) -> str:
+    """A row that is no shot's, in words: a request the webhook refused (its verdict says
+    why: 404, 405, 413, a malformed body), or a callback about no shot of ours."""
+    if callback.checksum_ok is None:
+        return callback.verdict
+    return f"matches no shot of ours; {callback.verdict}"
 
 
 def _callback(r: sqlite3.Row) -> Callback:

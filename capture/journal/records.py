@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from capture.journal.states import NotifyState, UploadState
@@ -70,6 +71,61 @@ class IncomingCallback:
     verdict: str
     code: int | None
     raw_body: bytes
+
+
+Headers = tuple[tuple[bytes, bytes], ...]
+"""HTTP header lines as (name, value) bytes, in the order and case they were sent."""
+
+
+class Direction(StrEnum):
+    RECEIVED = "received"  # a request the embedded webhook received, and its answer
+    SENT = "sent"  # a notification attempt the sender made, and the answer it got
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long an exchange took, in ms (None: not measured). `connect_ms` is the TCP connect,
+    and for https the TLS handshake too (aiohttp has no hook between them: `tls_ms` stays None);
+    `first_byte_ms` is from the start until the answer's status line and headers arrived;
+    `total_ms` until the answer was read (sent) or sent (received)."""
+
+    total_ms: float | None = None
+    connect_ms: float | None = None
+    tls_ms: float | None = None
+    first_byte_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One HTTP request and its answer, byte-exact and bounded: bodies are the first
+    `EXCHANGE_BODY_KEEP` bytes, `*_size` their true length (None when unknown). `url` is the
+    path and query as received, or the full URL sent to. `status` None: no answer (0 for a
+    connection the webhook dropped on purpose). `id` is 0 until journaled; `attempt` is the
+    attempt's number for a sent exchange. Authorization values are kept as sent (an export
+    decides whether they go out); ShotHook never sends its S3 secret in any header."""
+
+    direction: Direction
+    at: str  # ISO time the request started
+    method: str
+    url: str
+    http_version: str  # "HTTP/1.1"
+    request_headers: Headers
+    request_body: bytes
+    request_size: int
+    status: int | None
+    response_headers: Headers = ()
+    response_body: bytes = b""
+    response_size: int | None = None
+    remote: str = ""  # the peer's address (received only)
+    error: str = ""  # why there was no (complete) answer, in words
+    timing: Timing = field(default_factory=Timing)
+    shot_id: int | None = None
+    request_id: str | None = None
+    object_key: str | None = None
+    callback_id: int | None = None
+    attempt_id: int | None = None
+    attempt: int | None = None
+    id: int = 0
 
 
 @dataclass(frozen=True)

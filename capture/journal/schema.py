@@ -358,6 +358,54 @@ and why it differs from the original (`note`); its attempts are attempts rows na
 the shot's own attempts (resend_id NULL) still say how the pipeline did."""
 
 
+_V007_EXCHANGES = script(
+    """
+CREATE TABLE exchanges(
+    id INTEGER PRIMARY KEY,
+    direction TEXT NOT NULL,
+    at TEXT NOT NULL,
+    shot_id INTEGER,
+    callback_id INTEGER,
+    attempt_id INTEGER,
+    request_id TEXT,
+    object_key TEXT,
+    remote TEXT NOT NULL DEFAULT '',
+    method TEXT NOT NULL,
+    url TEXT NOT NULL,
+    http_version TEXT NOT NULL,
+    request_headers TEXT NOT NULL,
+    request_body BLOB NOT NULL,
+    request_size INTEGER NOT NULL,
+    status INTEGER,
+    response_headers TEXT NOT NULL,
+    response_body BLOB NOT NULL,
+    response_size INTEGER,
+    error TEXT NOT NULL DEFAULT '',
+    total_ms REAL,
+    connect_ms REAL,
+    tls_ms REAL,
+    first_byte_ms REAL
+);
+CREATE INDEX exchanges_shot ON exchanges(shot_id);
+CREATE INDEX exchanges_request ON exchanges(request_id);
+CREATE INDEX exchanges_callback ON exchanges(callback_id);
+CREATE INDEX exchanges_attempt ON exchanges(attempt_id);
+"""
+)
+
+
+def _v007_exchanges(cur: sqlite3.Cursor) -> None:
+    """Every HTTP exchange whole, as the inspector shows and exports it: each request the
+    embedded webhook received (any method or path, accepted or not: direction 'received',
+    `url` its path and query as sent) and each attempt the sender made ('sent', `url` the full
+    URL), with every header in order and case (JSON pairs, bytes as Latin-1 so any byte
+    survives), the bodies as bytes (the first 64 KiB; `*_size` the true length, NULL when
+    unknown) and the times. Correlated like callbacks and attempts (shot, requestId, object
+    key) and linked to its row (`callback_id`, `attempt_id`); no foreign keys, so pruning needs
+    no order. Journals before this step have no exchanges: their rows stay as they were."""
+    _V007_EXCHANGES(cur)
+
+
 # Step N takes a journal to version N.
 STEPS: tuple[Step, ...] = (
     _v001_first_schema,
@@ -366,4 +414,5 @@ STEPS: tuple[Step, ...] = (
     _v004_shot_lateness,
     _v005_shot_md5,
     _v006_resends,
+    _v007_exchanges,
 )

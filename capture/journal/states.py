@@ -55,6 +55,7 @@ class Status(StrEnum):
     FAILED = "failed"  # the notification failed after every attempt
     MISMATCH = "checksum mismatch"
     FOREIGN = "foreign callback"
+    REJECTED = "rejected"  # a request the webhook refused (404, 405, 413, bad JSON...), no shot's
 
     @property
     def group(self) -> StatusGroup:
@@ -62,7 +63,7 @@ class Status(StrEnum):
             return StatusGroup.OK
         if self in (Status.UPLOADING, Status.RETRYING, Status.NOTIFYING):
             return StatusGroup.PENDING
-        if self is Status.FOREIGN:
+        if self in (Status.FOREIGN, Status.REJECTED):
             return StatusGroup.FOREIGN
         return StatusGroup.FAILED
 

@@ -15,15 +15,18 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from capture.events import utc_now
 from capture.journal import states
+from capture.journal.exchanges import INSERT_EXCHANGE, exchange_row
 from capture.journal.records import (
     AbandonedSession,
     CallbackRecord,
+    Exchange,
     IncomingCallback,
     NewShot,
     OpenShot,
@@ -44,6 +47,7 @@ __all__ = [  # the records and `connect` are part of the writers' API
     "RAW_BODY_KEEP",
     "AbandonedSession",
     "CallbackRecord",
+    "Exchange",
     "IncomingCallback",
     "Journal",
     "NewShot",
@@ -242,7 +246,10 @@ class Journal:
         error: str,
         body_excerpt: str,
         resend_id: int | None = None,
+        exchange: Exchange | None = None,
     ) -> None:
+        """Record a notification attempt, and with `exchange` the request it sent and the
+        answer it got (linked to the attempt and its shot), in one transaction."""
         with self._tx() as cur:
             cur.execute(
                 "INSERT INTO attempts(shot_id, request_id, attempt, at, status, ms, ok, error,"
@@ -260,6 +267,14 @@ class Journal:
                     resend_id,
                 ),
             )
+            if exchange is not None:
+                linked = replace(
+                    exchange,
+                    shot_id=shot_id,
+                    request_id=request_id,
+                    attempt_id=int(cur.lastrowid or 0),
+                )
+                cur.execute(INSERT_EXCHANGE, exchange_row(linked))
             cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
 
     def notify_finished(self, shot_id: int, delivered: bool) -> None:
@@ -342,6 +357,8 @@ class Journal:
                 )
             ]
             of_shots = f"shot_id IN (SELECT id FROM shots WHERE {shots})"
+            cur.execute(f"DELETE FROM exchanges WHERE {of_shots}", old)
+            cur.execute("DELETE FROM exchanges WHERE shot_id IS NULL AND at < ?", (cutoff,))
             cur.execute(f"DELETE FROM attempts WHERE {of_shots}", old)
             cur.execute(f"DELETE FROM resends WHERE {of_shots}", old)
             callbacks = cur.execute(f"DELETE FROM callbacks WHERE {of_shots}", old).rowcount
@@ -432,22 +449,37 @@ class Journal:
             if row is not None and row[0] is not None:
                 cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (seq, row[0]))
 
-    def add_callbacks(self, callbacks: Sequence[IncomingCallback]) -> list[CallbackRecord]:
-        """Record several received callbacks in one transaction (a group commit), in order.
+    def add_exchanges(self, exchanges: Sequence[Exchange]) -> None:
+        """Record HTTP exchanges already correlated (the webhook's, after it answered)."""
+        if exchanges:
+            with self._tx() as cur:
+                cur.executemany(INSERT_EXCHANGE, [exchange_row(e) for e in exchanges])
+
+    def add_callbacks(
+        self, callbacks: Sequence[IncomingCallback], exchanges: Sequence[Exchange] = ()
+    ) -> list[CallbackRecord]:
+        """Record several received callbacks in one transaction (a group commit), in order,
+        and in the same transaction `exchanges` (earlier requests' whole exchanges: one commit
+        for both).
 
         For two or more, statements per batch rather than per callback: one query finds the
         shots and earlier deliveries of every requestId, one `executemany` inserts the rows
         (ids given here: this is the only writer inside its transaction), one updates the
         shots' seq."""
         if not callbacks:
+            self.add_exchanges(exchanges)
             return []
         received_at = iso(utc_now())
         if len(callbacks) == 1:  # a lone callback: fewer statements this way
             with self._tx() as cur:
                 seq = self._next_seq(cur)
+                if exchanges:
+                    cur.executemany(INSERT_EXCHANGE, [exchange_row(e) for e in exchanges])
                 return [_insert_callback(cur, callbacks[0], received_at, seq)]
         wanted = list({c.request_id for c in callbacks if c.request_id})
         with self._tx() as cur:
+            if exchanges:
+                cur.executemany(INSERT_EXCHANGE, [exchange_row(e) for e in exchanges])
             last_seq = cur.execute(
                 "UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value",
                 (len(callbacks),),

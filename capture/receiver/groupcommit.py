@@ -1,4 +1,4 @@
-"""Journaling received callbacks in group commits.
+"""Journaling received callbacks in group commits, and each request's whole exchange after it.
 
 Every callback is journaled before it is answered. One transaction per callback made the
 journal the webhook's bottleneck: each commit rewrites the same few pages (the seq counter,
@@ -7,13 +7,21 @@ loop has read by the time the journal is free share one transaction, in arrival 
 callback is committed at once. A batch that fails is written again one callback at a time, so
 a row SQLite refuses (a number beyond its 64-bit integers, say) fails only its own request and
 never the valid callbacks that happened to arrive with it.
+
+A request's exchange (its headers, body and the answer sent) is known only once answered, so
+it never holds an answer up: `later` queues it, and it rides along in the next group commit;
+with no callback coming, the exchanges waiting are written together `EXCHANGE_FLUSH_S` after
+the first of them (one commit for many, rather than one per request). `close` writes them all.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from capture.journal.writer import CallbackRecord, IncomingCallback, Journal
+from capture.errors import report_unexpected
+from capture.journal.writer import CallbackRecord, Exchange, IncomingCallback, Journal
+
+EXCHANGE_FLUSH_S = 0.05  # the longest an exchange waits for a group commit to ride along with
 
 
 class GroupCommit:
@@ -22,23 +30,41 @@ class GroupCommit:
     def __init__(self, journal: Journal) -> None:
         self._journal = journal
         self._waiting: list[tuple[IncomingCallback, asyncio.Future[CallbackRecord]]] = []
+        self._exchanges: list[Exchange] = []
         self._writing: asyncio.Task[None] | None = None
+        self._flush: asyncio.TimerHandle | None = None
 
     async def add(self, callback: IncomingCallback) -> CallbackRecord:
         done: asyncio.Future[CallbackRecord] = asyncio.get_running_loop().create_future()
         self._waiting.append((callback, done))
+        self._start_writing()
+        return await done
+
+    def later(self, exchange: Exchange) -> None:
+        """Queue `exchange` for the journal, off the answer's path (see the module's doc)."""
+        self._exchanges.append(exchange)
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_later(EXCHANGE_FLUSH_S, self._flushed)
+
+    def _flushed(self) -> None:
+        self._flush = None
+        if self._writing is None:
+            self._write_exchanges()
+
+    def _start_writing(self) -> None:
         if self._writing is None:
             self._writing = asyncio.create_task(self._write_all())
-        return await done
 
     async def _write_all(self) -> None:
         try:
             while self._waiting:
                 await asyncio.sleep(0)  # let requests the loop has already read join in
                 batch, self._waiting = self._waiting, []
+                exchanges, self._exchanges = self._exchanges, []
                 try:
-                    records = self._journal.add_callbacks([callback for callback, _ in batch])
+                    records = self._journal.add_callbacks([c for c, _ in batch], exchanges)
                 except Exception as exc:
+                    self._exchanges[:0] = exchanges  # written on their own below
                     if len(batch) == 1:
                         _settle(batch[0][1], exc)
                     else:
@@ -48,6 +74,16 @@ class GroupCommit:
                     _settle(done, record)
         finally:
             self._writing = None
+            if self._exchanges and self._flush is None:
+                self._write_exchanges()
+
+    def _write_exchanges(self) -> None:
+        """The exchanges waiting, in one transaction; a failure loses only them (reported)."""
+        exchanges, self._exchanges = self._exchanges, []
+        try:
+            self._journal.add_exchanges(exchanges)
+        except Exception as exc:
+            report_unexpected(f"journaling {len(exchanges)} webhook exchange(s)", exc)
 
     def _write_one_by_one(
         self, batch: list[tuple[IncomingCallback, asyncio.Future[CallbackRecord]]]
@@ -62,9 +98,14 @@ class GroupCommit:
                 _settle(done, record)
 
     async def close(self) -> None:
-        """Commit whatever is still waiting."""
+        """Commit whatever is still waiting, exchanges included."""
         if self._writing is not None:
             await self._writing
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        if self._exchanges:
+            self._write_exchanges()
 
 
 def _settle(done: asyncio.Future[CallbackRecord], outcome: CallbackRecord | Exception) -> None:

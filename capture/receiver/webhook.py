@@ -11,7 +11,9 @@ journal row and the answer sent are made, so the journal says what was answered 
 answer that the server's stop cuts short is dropped instead).
 
 It listens on 127.0.0.1 unless told otherwise (any other address gets a warning: other machines
-can reach it); if the port is taken it tries the next ones and says which it got.
+can reach it); if the port is taken it tries the next ones and says which it got. It binds
+with address reuse (SO_REUSEADDR), so a quick restart gets its port back from the connections
+the last run left in TIME_WAIT; a port another process listens on is still refused.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import asyncio
 import errno
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -36,8 +39,10 @@ from capture.events import (
     WarningIssued,
     WebhookListening,
     discard,
+    utc_now,
 )
-from capture.journal.writer import IncomingCallback, Journal
+from capture.journal.records import Direction, Exchange, Timing
+from capture.journal.writer import CallbackRecord, IncomingCallback, Journal
 from capture.receiver.answers import (
     ANSWERING,
     DROPPED,
@@ -50,6 +55,7 @@ from capture.receiver.answers import (
 from capture.receiver.groupcommit import GroupCommit
 from capture.runtime import StopToken
 from capture.settings.model import is_loopback
+from capture.spec.naming import iso
 from capture.spec.payload import PayloadError, Received, loose_fields, parse_body
 
 MAX_BODY = 64 * 1024
@@ -58,6 +64,7 @@ _WILDCARD_HOSTS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
 PORT_TRIES = 20
 CALLBACK_PATH = "/callback"
 SHUTDOWN_GRACE_S = 1.0  # on stop, answers still in progress (a tester's delay) get this long
+DRAIN_LIMIT = 16 * 1024 * 1024  # bytes of a refused body read on to learn its true length
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,24 @@ class Rejected:
 
 
 Decision = Accepted | Rejected
+
+
+class _Seen:
+    """What the handling of one request learnt, for its exchange's journal row: the body's
+    first MAX_BODY bytes and true length, and the callbacks row (and ids) it became."""
+
+    __slots__ = ("body", "callback", "object_key", "read", "request_id", "size")
+
+    def __init__(self) -> None:
+        self.body = b""
+        self.size = 0
+        self.read = False  # the body has been read (whole, or up to where it was refused)
+        self.callback: CallbackRecord | None = None
+        self.request_id: str | None = None
+        self.object_key: str | None = None
+
+
+_SEEN = web.RequestKey("shothook.seen", _Seen)  # set by the recording middleware
 
 
 class WebhookServer:
@@ -156,7 +181,7 @@ class WebhookServer:
         loop.set_exception_handler(report_loop_error)
         stopped = stop.asyncio_event()
         self._stopping = asyncio.Event()
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._recording])
         app.router.add_route("*", CALLBACK_PATH, self._callback)
         app.router.add_get("/", self._status)
         # keepalive_timeout also bounds how long a new connection may take to send its headers.
@@ -187,7 +212,7 @@ class WebhookServer:
         )
         last_error = ""
         for port in ports:
-            site = web.TCPSite(runner, self.host, port, reuse_address=False)
+            site = web.TCPSite(runner, self.host, port, reuse_address=True)
             try:
                 await site.start()
             except OSError as exc:
@@ -218,7 +243,12 @@ class WebhookServer:
                 f"listening on {self.host}, not 127.0.0.1: other machines can reach this webhook"
             )
             note = f"{note}; {exposed}" if note else exposed
-        self._sink(WebhookListening(url=self.url, host=self.host, port=self.port, note=note))
+        taken = self.requested_port if note.startswith("port ") else None
+        self._sink(
+            WebhookListening(
+                url=self.url, host=self.host, port=self.port, note=note, port_taken=taken
+            )
+        )
         if exposed:
             self._sink(WarningIssued(message=exposed))
 
@@ -239,20 +269,93 @@ class WebhookServer:
     async def _callback(self, request: web.Request) -> web.StreamResponse:
         if request.method != "POST":
             raise web.HTTPMethodNotAllowed(request.method, ["POST"])
+        seen: _Seen = request[_SEEN]
         if (request.content_length or 0) > MAX_BODY:
             raise web.HTTPRequestEntityTooLarge(MAX_BODY, request.content_length or 0)
-        raw = await _read_body(request, self._client_timeout_s)
+        raw = await _read_body(request, seen, self._client_timeout_s)
         remote = request.remote or ""
         decision = self._decide(raw, request)
         # What is journaled and what is sent both come from `decision`: they cannot disagree.
         if isinstance(decision, Rejected):
             status = decision.answer.status
-            self.record_rejected(remote, raw, status, decision.problem, decision.field)
+            self.record_rejected(remote, raw, status, decision.problem, decision.field, seen=seen)
         else:
-            callback_id = await self._record_received(remote, raw, decision)
+            callback_id = await self._record_received(remote, raw, decision, seen)
             if decision.answer.delay_s is not None:
                 return await self._send_delayed(request, decision.answer, callback_id)
         return await self._send(request, decision.answer)
+
+    # -- every exchange recorded --------------------------------------------------------------
+
+    @web.middleware
+    async def _recording(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every request, whatever its method or path and whether refused or not, becomes an
+        exchange in the journal (its headers and body as sent, the answer given, the time);
+        a refusal aiohttp raises (404, 405, 413, 408) becomes a callbacks row and an event too.
+        The exchange is written after the answer, off its path (GroupCommit.later)."""
+        started, at = time.perf_counter(), iso(utc_now())
+        seen = request[_SEEN] = _Seen()
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = await self._refused(request, seen, exc)
+        except asyncio.CancelledError:  # dropped (the tester's answer mode) or stopping
+            self._keep(request, seen, at, started, None, "connection closed without an answer")
+            raise
+        except (ConnectionError, web.RequestPayloadError) as exc:
+            self._keep(request, seen, at, started, None, f"the client broke off: {exc}")
+            raise  # the client went away or broke its body: aiohttp closes the connection
+        except Exception as exc:
+            report_unexpected(f"webhook handling {request.method} {request.path}", exc)
+            response = _error(500, f"internal error: {type(exc).__name__}")
+        try:
+            await response.prepare(request)  # its headers final, as they are sent
+        except ConnectionError as exc:
+            self._keep(request, seen, at, started, response, f"the client went away: {exc}")
+            raise
+        self._keep(request, seen, at, started, response, "")
+        return response
+
+    async def _refused(
+        self, request: web.Request, seen: _Seen, exc: web.HTTPException
+    ) -> web.Response:
+        """A request aiohttp or a check refused before any decision about its body: its body
+        read for the record (bounded), a callbacks row and a `callback_rejected` event, and
+        the JSON error answer."""
+        if not seen.read:
+            await _read_for_record(request, seen, self._client_timeout_s)
+        size = max(seen.size, request.content_length or 0)
+        problem = _refusal(request, exc, size)
+        if seen.callback is None:
+            self.record_rejected(
+                request.remote or "",
+                seen.body,
+                exc.status,
+                problem,
+                seen=seen,
+                method=request.method,
+                path=request.path,
+                size=size,
+            )
+        return _error_answer(exc)
+
+    def _keep(
+        self,
+        request: web.Request,
+        seen: _Seen,
+        at: str,
+        started: float,
+        response: web.StreamResponse | None,
+        error: str,
+    ) -> None:
+        """Queue the request's exchange for the journal (never raises into the answer)."""
+        try:
+            took = Timing(total_ms=(time.perf_counter() - started) * 1000)
+            self._writer.later(_exchange(request, seen, at, took, response, error))
+        except Exception as exc:
+            report_unexpected(f"recording {request.method} {request.path}", exc)
 
     def _decide(self, raw: bytes, request: web.Request) -> Decision:
         """The one place where the webhook decides about a notification: its checks, its
@@ -266,11 +369,14 @@ class WebhookServer:
         answer = self._answers.answer(verdict.checksum_ok, verdict.text, received.request_id)
         return Accepted(received, verdict, answer)
 
-    async def _record_received(self, remote: str, raw: bytes, decision: Accepted) -> int:
+    async def _record_received(
+        self, remote: str, raw: bytes, decision: Accepted, seen: _Seen
+    ) -> int:
         """Journal the callback (a delayed answer as ANSWERING until it is sent); its id."""
         received, verdict, answered = decision.received, decision.verdict, decision.answer.status
         delayed = decision.answer.delay_s is not None
-        record = await self._writer.add(
+        seen.request_id, seen.object_key = received.request_id, received.object_key
+        record = seen.callback = await self._writer.add(
             IncomingCallback(
                 remote=remote,
                 request_id=received.request_id,
@@ -355,10 +461,22 @@ class WebhookServer:
         return True
 
     def record_rejected(
-        self, remote: str, raw: bytes, status: int, problem: str, field: str = ""
-    ) -> None:
+        self,
+        remote: str,
+        raw: bytes,
+        status: int,
+        problem: str,
+        field: str = "",
+        *,
+        seen: _Seen | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        size: int | None = None,
+    ) -> CallbackRecord:
+        """A refused request as a callbacks row (a timeline row under its own status, or its
+        shot's when its body names one) and a `callback_rejected` event."""
         guess = loose_fields(raw)
-        self._journal.add_callback(
+        record = self._journal.add_callback(
             remote=remote,
             request_id=guess.get("requestId"),
             object_key=guess.get("object"),
@@ -368,7 +486,20 @@ class WebhookServer:
             code=None,
             raw_body=raw,
         )
-        self._sink(CallbackRejected(status=status, problem=problem, field=field, bytes=len(raw)))
+        if seen is not None:
+            seen.callback = record
+            seen.request_id, seen.object_key = guess.get("requestId"), guess.get("object")
+        self._sink(
+            CallbackRejected(
+                status=status,
+                problem=problem,
+                field=field,
+                bytes=len(raw) if size is None else size,
+                method=method,
+                path=path,
+            )
+        )
+        return record
 
 
 class _ProtocolErrors(logging.Handler):
@@ -403,17 +534,101 @@ def _response(answer: Answer) -> web.Response:
     return web.json_response(answer.body, status=answer.status)
 
 
-async def _read_body(request: web.Request, timeout_s: float) -> bytes:
-    """The whole body, or 408 when it has not all come within `timeout_s`. A notification of a
-    few hundred bytes has nearly always arrived whole before the handler runs, and is then
-    read without arming a timer."""
+async def _read_body(request: web.Request, seen: _Seen, timeout_s: float) -> bytes:
+    """The whole body, or 408 when it has not all come within `timeout_s`, or 413 past
+    MAX_BODY (a chunked body says its size only as it comes). A notification of a few hundred
+    bytes has nearly always arrived whole before the handler runs, and is then read without
+    arming a timer. `seen` keeps what came, for the exchange's record."""
     if request.content.is_eof():
-        return await request.read()
+        await _read_capped(request, seen, MAX_BODY + 1)
+    else:
+        try:
+            async with asyncio.timeout(timeout_s):
+                await _read_capped(request, seen, MAX_BODY + 1)
+        except TimeoutError:
+            seen.read = True
+            reason = f"body not received within {timeout_s:g} s"
+            raise web.HTTPRequestTimeout(reason=reason) from None
+    if seen.size > MAX_BODY:
+        await _read_for_record(request, seen, timeout_s)
+        raise web.HTTPRequestEntityTooLarge(MAX_BODY, seen.size)
+    return seen.body
+
+
+async def _read_capped(request: web.Request, seen: _Seen, limit: int) -> None:
+    """Read the body on until its end or `limit` bytes in all: its first MAX_BODY bytes into
+    `seen.body`, every byte counted in `seen.size`."""
+    content = request.content
+    while seen.size < limit:
+        chunk = await content.readany()
+        if not chunk:
+            break
+        if len(seen.body) < MAX_BODY:
+            seen.body += chunk[: MAX_BODY - len(seen.body)]
+        seen.size += len(chunk)
+    seen.read = True
+
+
+async def _read_for_record(request: web.Request, seen: _Seen, timeout_s: float) -> None:
+    """The rest of a refused body, read (up to DRAIN_LIMIT, within `timeout_s`) so its record
+    has its first bytes and true length; what does not come in time is not waited for."""
     try:
         async with asyncio.timeout(timeout_s):
-            return await request.read()
-    except TimeoutError:
-        raise web.HTTPRequestTimeout(reason=f"body not received within {timeout_s:g} s") from None
+            await _read_capped(request, seen, DRAIN_LIMIT)
+    except (TimeoutError, ConnectionError, web.RequestPayloadError, HttpProcessingError):
+        seen.read = True
+
+
+def _refusal(request: web.Request, exc: web.HTTPException, size: int) -> str:
+    """Why a request was refused, in words naming its method, path and size."""
+    if exc.status == 404:
+        where = f"{request.method} {request.path}"
+        return f"no such path: {where} (notifications go to POST {CALLBACK_PATH})"
+    if exc.status == 405:
+        return f"method {request.method} not allowed on {request.path} (only POST)"
+    if exc.status == 413:
+        return f"body of {size} bytes, larger than {MAX_BODY // 1024} KiB"
+    return f"{exc.reason} ({request.method} {request.path})"
+
+
+def _exchange(
+    request: web.Request,
+    seen: _Seen,
+    at: str,
+    timing: Timing,
+    response: web.StreamResponse | None,
+    error: str,
+) -> Exchange:
+    """The exchange of `request` as received and the answer it got (None: none was sent);
+    `timing.total_ms` runs from the handler's start until the answer's headers were sent."""
+    version = request.version
+    body = b""
+    if isinstance(response, web.Response) and isinstance(response.body, bytes):
+        body = response.body
+    callback = seen.callback
+    return Exchange(
+        direction=Direction.RECEIVED,
+        at=at,
+        method=request.method,
+        url=request.raw_path,
+        http_version=f"HTTP/{version.major}.{version.minor}",
+        request_headers=tuple(request.raw_headers),
+        request_body=seen.body,
+        request_size=max(seen.size, len(seen.body)),
+        status=DROPPED if response is None else response.status,
+        response_headers=()
+        if response is None
+        else tuple((k.encode("utf-8"), v.encode("utf-8")) for k, v in response.headers.items()),
+        response_body=body,
+        response_size=None if response is None else len(body),
+        remote=request.remote or "",
+        error=error,
+        timing=timing,
+        shot_id=callback.shot_id if callback else None,
+        request_id=seen.request_id,
+        object_key=seen.object_key,
+        callback_id=callback.id if callback else None,
+    )
 
 
 def _request_url(request: web.Request) -> str:
@@ -443,23 +658,12 @@ def _error(status: int, message: str, field: str = "") -> web.Response:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@web.middleware
-async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+def _error_answer(exc: web.HTTPException) -> web.Response:
     """aiohttp's own errors (404, 405, 413, ...) as JSON bodies, like ours."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        message = exc.reason
-        if exc.status == 413:
-            message = f"body larger than {MAX_BODY // 1024} KiB"
-        response = _error(exc.status, message)
-        if exc.status == 405:
-            response.headers["Allow"] = "POST"
-        return response
-    except (ConnectionError, web.RequestPayloadError):
-        raise  # the client went away or broke its body: aiohttp closes the connection
-    except Exception as exc:
-        report_unexpected(f"webhook handling {request.method} {request.path}", exc)
-        return _error(500, f"internal error: {type(exc).__name__}")
+    message = exc.reason
+    if exc.status == 413:
+        message = f"body larger than {MAX_BODY // 1024} KiB"
+    response = _error(exc.status, message)
+    if exc.status == 405:
+        response.headers["Allow"] = "POST"
+    return response

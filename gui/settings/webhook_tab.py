@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
+    QStyle,
     QToolButton,
     QWidget,
 )
@@ -154,9 +155,18 @@ class WebhookPanel(FormSection):
             reject_bad_checksum=reject,
         )
 
-    def set_listening(self, url: str, host: str, note: str) -> None:
+    def set_listening(
+        self, url: str, host: str, note: str, port: int = 0, port_taken: int | None = None
+    ) -> None:
+        """Show where the webhook listens. When its port was taken (`port_taken`), the Port
+        field says the port in use, as the URL does: a field still saying the port asked for
+        would send the user to the other program."""
         self.embedded.setText(url)
+        self.embedded.setToolTip(url)
+        self.embedded.setMinimumWidth(_text_width(self.embedded, url))
         self.embedded.setCursorPosition(0)
+        if port_taken is not None and port:
+            self.port.setText(str(port))
         self.exposed.setVisible(not is_loopback(host))
         self.exposed.setText(note or f"Listening on {host}: other machines can reach this webhook.")
 
@@ -199,6 +209,15 @@ def _restyle(widget: QWidget) -> None:
     """A changed `role` property takes effect only once the style polishes the widget again."""
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+def _text_width(field: QLineEdit, text: str) -> int:
+    """The width `field` needs to show `text` whole (its frame and margins included), so the
+    URL is never cut at its port."""
+    margins = field.textMargins()
+    frame = 2 * field.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth) + 8
+    advance = field.fontMetrics().horizontalAdvance(text)
+    return advance + margins.left() + margins.right() + frame
 
 
 def _row(*widgets: QWidget) -> QWidget:

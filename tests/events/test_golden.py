@@ -200,6 +200,7 @@ def golden_events() -> list[Event]:
             host="127.0.0.1",
             port=8788,
             note="port 8787 was taken; listening on 8788",
+            port_taken=8787,
         ),
         SourceStateChanged(state="live", source="test pattern 640x360 @ 25 fps", reason=""),
         SourceStateChanged(  # a reconnect attempt says which and when the next comes

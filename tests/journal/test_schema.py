@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from capture.errors import ShotHookError, describe
-from capture.journal.reader import RowKind, Status, TimelineReader
+from capture.journal.exchanges import ExchangeReader
+from capture.journal.reader import RowKind, Status, StatusGroup, TimelineReader
 from capture.journal.schema import STEPS, Step, script, stored_version, upgrade
 from capture.journal.states import NotifyState, UploadState
 from capture.journal.writer import Journal, NewShot, connect
@@ -172,7 +173,9 @@ def test_the_reader_gives_each_shot_of_a_version_1_journal_its_status(v1_journal
         Status.UPLOADING,
         Status.NO_SHOT,
     ]
-    assert sum(row.status is Status.FOREIGN for row in batch.rows) == 2
+    foreign = [row for row in batch.rows if row.status.group is StatusGroup.FOREIGN]
+    # one callback about no shot of ours, one request the webhook refused (its own status)
+    assert sorted(row.status for row in foreign) == [Status.FOREIGN, Status.REJECTED]
 
 
 def test_a_new_file_gets_every_step_and_records_the_version(tmp_path: Path) -> None:
@@ -324,3 +327,29 @@ def test_step_4_gives_old_shots_no_lateness_and_new_ones_theirs(v1_journal: Path
         conn.close()
     assert late.pop(shot) == 1.5
     assert len(late) == 9 and set(late.values()) == {None}
+
+
+def test_a_version_6_journal_gets_an_empty_exchanges_table_and_keeps_every_row(
+    v1_journal: Path,
+) -> None:
+    """Step 7 (every HTTP exchange whole) adds a table and touches no row already there."""
+    assert upgraded(v1_journal, STEPS[:6]) == 1
+    assert version_of(v1_journal) == 6
+    before = dump(v1_journal)
+    Journal(v1_journal).close()
+    assert version_of(v1_journal) == VERSION
+    after = dump(v1_journal)
+    for table in TABLES:
+        if table != "meta":
+            assert after[table] == before[table], table
+    conn = sqlite3.connect(v1_journal)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM exchanges").fetchone()[0] == 0
+    finally:
+        conn.close()
+    reader = ExchangeReader(v1_journal)
+    try:
+        assert list(reader.iter_exchanges()) == []
+        assert reader.exchanges_for_shot(1) == []
+    finally:
+        reader.close()
