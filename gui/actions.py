@@ -119,6 +119,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "edit_resend",
     ),
     ActionSpec(
+        "inspect_traffic",
+        Menu.EDIT,
+        "&Inspect traffic…",
+        "Ctrl+I",
+        "Show the selected row's HTTP requests and answers whole, side by side",
+        "inspect_traffic",
+    ),
+    ActionSpec(
         "start",
         Menu.CAPTURE,
         "&Start capture",

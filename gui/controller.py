@@ -453,6 +453,10 @@ class AppController(QObject):
             return
         self._resend(detail.row, {}, None)
 
+    def inspect_traffic(self) -> None:
+        """The selected row's exchanges, request and answer side by side."""
+        self.window.detail.open_inspector()
+
     def edit_resend(self) -> None:
         """The selected shot's payload in an editor; Send sends it (on `resend`)."""
         detail = self.window.detail.detail

@@ -128,6 +128,11 @@ class Palette(Enum):
         "failed: failed rows and attempts, failed checks, error text and banners",
     )
     FOREIGN = "#6d28d9", "#a78bfa", "a callback that matches no shot"
+    # the inspector's bodies, coloured as JSON
+    SYNTAX_KEY = "#1e40af", "#93c5fd", "JSON object keys in the inspector's bodies"
+    SYNTAX_STRING = "#166534", "#86efac", "JSON strings in the inspector's bodies"
+    SYNTAX_NUMBER = "#9a3412", "#fdba74", "JSON numbers in the inspector's bodies"
+    SYNTAX_LITERAL = "#6d28d9", "#c4b5fd", "JSON true, false and null in the inspector's bodies"
     OK_WASH = (
         "#dcfce7",
         "#14532d",

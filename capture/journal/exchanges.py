@@ -3,8 +3,8 @@ detail pane and the exports use.
 
 A row holds one request and its answer byte-exact (headers as (name, value) bytes in order and
 case, bodies as bytes), bounded: each body's first `EXCHANGE_BODY_KEEP` bytes and its true
-length. Headers are stored as JSON pairs with each byte as one Latin-1 character, so any byte
-(a header aiohttp would refuse to decode, a non-UTF-8 value) comes back as it was sent.
+length. Headers are stored as bytes, each name and value ended by a NUL, so any byte (a
+header aiohttp would refuse to decode, a non-UTF-8 value) comes back as it was sent.
 
 `ExchangeReader` has its own read-only connection (like the timeline's reader): the exchanges of
 one shot (its attempts and the deliveries the webhook received), of one requestId, of one
@@ -13,10 +13,10 @@ callback row, and all of them (or one session's) in journal order for an export.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 
 from capture.journal.records import Direction, Exchange, Headers, Timing
@@ -31,6 +31,8 @@ __all__ = [
     "Headers",
     "Timing",
     "exchange_row",
+    "exchanges_of_row",
+    "select_exchanges",
 ]
 
 EXCHANGE_BODY_KEEP = 64 * 1024  # bytes of each body kept (the webhook's and the sender's bound)
@@ -46,15 +48,22 @@ INSERT_EXCHANGE = (
 )
 
 
-def encode_headers(headers: Headers) -> str:
-    """Header pairs as the journal stores them: JSON, each byte one Latin-1 character."""
-    return json.dumps(
-        [[name.decode("latin-1"), value.decode("latin-1")] for name, value in headers]
-    )
+def encode_headers(headers: Headers) -> bytes:
+    """Header pairs as the journal stores them: each name and value followed by a NUL. HTTP
+    lets no NUL into a name or a value (aiohttp's parser refuses one), so any other byte comes
+    back as sent; joined in C, as the webhook records every request (benchmarks/callbacks.py)."""
+    if not headers:
+        return b""
+    joined = b"\0".join(chain.from_iterable(headers)) + b"\0"
+    if joined.count(b"\0") != 2 * len(headers):  # a NUL after all (not from HTTP): escaped
+        parts = (part.replace(b"\0", b"\\x00") for part in chain.from_iterable(headers))
+        joined = b"\0".join(parts) + b"\0"
+    return joined
 
 
-def decode_headers(text: str) -> Headers:
-    return tuple((str(n).encode("latin-1"), str(v).encode("latin-1")) for n, v in json.loads(text))
+def decode_headers(data: bytes) -> Headers:
+    parts = bytes(data).split(b"\0")[:-1]
+    return tuple(zip(parts[::2], parts[1::2], strict=True))
 
 
 def exchange_row(exchange: Exchange) -> tuple[object, ...]:
@@ -148,8 +157,23 @@ class ExchangeReader:
 
     def _select(self, tail: str, args: Sequence[object]) -> list[Exchange]:
         with self._lock:
-            rows = self._conn.execute(f"{_SELECT} {tail}", tuple(args)).fetchall()
-        return [_exchange(r) for r in rows]
+            return select_exchanges(self._conn, tail, args)
+
+
+def select_exchanges(conn: sqlite3.Connection, tail: str, args: Sequence[object]) -> list[Exchange]:
+    """The exchanges `tail` (WHERE ... ORDER BY ...) picks, on a connection whose rows are
+    sqlite3.Row (the journal's own and its readers')."""
+    return [_exchange(r) for r in conn.execute(f"{_SELECT} {tail}", tuple(args)).fetchall()]
+
+
+def exchanges_of_row(
+    conn: sqlite3.Connection, *, shot_id: int | None = None, callback_id: int | None = None
+) -> list[Exchange]:
+    """What the inspector shows for one timeline row, oldest first: a shot's attempts and the
+    deliveries the webhook received of it, or the one request a callback row was made from."""
+    if shot_id is not None:
+        return select_exchanges(conn, "WHERE e.shot_id = ? ORDER BY e.id", (shot_id,))
+    return select_exchanges(conn, "WHERE e.callback_id = ? ORDER BY e.id", (callback_id,))
 
 
 def _exchange(r: sqlite3.Row) -> Exchange:
@@ -160,11 +184,11 @@ def _exchange(r: sqlite3.Row) -> Exchange:
         method=str(r["method"]),
         url=str(r["url"]),
         http_version=str(r["http_version"]),
-        request_headers=decode_headers(str(r["request_headers"])),
+        request_headers=decode_headers(r["request_headers"]),
         request_body=bytes(r["request_body"]),
         request_size=int(r["request_size"]),
         status=r["status"],
-        response_headers=decode_headers(str(r["response_headers"])),
+        response_headers=decode_headers(r["response_headers"]),
         response_body=bytes(r["response_body"]),
         response_size=r["response_size"],
         remote=str(r["remote"]),

@@ -20,8 +20,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from capture.journal import states
+from capture.journal.exchanges import exchanges_of_row
 from capture.journal.query import Query, foreign_clause, shot_clause
-from capture.journal.records import spool_file
+from capture.journal.records import Exchange, spool_file
 from capture.journal.schema import connect
 from capture.journal.states import NotifyState, ShotFacts, Status, StatusGroup, UploadState
 from capture.spec.checksum import Explanation, explain_body
@@ -169,6 +170,7 @@ class Detail:
     image_path: str  # a file on this machine holding the full image, or ''
     image_where: str  # where the image is when not here, in words
     resent: tuple[tuple[Resend, str], ...] = ()  # each resend and its body exactly as sent
+    exchanges: tuple[Exchange, ...] = ()  # the row's HTTP traffic whole, oldest first
 
 
 @dataclass(frozen=True)
@@ -355,7 +357,9 @@ class TimelineReader:
                 text = str(raw[0]) if raw else ""
                 addr = _session_url(conn, row.callbacks[0].received_at)
                 body = _received_body(row.callbacks[0], text, addr)
-                return Detail(row, "", "", (body,), "", "no image: this callback matched no shot")
+                traffic = tuple(exchanges_of_row(conn, callback_id=row.id))
+                where = "no image: this callback matched no shot"
+                return Detail(row, "", "", (body,), "", where, exchanges=traffic)
             shot = conn.execute(
                 "SELECT payload_json, callback_url, spool_path FROM shots WHERE id = ?", (row.id,)
             ).fetchone()
@@ -369,6 +373,7 @@ class TimelineReader:
                 int(r[0]): str(r[1])
                 for r in conn.execute("SELECT id, body FROM resends WHERE shot_id = ?", (row.id,))
             }
+            traffic = tuple(exchanges_of_row(conn, shot_id=row.id))
         url = str(shot["callback_url"]) if shot else ""
         received = tuple(_received_body(c, bodies.get(c.id, ""), url) for c in row.callbacks)
         stored = shot["spool_path"] if shot else None
@@ -381,6 +386,7 @@ class TimelineReader:
             image_path=path,
             image_where=where,
             resent=tuple((r, sent.get(r.id, "")) for r in row.resends),
+            exchanges=traffic,
         )
 
 

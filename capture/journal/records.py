@@ -8,6 +8,11 @@ from pathlib import Path
 
 from capture.journal.states import NotifyState, UploadState
 
+# The `answered` of a callback (and the status of a received exchange) the webhook never sent:
+DROPPED = 0  # the connection was closed without an answer (a tester's answer mode)
+ANSWERING = -1  # a delayed answer waits: not sent yet
+SENDER_GONE = -2  # the sender hung up before the delayed answer could be sent
+
 
 @dataclass(frozen=True)
 class NewShot:

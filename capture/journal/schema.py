@@ -373,11 +373,11 @@ CREATE TABLE exchanges(
     method TEXT NOT NULL,
     url TEXT NOT NULL,
     http_version TEXT NOT NULL,
-    request_headers TEXT NOT NULL,
+    request_headers BLOB NOT NULL,
     request_body BLOB NOT NULL,
     request_size INTEGER NOT NULL,
     status INTEGER,
-    response_headers TEXT NOT NULL,
+    response_headers BLOB NOT NULL,
     response_body BLOB NOT NULL,
     response_size INTEGER,
     error TEXT NOT NULL DEFAULT '',
@@ -387,9 +387,7 @@ CREATE TABLE exchanges(
     first_byte_ms REAL
 );
 CREATE INDEX exchanges_shot ON exchanges(shot_id);
-CREATE INDEX exchanges_request ON exchanges(request_id);
 CREATE INDEX exchanges_callback ON exchanges(callback_id);
-CREATE INDEX exchanges_attempt ON exchanges(attempt_id);
 """
 )
 
@@ -398,11 +396,12 @@ def _v007_exchanges(cur: sqlite3.Cursor) -> None:
     """Every HTTP exchange whole, as the inspector shows and exports it: each request the
     embedded webhook received (any method or path, accepted or not: direction 'received',
     `url` its path and query as sent) and each attempt the sender made ('sent', `url` the full
-    URL), with every header in order and case (JSON pairs, bytes as Latin-1 so any byte
-    survives), the bodies as bytes (the first 64 KiB; `*_size` the true length, NULL when
+    URL), with every header in order and case (names and values as bytes, each followed by a
+    NUL, which HTTP never lets into either; see journal/exchanges.py), the bodies as bytes (the first 64 KiB; `*_size` the true length, NULL when
     unknown) and the times. Correlated like callbacks and attempts (shot, requestId, object
     key) and linked to its row (`callback_id`, `attempt_id`); no foreign keys, so pruning needs
-    no order. Journals before this step have no exchanges: their rows stay as they were."""
+    no order. Indexed by shot and callback only: each index costs every request the webhook
+    records, and the inspector finds a row's traffic by those two. Journals before this step have no exchanges: their rows stay as they were."""
     _V007_EXCHANGES(cur)
 
 

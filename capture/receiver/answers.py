@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from capture.errors import ConfigError
+from capture.journal import records
 
 DELAY_MAX_S = 60.0
 STATUS_MIN, STATUS_MAX = 100, 599  # every status HTTP defines a class for
@@ -42,9 +43,9 @@ RULE_HEADERS = "one 'Name: value' a line, the name letters, digits and -"
 # Headers aiohttp makes from the body itself, or that would break the connection's framing.
 FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
 
-DROPPED = 0  # the status journaled for a connection closed without an answer
-ANSWERING = -1  # journaled while a delayed answer waits: not sent yet
-SENDER_GONE = -2  # the sender hung up before the delayed answer could be sent
+# What the journal's `answered` column holds for an answer never given: declared with the
+# journal's records, named here too for the webhook and the window.
+DROPPED, ANSWERING, SENDER_GONE = records.DROPPED, records.ANSWERING, records.SENDER_GONE
 
 
 class AnswerKind(StrEnum):

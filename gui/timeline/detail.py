@@ -29,6 +29,7 @@ from gui.accessible import name_widget
 from gui.resources import GROUP_BACKGROUNDS, GROUP_COLOURS, STATUS_LABELS, Palette, icon
 from gui.settings.fields import hint, section_title
 from gui.timeline.model import human_size, local_time
+from gui.timeline.traffic import ExchangeInspector, TrafficList
 
 IMAGE_HEIGHT = 210
 NO_ROW_TITLE = "No row selected"
@@ -155,6 +156,10 @@ class DetailPane(QScrollArea):
         self.resends = hint("")
         self.resends.setTextFormat(Qt.TextFormat.RichText)
         column.addWidget(self.resends)
+        self.traffic = TrafficList()
+        self.traffic.inspect.connect(self.open_inspector)
+        column.addWidget(self.traffic)
+        self.inspector: ExchangeInspector | None = None
         self.payloads = QTabWidget()
         self.sent = _code_view()
         self.received = _code_view()
@@ -180,6 +185,7 @@ class DetailPane(QScrollArea):
             self.checksum,
             resends_title,
             self.resends,
+            self.traffic,
             self.payloads,
         )
         column.addStretch(1)
@@ -250,6 +256,9 @@ class DetailPane(QScrollArea):
             "\n\n".join(r.body for r in detail.received) or "(nothing received yet)",
         )
         self.resends.setText(_resends_html(row))
+        self.traffic.show_exchanges(detail.exchanges)
+        if self.inspector is not None and self.inspector.isVisible():
+            self._follow_in_inspector(detail)
         # Exactly as sent: not pretty-printed, as the other bodies are.
         _set_plain(self.resent, detail.resent[-1][1] if detail.resent else "(not sent again)")
         self._clip = {
@@ -259,6 +268,31 @@ class DetailPane(QScrollArea):
         }
         self._enable_copy_buttons()
         self._enable_resend(row.kind is RowKind.SHOT and bool(detail.payload_sent))
+
+    def open_inspector(self, index: int | None = None) -> None:
+        """The row's traffic in the inspector window, the exchange at `index` (default: the
+        one selected in the list) first; one window, raised again when already open."""
+        detail = self.detail
+        if detail is None or not detail.exchanges:
+            return
+        if self.inspector is None:
+            self.inspector = ExchangeInspector(self.window())
+        self.inspector.show_exchanges(
+            detail.exchanges, self.traffic.selected() if index is None else index
+        )
+        self.inspector.show()
+        self.inspector.raise_()
+        self.inspector.activateWindow()
+
+    def _follow_in_inspector(self, detail: Detail) -> None:
+        """An open inspector follows the row shown (the same exchange stays when it is still
+        there: a refresh of the row must not jump to another)."""
+        assert self.inspector is not None
+        if not detail.exchanges:
+            self.inspector.close()
+            return
+        if detail.exchanges != self.inspector.exchanges:
+            self.inspector.show_exchanges(detail.exchanges, self.traffic.selected())
 
     def _enable_resend(self, possible: bool) -> None:
         self.resend_button.setEnabled(possible)
@@ -285,6 +319,7 @@ class DetailPane(QScrollArea):
         self.attempts.setText("")
         self.callbacks.setText("")
         self.checksum.setText("")
+        self.traffic.show_exchanges(())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -42,6 +42,16 @@ PAIRS = [
     (Palette.INK, Palette.WARNING_WASH),
     (Palette.INK, Palette.ERROR_WASH),
     (Palette.FAILED, Palette.ERROR_WASH),
+    *(
+        (syntax, ground)
+        for syntax in (
+            Palette.SYNTAX_KEY,
+            Palette.SYNTAX_STRING,
+            Palette.SYNTAX_NUMBER,
+            Palette.SYNTAX_LITERAL,
+        )
+        for ground in (Palette.SURFACE, Palette.SUNKEN)
+    ),
 ]
 
 

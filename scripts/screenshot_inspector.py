@@ -1,0 +1,107 @@
+"""Make docs/screenshot-inspector-1280x720.png, docs/screenshot-inspector.png and
+docs/screenshot-search-1280x720.png: the real window on Qt's offscreen platform.
+
+    uv run scripts/screenshot_inspector.py [OUT_DIR]
+
+A headless run first makes shots whose webhook answered 500 (`--webhook-answer status:500`,
+each notification failing after 3 attempts) in a temporary data folder, and a second session
+whose webhook answers 200; the window then opens on it. The first picture is the window with
+a failed row selected and its traffic listed in the detail pane; the second, the inspector on
+that row's first failed exchange (the attempt's request and the 500 it got, side by side); the
+third, the timeline searched for "500" across the whole journal. Grabbed with QWidget.grab: no
+X server needed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+WAIT_S = 30.0
+SIZE = (1280, 720)
+
+
+def wait_until(predicate: Callable[[], bool], what: str) -> None:
+    """Run Qt's events until `predicate` holds (a script: it may poll)."""
+    from gui.app import application
+
+    deadline = time.monotonic() + WAIT_S
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshot: timed out waiting for {what}")
+        application().processEvents()
+        time.sleep(0.02)
+
+
+def settle(seconds: float) -> None:
+    until = time.monotonic() + seconds
+    wait_until(lambda: time.monotonic() > until, "the window to repaint")
+
+
+def record(data: Path) -> None:
+    """Two headless sessions: one whose webhook answers 500, one that answers 200."""
+    from capture.cli import headless
+    from capture.cli.flags import parse_args
+
+    base = ["--headless", "--source", "synthetic", "--interval", "1", "--data-dir", str(data)]
+    base += ["--webhook-port", "0"]
+    headless.run(parse_args([*base, "--count", "2"]), stderr=io.StringIO())
+    failing = [*base, "--count", "2", "--webhook-answer", "status:500"]
+    headless.run(parse_args(failing), stderr=io.StringIO())
+
+
+def main() -> int:
+    from capture.cli.flags import parse_args
+    from capture.settings.store import SessionSecrets
+    from gui.app import build
+
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
+    data = Path(tempfile.mkdtemp(prefix="shothook-shot-")) / "data"
+    record(data)
+    app = build(
+        parse_args(["--data-dir", str(data), "--webhook-port", "0", "--source", "synthetic"]),
+        SessionSecrets(),
+    )
+    window, controller = app.window, app.controller
+    window.resize(*SIZE)
+    timeline, pane = window.timeline, window.detail
+    wait_until(lambda: timeline.model.rowCount() == 4, "the rows")
+    timeline.select_row(0)
+    wait_until(lambda: pane.traffic.list.count() > 0, "the row's traffic")
+    if window.panes.show_settings.isChecked():  # at 1280 px the detail pane needs its room
+        window.panes.show_settings.trigger()
+    window.panes.show_detail.setChecked(True)
+    settle(0.5)
+    pane.ensureWidgetVisible(pane.traffic, 0, 40)
+    settle(1.0)
+    window.grab().save(str(out / "screenshot-inspector-1280x720.png"))
+    window.commands["inspect_traffic"].trigger()
+    inspector = pane.inspector
+    assert inspector is not None
+    inspector.resize(1180, 640)
+    settle(0.5)
+    inspector.grab().save(str(out / "screenshot-inspector.png"))
+    inspector.close()
+    timeline.search.setText("500")
+    wait_until(lambda: "found" in timeline.matches.text(), "the search's answer")
+    settle(1.0)
+    window.grab().save(str(out / "screenshot-search-1280x720.png"))
+    closed: list[object] = []
+    controller.closed.connect(closed.append)
+    window.close()
+    wait_until(lambda: bool(closed), "the window to close")
+    print(f"screenshot: wrote the inspector's and the search's pictures in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
