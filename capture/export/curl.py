@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from capture.journal.exchanges import REDACTED, redacted
 from capture.journal.records import Exchange, Headers
 
 __all__ = ["REDACTED", "curl_command", "shell_quote"]
 
-REDACTED = "<redacted>"
 # Made by the connection, not the request (RFC 9110 7.6.1), or by curl from the URL and body.
 DROPPED = frozenset(
     {
@@ -117,14 +117,8 @@ def _header_line(name: bytes, value: bytes) -> bytes:
 
 def _replayed(headers: Headers, keep_auth: bool) -> Headers:
     """The headers the command sends: the connection's own dropped, Authorization redacted."""
-    kept = []
-    for name, value in headers:
-        lower = name.lower()
-        if lower in DROPPED:
-            continue
-        secret = lower == b"authorization" and not keep_auth
-        kept.append((name, REDACTED.encode() if secret else value))
-    return tuple(kept)
+    kept = tuple((name, value) for name, value in headers if name.lower() not in DROPPED)
+    return kept if keep_auth else redacted(kept)
 
 
 def _full_url(exchange: Exchange) -> str:
