@@ -16,12 +16,14 @@ ticket or chat must not carry a credential.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from collections.abc import Iterable
+from typing import TextIO
 
-from capture.journal.exchanges import REDACTED, redacted
-from capture.journal.records import Exchange, Headers
+from capture.export.fields import Redactor, full_url
+from capture.journal.exchanges import REDACTED
+from capture.journal.records import Direction, Exchange, Headers
 
-__all__ = ["REDACTED", "curl_command", "shell_quote"]
+__all__ = ["REDACTED", "curl_command", "shell_quote", "write_script"]
 
 # Made by the connection, not the request (RFC 9110 7.6.1), or by curl from the URL and body.
 DROPPED = frozenset(
@@ -79,29 +81,38 @@ def _printf_format(body: bytes) -> str:
     return "'" + "".join(out) + "'"
 
 
-def curl_command(exchange: Exchange, *, url: str | None = None, keep_auth: bool = False) -> str:
+def curl_command(
+    exchange: Exchange,
+    *,
+    url: str | None = None,
+    keep_auth: bool = False,
+    redactor: Redactor | None = None,
+) -> str:
     """The bash command line replaying `exchange`'s request. `url`: where to send it (a
     received exchange holds only its path and query; without `url` its Host header is used).
-    A body the journal kept cut short is sent as kept, and the line says so in a comment."""
-    target = url or _full_url(exchange)
+    A body the journal kept cut short is sent as kept, and the line says so in a comment.
+    `redactor` (the exports') also keeps known secrets out; it decides about Authorization."""
+    redactor = redactor or Redactor(keep_auth=keep_auth)
+    target = redactor.text(url or full_url(exchange))
+    body = redactor.data(exchange.request_body)
     words = ["curl", "--globoff", "--request", shell_quote(exchange.method.encode("latin-1"))]
     if exchange.http_version == "HTTP/1.0":
         words.append("--http1.0")
     elif exchange.http_version == "HTTP/1.1":
         words.append("--http1.1")
-    headers = _replayed(exchange.request_headers, keep_auth)
+    headers = redactor.headers(_replayed(exchange.request_headers))
     sent = {name.lower() for name, _ in headers}
-    with_body = bool(exchange.request_body) or exchange.method.upper() in _BODY_METHODS
+    with_body = bool(body) or exchange.method.upper() in _BODY_METHODS
     defaults = _CURL_DEFAULTS + (_WITH_BODY if with_body else ())
     words += [f"--header {shell_quote(n + b':')}" for n in defaults if n.lower() not in sent]
     words += [f"--header {shell_quote(_header_line(n, v))}" for n, v in headers]
     prefix = ""
     if with_body:
-        if b"\0" in exchange.request_body or exchange.request_body.startswith(b"@"):
-            prefix = f"printf {_printf_format(exchange.request_body)} | "
+        if b"\0" in body or body.startswith(b"@"):
+            prefix = f"printf {_printf_format(body)} | "
             words.append("--data-binary @-")
         else:
-            words.append(f"--data-binary {shell_quote(exchange.request_body)}")
+            words.append(f"--data-binary {shell_quote(body)}")
     words.append(shell_quote(target.encode("utf-8")))
     line = prefix + " ".join(words)
     kept = len(exchange.request_body)
@@ -115,19 +126,35 @@ def _header_line(name: bytes, value: bytes) -> bytes:
     return name + b";" if not value else name + b": " + value
 
 
-def _replayed(headers: Headers, keep_auth: bool) -> Headers:
-    """The headers the command sends: the connection's own dropped, Authorization redacted."""
-    kept = tuple((name, value) for name, value in headers if name.lower() not in DROPPED)
-    return kept if keep_auth else redacted(kept)
+def _replayed(headers: Headers) -> Headers:
+    """The headers the command sends: the connection's own dropped."""
+    return tuple((name, value) for name, value in headers if name.lower() not in DROPPED)
 
 
-def _full_url(exchange: Exchange) -> str:
-    """The exchange's URL; a received one's path and query under its Host header."""
-    if urlsplit(exchange.url).scheme:
-        return exchange.url
-    host = next(
-        (v.decode("latin-1") for n, v in exchange.request_headers if n.lower() == b"host"),
-        "127.0.0.1",
-    )
-    path = exchange.url if exchange.url.startswith("/") else "/" + exchange.url
-    return f"http://{host}{path}"
+SCRIPT_HEAD = """#!/usr/bin/env bash
+# The notifications ShotHook sent, replayed with curl: each distinct request once (a retry
+# with the same body and URL is not repeated), in the order they were first sent.
+set -euo pipefail
+"""
+
+
+def write_script(exchanges: Iterable[Exchange], out: TextIO, redactor: Redactor) -> int:
+    """A bash script replaying the SENT exchanges among `exchanges`; returns how many."""
+    out.write(SCRIPT_HEAD)
+    seen: set[tuple[str, bytes]] = set()
+    count = 0
+    for exchange in exchanges:
+        key = (exchange.url, exchange.request_body)
+        if exchange.direction is not Direction.SENT or key in seen:
+            continue
+        seen.add(key)
+        count += 1
+        answer = "no answer" if exchange.status is None else f"answered {exchange.status}"
+        what = f"requestId {exchange.request_id}, object {exchange.object_key}"
+        out.write(f"\n# {exchange.at}: {redactor.text(_one_line(what))}; {answer}\n")
+        out.write(curl_command(exchange, redactor=redactor) + "\n")
+    return count
+
+
+def _one_line(comment: str) -> str:
+    return comment.replace("\n", " ").replace("\r", " ")
