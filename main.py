@@ -25,6 +25,7 @@ def main(argv: list[str]) -> int:
         args.conformance is not None,
         query_asked(args),
         resend,
+        args.export is not None,
     )
     if args.headless or any(modes):
         from capture.cli import headless

@@ -88,6 +88,10 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
         return _conformance(args, stderr)
     if query_asked(args):
         return query_command.run(args, sys.stdout, stderr)
+    if args.export is not None or args.export_keep_auth:
+        from capture.cli import export
+
+        return export.run(args, stderr)
     if args.resend is not None or args.to is not None or args.new_request_id:
         from capture.cli import resend  # loads aiohttp, as a capture does
 

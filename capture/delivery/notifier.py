@@ -116,6 +116,7 @@ class Notifier:
                 ok=result.ok,
                 error=result.error,
                 body_excerpt=result.body_excerpt,
+                exchange=result.exchange,
             )
             self._sink(
                 NotifyAttempt(

@@ -141,6 +141,7 @@ async def send(journal: Journal, prepared: Prepared, sink: EventSink = discard) 
             error=result.error,
             body_excerpt=result.body_excerpt,
             resend_id=resend_id,
+            exchange=result.exchange,
         )
         sink(
             NotifyAttempt(

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from capture.delivery.tracing import Clock, sent_exchange, trace_config
+from capture.journal.records import Exchange
 from capture.spec.delivery import ATTEMPTS, DEADLINE_S, MAX_ANSWER, answer_fault
 from capture.spec.payload import CONTENT_TYPE
 
@@ -37,11 +39,14 @@ class AttemptResult:
     ok: bool
     error: str  # why it failed, in words ('' when ok)
     body_excerpt: str
+    exchange: Exchange | None = None  # the request and answer whole (Authorization redacted)
 
 
 def client_session() -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(force_close=True, limit=256)
-    return aiohttp.ClientSession(connector=connector, headers={"User-Agent": USER_AGENT})
+    return aiohttp.ClientSession(
+        connector=connector, headers={"User-Agent": USER_AGENT}, trace_configs=[trace_config()]
+    )
 
 
 async def attempt_once(
@@ -53,16 +58,19 @@ async def attempt_once(
     extra_headers: dict[str, str] | None = None,
 ) -> AttemptResult:
     headers = {"Content-Type": CONTENT_TYPE, **(extra_headers or {})}
-    started = time.perf_counter()
+    clock = Clock()
+    started = clock.started
     status: int | None = None
     text = ""
     try:
         async with asyncio.timeout(deadline_s):
             async with session.post(
-                url, data=body, headers=headers, allow_redirects=False
+                url, data=body, headers=headers, allow_redirects=False, trace_request_ctx=clock
             ) as response:
                 status = response.status
+                clock.answered(response)
                 answer = await _read_answer(response)
+                clock.read(answer.raw, answer.complete)
         text = answer.raw.decode("utf-8", errors="replace")
         error = _judge(status, answer)
     except TimeoutError:
@@ -82,7 +90,12 @@ async def attempt_once(
     except aiohttp.ClientError as exc:
         error = f"HTTP error: {type(exc).__name__}: {exc}"
     ms = (time.perf_counter() - started) * 1000
-    return AttemptResult(attempt, status, ms, not error, error, text[:300])
+    intended = tuple(
+        (name.encode("utf-8"), value.encode("utf-8"))
+        for name, value in {**session.headers, **headers}.items()
+    )
+    exchange = sent_exchange(clock, url, body, intended, total_ms=ms, error=error)
+    return AttemptResult(attempt, status, ms, not error, error, text[:300], exchange)
 
 
 @dataclass(frozen=True)

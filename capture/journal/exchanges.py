@@ -25,6 +25,7 @@ from capture.journal.schema import connect
 __all__ = [
     "EXCHANGE_BODY_KEEP",
     "INSERT_EXCHANGE",
+    "REDACTED",
     "Direction",
     "Exchange",
     "ExchangeReader",
@@ -32,11 +33,23 @@ __all__ = [
     "Timing",
     "exchange_row",
     "exchanges_of_row",
+    "redacted",
     "select_exchanges",
 ]
 
 EXCHANGE_BODY_KEEP = 64 * 1024  # bytes of each body kept (the webhook's and the sender's bound)
 PAGE = 500  # rows read at a time by `iter_exchanges`
+REDACTED = "<redacted>"  # what stands for an Authorization value kept out of a file
+
+
+def redacted(headers: Headers) -> Headers:
+    """`headers` with each Authorization value replaced by REDACTED: a credential kept out of
+    the journal (the sender's attempts) and out of exports unless the user keeps it."""
+    return tuple(
+        (name, REDACTED.encode() if name.lower() == b"authorization" else value)
+        for name, value in headers
+    )
+
 
 _COLUMNS = (
     "direction, at, shot_id, callback_id, attempt_id, request_id, object_key, remote, method,"

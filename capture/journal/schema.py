@@ -397,11 +397,13 @@ def _v007_exchanges(cur: sqlite3.Cursor) -> None:
     embedded webhook received (any method or path, accepted or not: direction 'received',
     `url` its path and query as sent) and each attempt the sender made ('sent', `url` the full
     URL), with every header in order and case (names and values as bytes, each followed by a
-    NUL, which HTTP never lets into either; see journal/exchanges.py), the bodies as bytes (the first 64 KiB; `*_size` the true length, NULL when
-    unknown) and the times. Correlated like callbacks and attempts (shot, requestId, object
-    key) and linked to its row (`callback_id`, `attempt_id`); no foreign keys, so pruning needs
-    no order. Indexed by shot and callback only: each index costs every request the webhook
-    records, and the inspector finds a row's traffic by those two. Journals before this step have no exchanges: their rows stay as they were."""
+    NUL, which HTTP never lets into either; see journal/exchanges.py), the bodies as bytes
+    (the first 64 KiB; `*_size` the true length, NULL when unknown) and the times. Correlated
+    like callbacks and attempts (shot, requestId, object key) and linked to its row
+    (`callback_id`, `attempt_id`); no foreign keys, so pruning needs no order. Indexed by shot
+    and callback only: each index costs every request the webhook records, and the inspector
+    finds a row's traffic by those two. Journals before this step have no exchanges: their
+    rows stay as they were."""
     _V007_EXCHANGES(cur)
 
 

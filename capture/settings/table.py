@@ -435,8 +435,22 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "--session",
         MODE,
-        "headless --reconcile: the session, an id or last (default)",
+        "headless --reconcile or --export: the session, an id or last (default); --export "
+        "also takes all",
         "ID",
+    ),
+    RunOption(
+        "--export",
+        MODE,
+        "headless: write the recorded exchanges (received and sent) of --session to FILE, "
+        "by its extension: .har (HAR 1.2), .jsonl (one a line) or .sh (a curl script "
+        "replaying the sent notifications), then exit",
+        "FILE",
+    ),
+    RunOption(
+        "--export-keep-auth",
+        MODE,
+        "headless --export: keep Authorization header values (redacted by default)",
     ),
     RunOption("--autostart", MODE, "window: start capturing at once"),
     RunOption(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from capture.export.curl import curl_command
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from capture.export.curl import curl_command
 from capture.journal import wire
 from capture.journal.records import Direction, Exchange, Headers
 from gui.accessible import name_widget
@@ -249,7 +249,7 @@ class ExchangeInspector(QDialog):
             (self.response.copy_headers, lambda: self.response.header_text),
             (self.response.copy_body, lambda: self.response.body_text),
             (self.copy_exchange, lambda: wire.exchange_text(self.current())),
-            (self.copy_curl, lambda: self.curl()),
+            (self.copy_curl, self.curl),
         ]
         for button, text in copies:
             button.clicked.connect(lambda _=False, b=button, t=text: _copy(b, t()))
