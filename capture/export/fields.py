@@ -1,5 +1,6 @@
-"""What every export format shares: an exchange's full URL, bytes as text (UTF-8, or base64
-when they are not), and the Redactor that keeps secrets out of every file written.
+"""What every export format shares: an exchange's full URL (journal/wire.py's), bytes as text
+(UTF-8, or base64 when they are not), and the Redactor that keeps secrets out of every file
+written.
 
 A Redactor replaces each Authorization value by REDACTED (unless the user keeps them) and any
 occurrence of a known secret (the S3 secret key) wherever it appears: a URL, a header, a body.
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from capture.journal.exchanges import REDACTED, redacted
-from capture.journal.records import Exchange, Headers
+from capture.journal.records import Headers
+from capture.journal.wire import full_url
 
 __all__ = ["Redactor", "body_text", "full_url", "header_value", "text"]
 
@@ -62,13 +63,3 @@ def body_text(data: bytes) -> tuple[str, str | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
         return base64.b64encode(data).decode("ascii"), "base64"
-
-
-def full_url(exchange: Exchange) -> str:
-    """The exchange's URL; a received one holds only its path and query, put under its Host
-    header (the address the sender used), or 127.0.0.1 when it sent none."""
-    if urlsplit(exchange.url).scheme:
-        return exchange.url
-    host = header_value(exchange.request_headers, b"host") or "127.0.0.1"
-    path = exchange.url if exchange.url.startswith("/") else "/" + exchange.url
-    return f"http://{host}{path}"

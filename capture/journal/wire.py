@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
-from capture.journal.records import ANSWERING, DROPPED, SENDER_GONE, Direction, Exchange, Headers
+from capture.journal.records import ANSWERING, DROPPED, SENDER_GONE, Exchange, Headers
 
 NO_ANSWER = "(no answer)"
 
@@ -46,14 +47,16 @@ def body_note(kept: bytes, size: int | None) -> str:
 
 
 def full_url(exchange: Exchange) -> str:
-    """Where the request went: a sent one's URL as sent; a received one's path and query under
-    the Host it named (http: the embedded webhook speaks plain HTTP)."""
-    if exchange.direction is Direction.SENT or "://" in exchange.url:
+    """Where the request went: a sent one's URL as sent; a received one holds only its path and
+    query, put under its Host header (the address the sender used), or 127.0.0.1 when it sent
+    none (http: the embedded webhook speaks plain HTTP)."""
+    if urlsplit(exchange.url).scheme:
         return exchange.url
     host = next(
         (decoded(v) for n, v in exchange.request_headers if n.lower() == b"host"), "127.0.0.1"
     )
-    return f"http://{host}{exchange.url}"
+    path = exchange.url if exchange.url.startswith("/") else "/" + exchange.url
+    return f"http://{host}{path}"
 
 
 def request_line(exchange: Exchange) -> str:
