@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
         args.conformance is not None,
         query_asked(args),
         resend,
-        args.export is not None,
+        args.export is not None or args.export_keep_auth,
     )
     if args.headless or any(modes):
         from capture.cli import headless

@@ -11,6 +11,7 @@ from __future__ import annotations
 from benchmarks import (
     callbacks,
     conformance,
+    export,
     loadtest,
     pipeline,
     soak,
@@ -27,6 +28,7 @@ BENCHES: tuple[Bench, ...] = (
     callbacks.BENCH,
     loadtest.BENCH,
     conformance.BENCH,
+    export.BENCH,
     window.PREVIEW,
     window.PREVIEW_PLOT,
     window.MEMORY,

@@ -53,6 +53,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_rows",
     ),
     ActionSpec(
+        "export_exchanges",
+        Menu.FILE,
+        "E&xport…",
+        "Ctrl+Shift+E",
+        "Write every recorded exchange, received and sent, as HAR 1.2, JSON lines or a curl"
+        " script (no secret in it)",
+        "export_exchanges",
+    ),
+    ActionSpec(
         "clear_history",
         Menu.FILE,
         "C&lear history…",

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from capture.engine import Engine
 from capture.errors import ShotHookError
 from capture.events import Fanout
+from capture.export.command import Written, export
 from capture.journal.reader import SessionInfo, TimelineReader, TimelineRow
 from capture.journal.states import StatusGroup
 from capture.logs import get_logger
@@ -44,6 +45,7 @@ from gui.errors import (
     status_message,
     words,
 )
+from gui.exchange_export import choose_exchange_file, exchange_job
 from gui.main_window import SUBTITLE, TITLE, MainWindow, RunState
 from gui.menus import ShortcutsSheet
 from gui.plot import LatencyFeed
@@ -537,6 +539,25 @@ class AppController(QObject):
                 f"Exported {count:,} rows to {path}", EXPORTED_MS
             ),
             on_error=lambda exc: status_message(bar, exc, "Cannot export the rows"),
+        )
+
+    def export_exchanges(self) -> None:
+        """Every recorded exchange to the file the user picks (gui/exchange_export.py), written
+        on `io`; the status bar says where it went, or why not."""
+        path = choose_exchange_file(self.window)
+        if not path:
+            return
+        job = exchange_job(path, self.window.form.settings())
+        journal, bar = self.engine.data_dir.journal, self.window.statusBar()
+
+        def done(written: Written) -> None:
+            line = written.describe()
+            bar.showMessage(line[:1].upper() + line[1:], EXPORTED_MS)
+
+        self.io.submit(
+            lambda: export(journal, job),
+            on_done=done,
+            on_error=lambda exc: status_message(bar, exc, "Cannot export the exchanges"),
         )
 
     # -- closing (gui/shutdown.py) ---------------------------------------------------------------

@@ -156,3 +156,20 @@ def test_a_resend_journals_its_attempts_as_exchanges(data_dir: DataDir, hook: Ho
     assert [e.attempt for e in resent] == [1, 2, 3]
     assert all(e.request_body == prepared.body == hook.bodies[0] for e in resent)
     assert all(e.status == 500 and e.response_body == ANSWER for e in resent)
+
+
+def test_a_redirect_is_kept_with_its_location_and_not_followed(data_dir: DataDir) -> None:
+    async def moved(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://127.0.0.1:9/elsewhere", text="see elsewhere")
+
+    app = web.Application()
+    app.router.add_post("/hook", moved)
+    with serving_app(app) as port, notifier_harness(data_dir) as harness:
+        done = harness.send(f"http://127.0.0.1:{port}/hook")
+
+    first = sent(data_dir, done.job.shot_id)[0]
+
+    assert first.status == 302
+    assert (b"Location", b"http://127.0.0.1:9/elsewhere") in first.response_headers
+    assert first.response_body == b""  # its body is not read: the status decides
+    assert first.error.startswith("status 302: redirected to http://127.0.0.1:9/elsewhere")

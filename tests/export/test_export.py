@@ -290,6 +290,19 @@ def test_an_unwritable_folder_exits_2(tmp_path: Path) -> None:
     assert err.startswith("shothook: --export: a file that can be written (Permission denied)")
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_folder_nobody_can_create_files_in_exits_2(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    journal_with_secrets(data)
+    target = Path("/proc/self/shothook-export.har")  # a folder; not even root creates files there
+
+    code, err = run("--export", str(target), "--data-dir", str(data))
+
+    assert code == Exit.CONFIG
+    assert err.startswith("shothook: --export: a file that can be written ("), err
+    assert not target.exists()
+
+
 def test_a_failed_write_leaves_no_half_file(tmp_path: Path) -> None:
     target = tmp_path / "out.har"
     target.write_text("the previous export")
