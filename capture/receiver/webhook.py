@@ -540,6 +540,10 @@ async def _read_body(request: web.Request, seen: _Seen, timeout_s: float) -> byt
     bytes has nearly always arrived whole before the handler runs, and is then read without
     arming a timer. `seen` keeps what came, for the exchange's record."""
     if request.content.is_eof():
+        if request.content_length is not None:  # all here, and no more than MAX_BODY: at once
+            seen.body = await request.read()
+            seen.size, seen.read = len(seen.body), True
+            return seen.body
         await _read_capped(request, seen, MAX_BODY + 1)
     else:
         try:
