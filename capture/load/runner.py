@@ -11,16 +11,17 @@ deadline, the rule the real service applies.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import aiohttp
-
-from capture.load.bodies import HEADERS, Bodies
+from capture.load.bodies import Bodies
 from capture.load.histogram import Histogram
+from capture.load.wire import AnswerError, Pool, Target, render_post
 from capture.spec.delivery import DEADLINE_S, answer_fault
+from capture.spec.payload import CONTENT_TYPE
 
 __all__ = ["DEADLINE_S", "LoadPlan", "Progress", "Tally", "run"]
 GIVE_UP_S = 30.0  # an answer later than this is counted as a timeout and not waited for
@@ -79,21 +80,23 @@ Progress = Callable[[Tally, float], None]
 
 async def run(plan: LoadPlan, bodies: Bodies, progress: Progress | None = None) -> Tally:
     tally = Tally()
-    connector = aiohttp.TCPConnector(limit=plan.users, force_close=False, ttl_dns_cache=None)
-    timeout = aiohttp.ClientTimeout(total=GIVE_UP_S)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        reporter = asyncio.create_task(_report(tally, progress)) if progress else None
-        pending = await _dispatch(plan, bodies, session, tally)
+    target = Target.parse(plan.url)
+    pool = Pool(target, plan.users, ssl.create_default_context() if target.tls else None)
+    reporter = asyncio.create_task(_report(tally, progress)) if progress else None
+    try:
+        pending = await _dispatch(plan, bodies, pool, tally)
         if pending:
             await asyncio.wait(pending)
+    finally:
         tally.finished = time.monotonic()
         if reporter:
             reporter.cancel()
+        pool.close()
     return tally
 
 
 async def _dispatch(
-    plan: LoadPlan, bodies: Bodies, session: aiohttp.ClientSession, tally: Tally
+    plan: LoadPlan, bodies: Bodies, pool: Pool, tally: Tally
 ) -> set[asyncio.Task[None]]:
     pending: set[asyncio.Task[None]] = set()
     interval = 1.0 / plan.rate
@@ -104,7 +107,8 @@ async def _dispatch(
         while k < plan.total and start + k * interval <= now:
             due = start + k * interval
             tally.late_dispatch_max = max(tally.late_dispatch_max, now - due)
-            task = asyncio.create_task(_send(session, plan.url, bodies[k], due, tally))
+            request = render_post(pool.target, bodies[k], CONTENT_TYPE)
+            task = asyncio.create_task(_send(pool, request, due, tally))
             pending.add(task)
             task.add_done_callback(pending.discard)
             tally.sent += 1
@@ -115,17 +119,15 @@ async def _dispatch(
     return pending
 
 
-async def _send(
-    session: aiohttp.ClientSession, url: str, body: bytes, due: float, tally: Tally
-) -> None:
+async def _send(pool: Pool, request: bytes, due: float, tally: Tally) -> None:
     kind = ""
     try:
-        async with session.post(url, data=body, headers=HEADERS) as answer:
-            raw = await answer.read()
-            kind = _kind(answer.status, raw)
+        async with asyncio.timeout(GIVE_UP_S):
+            answer = await pool.post(request)
+        kind = _kind(answer.status, answer.body, answer.complete)
     except TimeoutError:
         kind = "timeout"
-    except aiohttp.ClientError as exc:
+    except (OSError, AnswerError) as exc:
         kind = f"connection: {type(exc).__name__}"
     latency = time.monotonic() - due
     if kind != "timeout" and not kind.startswith("connection"):
@@ -140,10 +142,12 @@ async def _send(
     tally.window.record(latency)
 
 
-def _kind(status: int, raw: bytes) -> str:
+def _kind(status: int, raw: bytes, complete: bool) -> str:
     """'' for a good answer, else the kind of error it is, short enough to count by."""
     if status != 200:
         return f"status {status}"
+    if not complete:
+        return "answer too large"
     return "not JSON" if answer_fault(status, raw) else ""
 
 
