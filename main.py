@@ -25,6 +25,7 @@ def main(argv: list[str]) -> int:
         args.conformance is not None,
         query_asked(args),
         resend,
+        args.bundle is not None or (args.report is not None and args.session is not None),
     )
     if args.headless or any(modes):
         from capture.cli import headless

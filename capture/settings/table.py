@@ -435,8 +435,22 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "--session",
         MODE,
-        "headless --reconcile: the session, an id or last (default)",
+        "headless --reconcile, --report, --bundle: the session, an id or last (default)",
         "ID",
+    ),
+    RunOption(
+        "--report",
+        FILES,
+        "headless: write the session report to FILE.html (and its JSON twin to FILE.json) when "
+        "the capture run ends; with --session, from the journal without running",
+        "FILE.html",
+    ),
+    RunOption(
+        "--bundle",
+        FILES,
+        "headless: write a diagnostic bundle of --session (report, log, settings, exchanges; "
+        "redacted) to FILE.zip and exit",
+        "FILE.zip",
     ),
     RunOption("--autostart", MODE, "window: start capturing at once"),
     RunOption(

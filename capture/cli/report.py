@@ -1,0 +1,99 @@
+"""`--report FILE.html` and `--bundle FILE.zip`: the session report (its JSON twin beside it,
+FILE.json) and the diagnostic bundle, headless.
+
+`--report FILE.html` alone writes the report of the capture run it ends; with `--session
+ID|last` it is written from the journal without running anything, as `--bundle` always is
+(`--session` defaulting to last). Both only read the journal. Exit 0 written; 2 for a bad
+flag or a session the journal does not have (naming it); 1 when the file cannot be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from capture.cli.exits import Exit
+from capture.errors import ConfigError, ShotHookError
+from capture.journal.audit import LAST, parse_session_ref
+from capture.paths import DataDir
+from capture.settings.words import on_command_line
+
+RULE_REPORT = "a file name ending in .html, in a folder that exists"
+RULE_BUNDLE = "a file name ending in .zip, in a folder that exists"
+
+
+def asked(args: argparse.Namespace) -> bool:
+    """A report or bundle written from the journal, without running: --bundle, or --report
+    with --session."""
+    return args.bundle is not None or (args.report is not None and args.session is not None)
+
+
+def check(args: argparse.Namespace) -> None:
+    """The --report and --bundle paths, checked before anything runs (ConfigError naming the
+    flag)."""
+    if args.report is not None:
+        _path("report", args.report, ".html", RULE_REPORT)
+    if args.bundle is not None:
+        _path("bundle", args.bundle, ".zip", RULE_BUNDLE)
+    if args.session is not None:
+        parse_session_ref(args.session)
+
+
+def _path(field: str, text: str, suffix: str, rule: str) -> Path:
+    path = Path(text).expanduser()
+    if path.suffix.lower() != suffix or path.is_dir() or not path.parent.is_dir():
+        raise ConfigError(field, rule, text)
+    return path
+
+
+def run(args: argparse.Namespace, data_dir: DataDir, stderr: TextIO) -> Exit:
+    """--bundle and/or --report with --session: written from the journal, then exit."""
+    try:
+        check(args)
+        ref = parse_session_ref(args.session)
+        if args.report is not None:
+            _report(data_dir, ref, Path(args.report).expanduser(), stderr)
+        if args.bundle is not None:
+            _bundle(data_dir, ref, Path(args.bundle).expanduser(), stderr)
+    except ConfigError as exc:
+        print(f"shothook: {on_command_line(exc)}", file=stderr)
+        return Exit.CONFIG
+    except ShotHookError as exc:
+        print(f"shothook: {exc}. {exc.advice}".rstrip(". ") + ".", file=stderr)
+        return Exit.FAILED
+    return Exit.OK
+
+
+def after_run(args: argparse.Namespace, data_dir: DataDir, stderr: TextIO) -> bool:
+    """--report after a capture run: the report of the session it ran (the newest). False,
+    said on stderr, when it could not be written."""
+    try:
+        _report(data_dir, LAST, Path(args.report).expanduser(), stderr)
+    except ShotHookError as exc:
+        print(f"shothook: report not written: {exc}", file=stderr)
+        return False
+    return True
+
+
+def _report(data_dir: DataDir, ref: str | int, html: Path, stderr: TextIO) -> None:
+    from capture.report import write_report  # matplotlib loads with the plots, here only
+
+    files = write_report(data_dir.journal, ref, html)
+    session = files.facts.session
+    print(
+        f"report of session {session.id} ({len(files.facts.rows)} rows) written to "
+        f"{files.html} and {files.json}",
+        file=stderr,
+    )
+
+
+def _bundle(data_dir: DataDir, ref: str | int, target: Path, stderr: TextIO) -> None:
+    from capture.report.bundle import write_bundle
+
+    bundle = write_bundle(data_dir, ref, target)
+    print(
+        f"diagnostic bundle of session {bundle.session_id} written to {bundle.path} "
+        f"({', '.join(bundle.names)}; secrets redacted)",
+        file=stderr,
+    )
