@@ -53,6 +53,23 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_rows",
     ),
     ActionSpec(
+        "export_report",
+        Menu.FILE,
+        "Export &report…",
+        "",
+        "Write the last session's report: one HTML page that opens offline, and its JSON twin",
+        "export_report",
+    ),
+    ActionSpec(
+        "export_bundle",
+        Menu.FILE,
+        "Export diagnostic &bundle…",
+        "",
+        "Write a zip for a support ticket: the last session's report, log, settings and "
+        "exchanges, secrets redacted",
+        "export_bundle",
+    ),
+    ActionSpec(
         "clear_history",
         Menu.FILE,
         "C&lear history…",
