@@ -51,7 +51,12 @@ def write_report(journal: Path, ref: str | int, html: Path) -> ReportFiles:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """`data` to `path` whole (or not at all), an OSError in words."""
+    """`data` to `path` whole (or not at all), in a folder that exists; an OSError in words."""
+    if not path.parent.is_dir():
+        raise ShotHookError(
+            f"cannot write {path}: the folder {path.parent} does not exist",
+            advice="choose a file in a folder you can write",
+        )
     try:
         write_atomic(path, data)
     except OSError as exc:
