@@ -29,7 +29,9 @@ font-size:12px;font-weight:600;color:#fff}
 .status-ok{color:#27ae60}.status-foreign{color:#8e44ad}
 tr.failed{background:#fdf0ef}
 code{font:12px ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
-.counters td,.counters th{width:12%;text-align:right}.plot svg{max-width:100%;height:auto}
+.counters td,.counters th{width:12%;text-align:right}
+.plot svg{max-width:100%;height:auto}.plot{margin:0}
+.plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:8px}
 img.thumb{width:96px;height:auto;display:block;border:1px solid #ddd}
 .small{font-size:12px;color:#555}
 """
@@ -93,7 +95,7 @@ def _plots(facts: ReportFacts) -> str:
     body = "".join(
         f'<figure class="plot" aria-label="{escape(title)}">{svg}</figure>' for title, svg in plots
     )
-    return f"<h2>Plots</h2>{body}"
+    return f'<h2>Plots</h2><div class="plots">{body}</div>'
 
 
 def _shots(facts: ReportFacts) -> str:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 # The window's stage colours (gui/resources.py's light palette), so both plots read alike.
 CAPTURE, STORE, NOTIFY = "#7f8c8d", "#2e86de", "#27ae60"
 LATE, TRIES, ATTEMPTS = "#e67e22", "#8e44ad", "#2e86de"
-SIZE_IN = (9.0, 2.6)
+SIZE_IN = (6.4, 2.8)
 BARS_UP_TO = 120  # shots drawn as bars; more as filled steps
 _RC: Any = {
     "svg.fonttype": "none",
