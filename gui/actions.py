@@ -57,7 +57,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         Menu.FILE,
         "Export &report…",
         "",
-        "Write the last session's report: one HTML page that opens offline, and its JSON twin",
+        "Write a session's report (the one the session filter shows, else the last): one HTML"
+        " page that opens offline, and its JSON twin",
         "export_report",
     ),
     ActionSpec(
@@ -65,8 +66,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         Menu.FILE,
         "Export diagnostic &bundle…",
         "",
-        "Write a zip for a support ticket: the last session's report, log, settings and "
-        "exchanges, secrets redacted",
+        "Write a zip for a support ticket: a session's report (as Export report), the log, the"
+        " settings and its exchanges, secrets redacted",
         "export_bundle",
     ),
     ActionSpec(

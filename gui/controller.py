@@ -90,6 +90,10 @@ def choose_bundle_file(parent: QWidget) -> str:
     ]
 
 
+def _session_words(ref: int | str) -> str:
+    return "the last session" if ref == LAST else f"session {ref}"
+
+
 def _with_suffix(path: Path, suffix: str) -> Path:
     """`path` ending in `suffix` (a dialog may return a name typed without it)."""
     return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
@@ -557,17 +561,19 @@ class AppController(QObject):
         )
 
     def export_report(self) -> None:
-        """The last session's report (FILE.html and FILE.json) to the file the user picks,
-        made on `io` from the journal; where it went in the status bar."""
+        """The report (FILE.html and FILE.json) of the session the session filter shows (else
+        the last) to the file the user picks, made on `io` from the journal; where it went in
+        the status bar."""
         path = choose_report_file(self.window)
         if not path:
             return
         html = _with_suffix(Path(path), ".html")
         journal = self.engine.data_dir.journal
+        ref = self._session_shown()
         bar = self.window.statusBar()
-        bar.showMessage("Writing the report of the last session…")
+        bar.showMessage(f"Writing the report of {_session_words(ref)}…")
         self.io.submit(
-            lambda: write_report(journal, LAST, html),
+            lambda: write_report(journal, ref, html),
             on_done=lambda files: bar.showMessage(
                 f"Report of session {files.facts.session.id} written to {files.html}"
                 f" (and {files.json.name})",
@@ -577,24 +583,31 @@ class AppController(QObject):
         )
 
     def export_bundle(self) -> None:
-        """The last session's diagnostic bundle to the zip the user picks, made on `io`; the
-        form's secret key is among the secrets scrubbed from every file of it."""
+        """The diagnostic bundle of the session shown (else the last) to the zip the user
+        picks, made on `io`; the form's secret key is among the secrets scrubbed from every
+        file of it."""
         path = choose_bundle_file(self.window)
         if not path:
             return
         target = _with_suffix(Path(path), ".zip")
         data_dir = self.engine.data_dir
         secret = self.window.form.settings().storage.secret_key.reveal()
+        ref = self._session_shown()
         bar = self.window.statusBar()
-        bar.showMessage("Writing the diagnostic bundle of the last session…")
+        bar.showMessage(f"Writing the diagnostic bundle of {_session_words(ref)}…")
         self.io.submit(
-            lambda: write_bundle(data_dir, LAST, target, [secret]),
+            lambda: write_bundle(data_dir, ref, target, [secret]),
             on_done=lambda bundle: bar.showMessage(
                 f"Diagnostic bundle of session {bundle.session_id} written to {bundle.path}",
                 EXPORTED_MS,
             ),
             on_error=lambda exc: status_message(bar, exc, "Cannot write the bundle"),
         )
+
+    def _session_shown(self) -> int | str:
+        """The session the timeline's session filter picks, else `last`."""
+        chosen = self.window.timeline.query().session_id
+        return LAST if chosen is None else chosen
 
     # -- closing (gui/shutdown.py) ---------------------------------------------------------------
 

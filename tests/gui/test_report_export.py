@@ -5,6 +5,7 @@ is in neither."""
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from collections.abc import Callable
@@ -14,6 +15,9 @@ import pytest
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
+from capture.cli import headless
+from capture.cli.exits import Exit
+from capture.cli.flags import parse_args
 from capture.journal.reader import RowKind, Status
 from gui import controller as controller_module
 from gui.app import App
@@ -124,4 +128,34 @@ def test_cancelling_the_dialog_writes_nothing(
     file_action(app, "export_bundle")
     assert app.window.statusBar().currentMessage() == ""
     assert list(tmp_path.rglob("*.html")) == [] and list(tmp_path.rglob("*.zip")) == []
+    assert close_app(app) == []
+
+
+def test_the_report_is_of_the_session_the_session_filter_shows(
+    qtbot: QtBot,
+    make_app: AppFactory,
+    close_app: CloseApp,
+    data_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    earlier = [
+        *("--headless", "--data-dir", str(data_path), "--source", "synthetic"),
+        *("--count", "2", "--interval", "1", "--webhook-port", "0"),
+    ]
+    assert headless.run(parse_args(earlier), stderr=io.StringIO()) == Exit.OK  # session 1
+    report = tmp_path / "one.html"
+    monkeypatch.setattr(controller_module, "choose_report_file", lambda _parent: str(report))
+    app = make_app("--autostart", "--interval", "1")  # session 2
+    box = app.window.timeline.session_box
+    qtbot.waitUntil(lambda: box.findData(2) >= 0 and box.findData(1) >= 0, timeout=ROWS_TIMEOUT_MS)
+    box.setCurrentIndex(box.findData(1))
+    box.activated.emit(box.findData(1))
+    file_action(app, "export_report")
+    bar = app.window.statusBar()
+    qtbot.waitUntil(
+        lambda: "Report of session 1 written to" in bar.currentMessage(), timeout=WRITE_TIMEOUT_MS
+    )
+    twin = json.loads(report.with_suffix(".json").read_text("utf-8"))
+    assert twin["session"]["id"] == 1 and len(twin["rows"]) == 2
     assert close_app(app) == []
