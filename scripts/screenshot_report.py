@@ -45,6 +45,8 @@ def run_session(data: Path) -> None:
         source = SyntheticSource()
         source.open()
         engine.use_source(source, already_open=True)
+        if engine.slot.wait_newer(-1, WAIT_S) is None:
+            raise SystemExit("screenshot: the test pattern gave no frame")
         server = engine.start_webhook("127.0.0.1", 0)
         settings = Settings(capture=CaptureSettings(source="synthetic", interval=1))
         session = engine.start_session(settings, count=SHOTS)

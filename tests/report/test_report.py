@@ -23,6 +23,7 @@ from capture.cli import headless
 from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
 from capture.paths import DataDir
+from capture.receiver.answers import AnswerMode
 from capture.report import write_report
 from capture.report.bundle import Redactor, body_json, redact_headers, write_bundle
 from capture.report.facts import REDACTED
@@ -173,6 +174,7 @@ def test_the_bundle_redacts_authorization_sent_to_the_embedded_webhook(tmp_path:
         source = SyntheticSource()
         source.open()
         engine.use_source(source, already_open=True)
+        assert engine.slot.wait_newer(-1, WAIT_S) is not None  # a frame before the first tick
         server = engine.start_webhook("127.0.0.1", 0)
         assert server.ready.wait(WAIT_S)
         session = engine.start_session(settings, count=2)
@@ -212,6 +214,46 @@ def test_the_bundle_redacts_authorization_sent_to_the_embedded_webhook(tmp_path:
     assert all(any(e["object_key"] == key for e in exchanges) for key in keys)
 
 
+def test_failures_come_first_and_hostile_text_is_escaped(tmp_path: Path) -> None:
+    """The webhook answers 500 from the second shot on, so shots 2 and 3 fail after 3 attempts
+    and are listed before shot 1; a callback whose fields are HTML and a URL is shown as text."""
+    data_dir = DataDir.resolve(tmp_path / "data").create()
+    hostile = '<script>alert(1)</script><img src="http://evil.example/x.png">'
+    with running_engine(data_dir, EventLog()) as engine:
+        source = SyntheticSource()
+        source.open()
+        engine.use_source(source, already_open=True)
+        assert engine.slot.wait_newer(-1, WAIT_S) is not None  # a frame before the first tick
+        server = engine.start_webhook("127.0.0.1", 0)
+        assert server.ready.wait(WAIT_S)
+        settings = Settings(capture=CaptureSettings(source="synthetic", interval=1))
+        session = engine.start_session(settings, count=3)
+        assert session.progress.wait_for(lambda p: p.notified >= 1, WAIT_S)
+        server.set_mode(AnswerMode.parse("status:500"))
+        body = json.dumps({"requestId": hostile, "object": hostile, "code": 200, "checksum": "x"})
+        request = urllib.request.Request(server.url, body.encode(), method="POST")
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError as refused:
+            refused.close()
+        assert session.progress.wait_for(lambda p: p.capture_done, WAIT_S)
+        assert session.progress.wait_for(lambda p: p.notify_failed == 2 and p.settled, WAIT_S)
+        engine.stop_session()
+    files = write_report(data_dir.journal, "last", tmp_path / "r.html")
+    twin = json.loads(files.json.read_text("utf-8"))
+    groups = [r["group"] for r in twin["rows"]]
+    assert groups[:2] == ["failed", "failed"] and "ok" in groups[2:], twin["rows"]
+    assert [r["id"] for r in twin["rows"][:2]] == [2, 3]
+    assert all(len(r["attempts"]) == 3 for r in twin["rows"][:2])
+    assert twin["ok"] is False
+    assert any(v["grade"] == "fail" and "2 of" in v["text"] for v in twin["verdicts"])
+    html = files.html.read_text("utf-8")
+    page = assert_offline(html)
+    assert "script" not in page.tags
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.index('class="failed"') < html.index('class="status-ok"')
+
+
 def test_a_report_of_a_session_with_no_shot_says_so_and_still_opens_offline(
     tmp_path: Path,
 ) -> None:
@@ -221,6 +263,7 @@ def test_a_report_of_a_session_with_no_shot_says_so_and_still_opens_offline(
         source = SyntheticSource()
         source.open()
         engine.use_source(source, already_open=True)
+        assert engine.slot.wait_newer(-1, WAIT_S) is not None  # a frame before the first tick
         engine.start_session(Settings(capture=CaptureSettings(source="synthetic", interval=60)))
         engine.stop_session()
     files = write_report(data_dir.journal, 1, tmp_path / "r.html")
@@ -263,6 +306,7 @@ def test_an_unknown_session_is_named_and_exits_2(
         source = SyntheticSource()
         source.open()
         engine.use_source(source, already_open=True)
+        assert engine.slot.wait_newer(-1, WAIT_S) is not None  # a frame before the first tick
         engine.start_session(Settings(capture=CaptureSettings(source="synthetic", interval=60)))
         engine.stop_session()
     argv = ["--data-dir", str(data_dir.root), "--session", "7"]
