@@ -21,6 +21,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from capture.errors import ConfigError
+from capture.journal import states
 from capture.journal.audit import JournalAudit
 from capture.journal.query import Query
 from capture.journal.reader import (
@@ -67,21 +69,44 @@ class ReportRow:
 
 
 @dataclass(frozen=True)
-class ReportFacts:
-    session: SessionInfo
+class SessionFacts:
+    """One session a report covers, as it journaled itself."""
+
+    info: SessionInfo
     source: str
     storage: str
     callback_url: str
     settings: dict[str, Any]  # redacted
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    sessions: list[SessionFacts]  # oldest first; one for a session's report
+    since: str  # a time range's bounds (ISO), '' for a session's report
+    until: str
+    counters: Counters
     versions: dict[str, str]
     generated_at: str
     rows: list[ReportRow]  # failures first, then pending, foreign, done; oldest first in each
-    total_rows: int  # in the session (rows holds the newest MAX_ROWS of them)
+    total_rows: int  # in the session or range (rows holds the newest MAX_ROWS of them)
     verdicts: list[tuple[str, str]] = field(default_factory=list)  # (grade, sentence)
 
     @property
-    def counters(self) -> Counters:
-        return self.session.counters
+    def session(self) -> SessionInfo:
+        """The newest session covered (a session's report: its session)."""
+        return self.sessions[-1].info
+
+    @property
+    def ranged(self) -> bool:
+        return bool(self.since or self.until)
+
+    @property
+    def scope(self) -> str:
+        """What the report covers, in words: "session 3", or a time range and its sessions."""
+        if not self.ranged:
+            return f"session {self.session.id}"
+        ids = ", ".join(str(s.info.id) for s in self.sessions) or "none"
+        return f"{self.since or 'the start'} to {self.until or 'now'} (sessions {ids})"
 
     @property
     def points(self) -> list[Point]:
@@ -94,9 +119,20 @@ class ReportFacts:
         return all(grade != "fail" for grade, _ in self.verdicts)
 
 
-def gather(journal: Path, ref: str | int, limit: int = MAX_ROWS) -> ReportFacts:
-    """The facts of session `ref` (an id or `last`); a ConfigError naming --session when the
-    journal has no such session (or no journal is there)."""
+def gather(
+    journal: Path,
+    ref: str | int,
+    limit: int = MAX_ROWS,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ReportFacts:
+    """The facts of session `ref` (an id or `last`), or with `since` or `until`, of the rows
+    captured in [since, until) whatever their session; a ConfigError naming --session when the
+    journal has no such session (or no journal is there), --since when the range holds
+    nothing."""
+    if since is not None or until is not None:
+        return _gather_range(journal, limit, since, until)
     audit = JournalAudit(journal)
     try:
         chosen = audit.session(ref)
@@ -105,31 +141,114 @@ def gather(journal: Path, ref: str | int, limit: int = MAX_ROWS) -> ReportFacts:
     reader = TimelineReader(journal)
     try:
         info = next(s for s in reader.sessions() if s.id == chosen.id)
-        batch = reader.newest(limit, query=Query(session_id=chosen.id))
-        times = {t.id: point(t) for t in reader.times_of_session(chosen.id)}
-        rows = [
-            ReportRow(
-                row,
-                reader.thumbnail(row.id) if row.has_thumbnail else None,
-                times.get(row.id) if row.kind is RowKind.SHOT else None,
-            )
-            for row in batch.rows
-        ]
+        rows = _rows(reader, Query(session_id=chosen.id), limit)
     finally:
         reader.close()
-    rows.sort(key=lambda r: (_GROUP_ORDER.get(r.row.status.group, 3), r.row.when, r.row.id))
-    facts = ReportFacts(
-        session=info,
+    session = SessionFacts(
+        info=info,
         source=chosen.source,
         storage=without_credentials(chosen.storage_label),
         callback_url=without_credentials(chosen.callback_url),
         settings=redact_settings(chosen.settings),
+    )
+    facts = ReportFacts(
+        sessions=[session],
+        since="",
+        until="",
+        counters=info.counters,
         versions=versions(),
         generated_at=iso(datetime.now(UTC)),
         rows=rows,
         total_rows=info.counters.rows,
     )
     return _with_verdicts(facts)
+
+
+def _gather_range(
+    journal: Path, limit: int, since: datetime | None, until: datetime | None
+) -> ReportFacts:
+    """Every row captured (a callback matching no shot: received) in [since, until), and the
+    sessions that ran then."""
+    query = Query(since=since, until=until)
+    low, high = iso(since) if since else "", iso(until) if until else ""
+    reader = TimelineReader(journal) if journal.is_file() else None
+    if reader is None:
+        raise ConfigError("session", f"no journal at {journal}: no session was recorded there")
+    try:
+        rows = _rows(reader, query, limit)
+        total = reader.matching(query)
+        infos = [
+            s
+            for s in reversed(reader.sessions())
+            if (not high or s.started_at < high) and (not low or (s.stopped_at or "9") >= low)
+        ]
+    finally:
+        reader.close()
+    if not rows and not infos:
+        raise ConfigError("since", "a time range holding rows or sessions of the journal")
+    audit = JournalAudit(journal)
+    try:
+        sessions = [_session_facts(audit, info) for info in infos]
+    finally:
+        audit.close()
+    facts = ReportFacts(
+        sessions=sessions,
+        since=low,
+        until=high,
+        counters=_counted([r.row for r in rows]),
+        versions=versions(),
+        generated_at=iso(datetime.now(UTC)),
+        rows=rows,
+        total_rows=total,
+    )
+    return _with_verdicts(facts)
+
+
+def _session_facts(audit: JournalAudit, info: SessionInfo) -> SessionFacts:
+    chosen = audit.session(info.id)
+    return SessionFacts(
+        info=info,
+        source=chosen.source,
+        storage=without_credentials(chosen.storage_label),
+        callback_url=without_credentials(chosen.callback_url),
+        settings=redact_settings(chosen.settings),
+    )
+
+
+def _rows(reader: TimelineReader, query: Query, limit: int) -> list[ReportRow]:
+    """The newest `limit` rows `query` finds, each with its thumbnail and stages, failures
+    first."""
+    batch = reader.newest(limit, query=query)
+    sessions = {r.session_id for r in batch.rows if r.session_id is not None}
+    times = {t.id: point(t) for sid in sessions for t in reader.times_of_session(sid)}
+    rows = [
+        ReportRow(
+            row,
+            reader.thumbnail(row.id) if row.has_thumbnail else None,
+            times.get(row.id) if row.kind is RowKind.SHOT else None,
+        )
+        for row in batch.rows
+    ]
+    rows.sort(key=lambda r: (_GROUP_ORDER.get(r.row.status.group, 3), r.row.when, r.row.id))
+    return rows
+
+
+def _counted(rows: list[TimelineRow]) -> Counters:
+    """The reader's counters, for rows of a time range: by the same predicates."""
+    shots = [r for r in rows if r.kind is RowKind.SHOT]
+
+    def count(predicate: states.Predicate) -> int:
+        return sum(1 for r in shots if predicate.holds(r))
+
+    return Counters(
+        shots=count(states.COMPLETE),
+        uploaded=count(states.UPLOADED),
+        notified=count(states.DELIVERED),
+        callbacks=sum(len(r.callbacks) for r in rows),
+        failures=count(states.FAILED),
+        pending=count(states.PENDING),
+        rows=len(rows),
+    )
 
 
 def without_credentials(text: str) -> str:
@@ -218,24 +337,34 @@ def _with_verdicts(facts: ReportFacts) -> ReportFacts:
 def to_json(facts: ReportFacts) -> dict[str, Any]:
     """The JSON twin: the same facts as the page (thumbnails aside: `thumbnail` says whether
     the page shows one), numbers where the page has numbers, NaN as null."""
-    s = facts.session
+    sessions = [_session_json(x) for x in facts.sessions]
     return {
-        "session": {
-            "id": s.id,
-            "started_at": s.started_at,
-            "stopped_at": s.stopped_at or None,
-            "source": facts.source,
-            "storage": facts.storage,
-            "callback_url": facts.callback_url,
-        },
+        "scope": facts.scope,
+        "session": None if facts.ranged else sessions[-1],
+        "range": {"since": facts.since or None, "until": facts.until or None}
+        if facts.ranged
+        else None,
+        "sessions": sessions,
         "generated_at": facts.generated_at,
         "ok": facts.ok,
         "verdicts": [{"grade": g, "text": t} for g, t in facts.verdicts],
         "counters": {k: v for k, v in facts.counters.__dict__.items() if isinstance(v, int)},
-        "settings": facts.settings,
         "versions": facts.versions,
         "rows_total": facts.total_rows,
         "rows": [_row_json(r) for r in facts.rows],
+    }
+
+
+def _session_json(session: SessionFacts) -> dict[str, Any]:
+    s = session.info
+    return {
+        "id": s.id,
+        "started_at": s.started_at,
+        "stopped_at": s.stopped_at or None,
+        "source": session.source,
+        "storage": session.storage,
+        "callback_url": session.callback_url,
+        "settings": session.settings,
     }
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable
 from html import escape
+from typing import Any
 
-from capture.journal.reader import RowKind, StatusGroup, TimelineRow
+from capture.journal.reader import RowKind, SessionInfo, StatusGroup, TimelineRow
 from capture.report.facts import ReportFacts, ReportRow
 from capture.report.plots import all_plots
 
@@ -39,19 +40,22 @@ img.thumb{width:96px;height:auto;display:block;border:1px solid #ddd}
 
 def render(facts: ReportFacts) -> str:
     """The whole page."""
-    s = facts.session
-    title = f"ShotHook session {s.id} report"
+    title = (
+        f"ShotHook report, {facts.since or 'the start'} to {facts.until or 'now'}"
+        if facts.ranged
+        else f"ShotHook session {facts.session.id} report"
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="sub">{escape(_span(facts))} · source {escape(facts.source)} · storage '
-        f"{escape(facts.storage)} · made {escape(facts.generated_at)}</p>",
+        f'<p class="sub">{escape(_sub(facts))} · made {escape(facts.generated_at)}</p>',
         _summary(facts),
         _plots(facts),
         _shots(facts),
+        _sessions(facts),
         _settings(facts),
         _versions(facts),
         "</body></html>",
@@ -59,8 +63,15 @@ def render(facts: ReportFacts) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _span(facts: ReportFacts) -> str:
-    s = facts.session
+def _sub(facts: ReportFacts) -> str:
+    if facts.ranged:
+        ids = ", ".join(str(s.info.id) for s in facts.sessions) or "none"
+        return f"every row of the journal in this time range; sessions {ids}"
+    s = facts.sessions[-1]
+    return f"{_span(s.info)} · source {s.source} · storage {s.storage}"
+
+
+def _span(s: SessionInfo) -> str:
     return f"from {s.started_at} to {s.stopped_at}" if s.stopped_at else f"from {s.started_at}"
 
 
@@ -84,7 +95,6 @@ def _summary(facts: ReportFacts) -> str:
     return (
         f'<h2>Summary</h2><table class="verdicts">{verdicts}</table>'
         f'<table class="counters"><tr>{head}</tr><tr>{cells}</tr></table>'
-        f'<p class="small">Notifications went to <code>{escape(facts.callback_url)}</code></p>'
     )
 
 
@@ -168,18 +178,40 @@ def _lines(lines: Iterable[str]) -> str:
     return "<br>".join(escape(line) for line in lines)
 
 
+def _sessions(facts: ReportFacts) -> str:
+    head = (
+        "<tr><th>session</th><th>started</th><th>stopped</th><th>source</th><th>storage</th>"
+        "<th>notifications went to</th></tr>"
+    )
+    rows = "".join(
+        f"<tr><td>{s.info.id}</td><td>{escape(s.info.started_at)}</td>"
+        f"<td>{escape(s.info.stopped_at or 'still running')}</td><td>{escape(s.source)}</td>"
+        f"<td>{escape(s.storage)}</td><td><code>{escape(s.callback_url)}</code></td></tr>"
+        for s in facts.sessions
+    )
+    return f"<h2>Sessions</h2><table>{head}{rows}</table>"
+
+
 def _settings(facts: ReportFacts) -> str:
+    tables = "".join(
+        (f"<h3>Session {s.info.id}</h3>" if len(facts.sessions) > 1 else "")
+        + _settings_table(s.settings)
+        for s in facts.sessions
+    )
+    return (
+        '<h2>Settings used</h2><p class="small">As each session journaled them; the S3 secret '
+        f"key is never journaled, and URLs are shown without credentials.</p>{tables}"
+    )
+
+
+def _settings_table(settings: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>{escape(group)}</td><td>{escape(name)}</td><td><code>{escape(str(value))}"
         "</code></td></tr>"
-        for group, values in facts.settings.items()
+        for group, values in settings.items()
         for name, value in (values.items() if isinstance(values, dict) else [("", values)])
     )
-    return (
-        '<h2>Settings used</h2><p class="small">As the session journaled them; the S3 secret '
-        "key is never journaled, and URLs are shown without credentials.</p>"
-        f"<table><tr><th>group</th><th>setting</th><th>value</th></tr>{rows}</table>"
-    )
+    return f"<table><tr><th>group</th><th>setting</th><th>value</th></tr>{rows}</table>"
 
 
 def _versions(facts: ReportFacts) -> str:

@@ -147,7 +147,7 @@ def test_a_headless_run_writes_a_report_that_opens_offline_with_every_shot_and_n
         assert sorted(r["object_key"] for r in twin["rows"]) == sorted(keys)
         assert twin["ok"] is True and twin["counters"]["notified"] == 3
         assert all(r["stages_ms"]["total"] is not None for r in twin["rows"])
-        assert twin["settings"]["storage"]["bucket"] == auth_moto.bucket
+        assert twin["session"]["settings"]["storage"]["bucket"] == auth_moto.bucket
         assert "matplotlib" in twin["versions"] and "aiohttp" in twin["versions"]
         assert secret not in json.dumps(twin)
 
