@@ -9,6 +9,7 @@ import sys
 
 from capture.cli.exits import Exit
 from capture.cli.flags import UsageError, parse_args, query_asked
+from capture.cli.report import asked as report_asked
 
 
 def main(argv: list[str]) -> int:
@@ -25,7 +26,7 @@ def main(argv: list[str]) -> int:
         args.conformance is not None,
         query_asked(args),
         resend,
-        args.bundle is not None or (args.report is not None and args.session is not None),
+        report_asked(args),
     )
     if args.headless or any(modes):
         from capture.cli import headless

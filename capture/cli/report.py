@@ -2,7 +2,8 @@
 FILE.json) and the diagnostic bundle, headless.
 
 `--report FILE.html` alone writes the report of the capture run it ends; with `--session
-ID|last` it is written from the journal without running anything, as `--bundle` always is
+ID|last`, or a time range (`--since T [--until T]`: every row captured then, whatever its
+session), it is written from the journal without running anything, as `--bundle` always is
 (`--session` defaulting to last). Both only read the journal. Exit 0 written; 2 for a bad
 flag or a session the journal does not have (naming it); 1 when the file cannot be written.
 """
@@ -10,10 +11,13 @@ flag or a session the journal does not have (naming it); 1 when the file cannot 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from capture.cli.exits import Exit
+from capture.cli.query import parse_time
 from capture.errors import ConfigError, ShotHookError
 from capture.journal.audit import LAST, parse_session_ref
 from capture.paths import DataDir
@@ -23,21 +27,39 @@ RULE_REPORT = "a file name ending in .html, in a folder that exists"
 RULE_BUNDLE = "a file name ending in .zip, in a folder that exists"
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a report or bundle covers: a session (an id or `last`), or a time range."""
+
+    session: str | int
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 def asked(args: argparse.Namespace) -> bool:
     """A report or bundle written from the journal, without running: --bundle, or --report
-    with --session."""
-    return args.bundle is not None or (args.report is not None and args.session is not None)
+    with --session, --since or --until."""
+    chosen = (args.session, args.since, args.until) != (None, None, None)
+    return args.bundle is not None or (args.report is not None and chosen)
 
 
-def check(args: argparse.Namespace) -> None:
-    """The --report and --bundle paths, checked before anything runs (ConfigError naming the
-    flag)."""
+def check(args: argparse.Namespace) -> Scope:
+    """The --report and --bundle paths and what they cover, checked before anything runs
+    (ConfigError naming the flag)."""
     if args.report is not None:
         _path("report", args.report, ".html", RULE_REPORT)
     if args.bundle is not None:
         _path("bundle", args.bundle, ".zip", RULE_BUNDLE)
-    if args.session is not None:
-        parse_session_ref(args.session)
+    ref = parse_session_ref(args.session)
+    since = parse_time("since", args.since)
+    until = parse_time("until", args.until)
+    if (since or until) and args.session is not None:
+        raise ConfigError("since", "a time range or --session, not both")
+    if since and until and since >= until:
+        raise ConfigError("until", "a time after --since", args.until)
+    if (since or until) and args.report is None and args.bundle is None:
+        raise ConfigError("since", "with --report or --bundle")
+    return Scope(ref, since, until)
 
 
 def _path(field: str, text: str, suffix: str, rule: str) -> Path:
@@ -50,12 +72,11 @@ def _path(field: str, text: str, suffix: str, rule: str) -> Path:
 def run(args: argparse.Namespace, data_dir: DataDir, stderr: TextIO) -> Exit:
     """--bundle and/or --report with --session: written from the journal, then exit."""
     try:
-        check(args)
-        ref = parse_session_ref(args.session)
+        scope = check(args)
         if args.report is not None:
-            _report(data_dir, ref, Path(args.report).expanduser(), stderr)
+            _report(data_dir, scope, Path(args.report).expanduser(), stderr)
         if args.bundle is not None:
-            _bundle(data_dir, ref, Path(args.bundle).expanduser(), stderr)
+            _bundle(data_dir, scope, Path(args.bundle).expanduser(), stderr)
     except ConfigError as exc:
         print(f"shothook: {on_command_line(exc)}", file=stderr)
         return Exit.CONFIG
@@ -69,31 +90,32 @@ def after_run(args: argparse.Namespace, data_dir: DataDir, stderr: TextIO) -> bo
     """--report after a capture run: the report of the session it ran (the newest). False,
     said on stderr, when it could not be written."""
     try:
-        _report(data_dir, LAST, Path(args.report).expanduser(), stderr)
+        _report(data_dir, Scope(LAST), Path(args.report).expanduser(), stderr)
     except ShotHookError as exc:
         print(f"shothook: report not written: {exc}", file=stderr)
         return False
     return True
 
 
-def _report(data_dir: DataDir, ref: str | int, html: Path, stderr: TextIO) -> None:
+def _report(data_dir: DataDir, scope: Scope, html: Path, stderr: TextIO) -> None:
     from capture.report import write_report  # matplotlib loads with the plots, here only
 
-    files = write_report(data_dir.journal, ref, html)
-    session = files.facts.session
+    files = write_report(
+        data_dir.journal, scope.session, html, since=scope.since, until=scope.until
+    )
     print(
-        f"report of session {session.id} ({len(files.facts.rows)} rows) written to "
+        f"report of {files.facts.scope} ({len(files.facts.rows)} rows) written to "
         f"{files.html} and {files.json}",
         file=stderr,
     )
 
 
-def _bundle(data_dir: DataDir, ref: str | int, target: Path, stderr: TextIO) -> None:
+def _bundle(data_dir: DataDir, scope: Scope, target: Path, stderr: TextIO) -> None:
     from capture.report.bundle import write_bundle
 
-    bundle = write_bundle(data_dir, ref, target)
+    bundle = write_bundle(data_dir, scope.session, target, since=scope.since, until=scope.until)
     print(
-        f"diagnostic bundle of session {bundle.session_id} written to {bundle.path} "
+        f"diagnostic bundle of {bundle.scope} written to {bundle.path} "
         f"({', '.join(bundle.names)}; secrets redacted)",
         file=stderr,
     )

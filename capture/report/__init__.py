@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from capture.errors import ShotHookError
@@ -38,11 +39,18 @@ def render_report(facts: ReportFacts) -> tuple[str, str]:
     return render(facts), json.dumps(to_json(facts), indent=2, ensure_ascii=False) + "\n"
 
 
-def write_report(journal: Path, ref: str | int, html: Path) -> ReportFiles:
-    """The report of session `ref` (an id or `last`) to `html` and its twin; a ConfigError
-    naming --session for a session the journal lacks, a ShotHookError when a file cannot be
-    written."""
-    facts = gather(journal, ref)
+def write_report(
+    journal: Path,
+    ref: str | int,
+    html: Path,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ReportFiles:
+    """The report of session `ref` (an id or `last`), or of the time range [since, until), to
+    `html` and its twin; a ConfigError naming --session for a session the journal lacks
+    (--since for an empty range), a ShotHookError when a file cannot be written."""
+    facts = gather(journal, ref, since=since, until=until)
     page, twin = render_report(facts)
     target = json_twin(html)
     write_file(html, page.encode("utf-8"))

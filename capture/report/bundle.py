@@ -47,7 +47,8 @@ _HEADER_LINE = re.compile(
 class Bundle:
     path: Path
     names: tuple[str, ...]  # the files in it
-    session_id: int
+    session_id: int  # the newest session it covers
+    scope: str  # what it covers, in words ("session 3", or a time range)
 
 
 class Redactor:
@@ -77,33 +78,46 @@ def known_secrets(extra: Iterable[str] = ()) -> list[str]:
 
 
 def write_bundle(
-    data_dir: DataDir, ref: str | int, target: Path, secrets: Sequence[str] = ()
+    data_dir: DataDir,
+    ref: str | int,
+    target: Path,
+    secrets: Sequence[str] = (),
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Bundle:
-    """The bundle of session `ref` (an id or `last`) to `target`, whole or not at all; a
-    ConfigError naming --session for a session the journal lacks."""
+    """The bundle of session `ref` (an id or `last`), or of the time range [since, until), to
+    `target`, whole or not at all; a ConfigError naming --session for a session the journal
+    lacks."""
     redact = Redactor(known_secrets(secrets))
-    facts = gather(data_dir.journal, ref)
+    facts = gather(data_dir.journal, ref, since=since, until=until)
     page, twin = render_report(facts)
+    if facts.ranged:
+        exchanges = exchanges_jsonl(data_dir.journal, None, (facts.since, facts.until))
+    else:
+        exchanges = exchanges_jsonl(data_dir.journal, facts.session.id)
     files: dict[str, bytes] = {
         "report.html": redact.text(page).encode("utf-8"),
         "report.json": redact.text(twin).encode("utf-8"),
-        "exchanges.jsonl": redact.text(exchanges_jsonl(data_dir.journal, facts.session.id)).encode(
-            "utf-8"
-        ),
+        "exchanges.jsonl": redact.text(exchanges).encode("utf-8"),
         "settings.json": _settings_file(data_dir.settings, redact),
         "shothook.log": _log_file(data_dir.log, redact),
     }
-    files["README.txt"] = _readme(facts.session.id, files).encode("utf-8")
+    files["README.txt"] = _readme(facts.scope, files).encode("utf-8")
     write_file(target, _zip(files))
-    return Bundle(target, tuple(files), facts.session.id)
+    return Bundle(target, tuple(files), facts.session.id, facts.scope)
 
 
-def exchanges_jsonl(journal: Path, session_id: int) -> str:
-    """The session's exchanges in journal order, one JSON object a line, headers redacted."""
+def exchanges_jsonl(journal: Path, session_id: int | None, span: tuple[str, str] = ("", "")) -> str:
+    """A session's exchanges (None: all, or those of `span`, ISO [since, until) with '' for
+    open) in journal order, one JSON object a line, headers redacted."""
+    since, until = span
     reader = ExchangeReader(journal)
     try:
         return "".join(
-            json.dumps(exchange_json(e)) + "\n" for e in reader.iter_exchanges(session_id)
+            json.dumps(exchange_json(e)) + "\n"
+            for e in reader.iter_exchanges(session_id)
+            if e.at >= since and (not until or e.at < until)
         )
     finally:
         reader.close()
@@ -192,11 +206,11 @@ def _lines(text: str) -> Iterator[str]:
     yield from text.splitlines(keepends=True)
 
 
-def _readme(session_id: int, files: dict[str, bytes]) -> str:
+def _readme(scope: str, files: dict[str, bytes]) -> str:
     made = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     listing = "\n".join(f"  {name:16} {len(data):>10,} bytes" for name, data in files.items())
     return (
-        f"ShotHook diagnostic bundle, session {session_id}, made {made}.\n"
+        f"ShotHook diagnostic bundle, {scope}, made {made}.\n"
         "Secrets (the S3 secret key, Authorization and cookie values, URL passwords) are "
         f"replaced by {REDACTED}.\n\n{listing}\n"
     )

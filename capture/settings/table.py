@@ -439,6 +439,16 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "ID",
     ),
     RunOption(
+        "--since",
+        MODE,
+        "headless --report, --bundle: instead of a session, the rows from this time "
+        "(ISO 8601, or 15m ago) to --until (default now)",
+        "T",
+    ),
+    RunOption(
+        "--until", MODE, "headless --report, --bundle with --since: rows before this time", "T"
+    ),
+    RunOption(
         "--report",
         FILES,
         "headless: write the session report to FILE.html (and its JSON twin to FILE.json) when "

@@ -336,3 +336,67 @@ def test_redaction_of_headers_bodies_and_text() -> None:
     text = redact.text('x s3cr3t/key+ y "authorization": "Basic zz" https://u:p@h/ ab')
     assert "s3cr3t" not in text and "Basic zz" not in text and "u:p@" not in text
     assert text.endswith(" ab") and f"https://{REDACTED}@h/" in text
+
+
+def test_a_time_range_reports_every_row_captured_then_whatever_its_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = DataDir.resolve(tmp_path / "data")
+    run = [
+        *("--headless", "--data-dir", str(data_dir.root), "--source", "synthetic"),
+        *("--count", "2", "--interval", "1", "--webhook-port", "0"),
+    ]
+    for _ in range(2):
+        assert headless.run(parse_args(run), stderr=io.StringIO()) == Exit.OK
+    second = str(query(data_dir, "SELECT started_at FROM sessions WHERE id = 2")[0][0])
+    keys = shot_keys(data_dir)
+    common = ["--headless", "--data-dir", str(data_dir.root)]
+
+    only = tmp_path / "second.html"
+    status, err = run_main([*common, "--report", str(only), "--since", second], monkeypatch)
+    assert status == Exit.OK, err
+    assert f"report of {second} to now (sessions 2)" in err
+    twin = json.loads(only.with_suffix(".json").read_text("utf-8"))
+    assert [s["id"] for s in twin["sessions"]] == [2] and twin["session"] is None
+    assert sorted(r["object_key"] for r in twin["rows"]) == sorted(keys[2:])
+    assert twin["range"] == {"since": second, "until": None}
+    assert twin["counters"]["shots"] == 2 and twin["counters"]["notified"] == 2
+    assert_offline(only.read_text("utf-8"))
+
+    both = tmp_path / "both.html"
+    bundle = tmp_path / "both.zip"
+    flags = ["--report", str(both), "--bundle", str(bundle), "--since", "1d", "--until", "0s"]
+    status, err = run_main([*common, *flags], monkeypatch)
+    assert status == Exit.OK, err
+    twin = json.loads(both.with_suffix(".json").read_text("utf-8"))
+    assert [s["id"] for s in twin["sessions"]] == [1, 2]
+    assert sorted(r["object_key"] for r in twin["rows"]) == sorted(keys)
+    html = both.read_text("utf-8")
+    assert "<h3>Session 1</h3>" in html and "<h3>Session 2</h3>" in html
+    with zipfile.ZipFile(bundle) as archive:
+        exchanges = archive.read("exchanges.jsonl").decode("utf-8").splitlines()
+    assert {json.loads(line)["object_key"] for line in exchanges} == set(keys)
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--since", "yesterday"], "--since: an ISO 8601 time"),
+        (["--since", "1d", "--session", "1"], "--since: a time range or --session, not both"),
+        (["--since", "1h", "--until", "2h"], "--until: a time after --since"),
+        (["--since", "2099-01-01T00:00:00Z"], "--since: a time range holding rows"),
+    ],
+)
+def test_bad_time_ranges_exit_2_naming_the_flag(
+    flags: list[str], named: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = DataDir.resolve(tmp_path / "data")
+    run = [
+        *("--headless", "--data-dir", str(data_dir.root), "--source", "synthetic"),
+        *("--count", "1", "--interval", "1", "--webhook-port", "0"),
+    ]
+    assert headless.run(parse_args(run), stderr=io.StringIO()) == Exit.OK
+    argv = ["--headless", "--data-dir", str(data_dir.root), "--report", str(tmp_path / "r.html")]
+    status, err = run_main([*argv, *flags], monkeypatch)
+    assert status == Exit.CONFIG and err.startswith("shothook: ") and named in err, err
+    assert not (tmp_path / "r.html").exists()
