@@ -28,7 +28,7 @@ font-size:12px;font-weight:600;color:#fff}
 .pass{background:#27ae60}.fail{background:#c0392b}.warn{background:#e67e22}.info{background:#7f8c8d}
 .status-failed{color:#c0392b;font-weight:600}.status-pending{color:#e67e22}
 .status-ok{color:#27ae60}.status-foreign{color:#8e44ad}
-tr.failed{background:#fdf0ef}
+tr.failed{background:#fdf0ef}td.when{white-space:nowrap}
 code{font:12px ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
 .counters td,.counters th{width:12%;text-align:right}
 .plot svg{max-width:100%;height:auto}.plot{margin:0}
@@ -135,8 +135,9 @@ def _shot_row(item: ReportRow) -> str:
     css = ' class="failed"' if group is StatusGroup.FAILED else ""
     kind = "" if row.kind is RowKind.SHOT else " (callback matching no shot)"
     return (
-        f"<tr{css}><td>{thumb}</td><td>{escape(row.when.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3])}"
-        f'</td><td><span class="status-{group.value}">{escape(row.status.value)}</span>{kind}'
+        f'<tr{css}><td>{thumb}</td><td class="when">{row.when.strftime("%Y-%m-%d")}<br>'
+        f"{row.when.strftime('%H:%M:%S.%f')[:-3]}</td>"
+        f'<td><span class="status-{group.value}">{escape(row.status.value)}</span>{kind}'
         f'<div class="small">{escape(row.summary)}</div></td>'
         f"<td><code>{escape(row.object_key)}</code>"
         f'<div class="small">{escape(row.request_id)}</div></td>'
