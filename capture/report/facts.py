@@ -177,10 +177,12 @@ def _gather_range(
     try:
         rows = _rows(reader, query, limit)
         total = reader.matching(query)
-        infos = [
+        owners = {r.row.session_id for r in rows}
+        infos = [  # the sessions running then, and those of its rows (a frame may be older)
             s
             for s in reversed(reader.sessions())
-            if (not high or s.started_at < high) and (not low or (s.stopped_at or "9") >= low)
+            if s.id in owners
+            or ((not high or s.started_at < high) and (not low or (s.stopped_at or "9") > low))
         ]
     finally:
         reader.close()
