@@ -25,6 +25,10 @@ from capture.settings.words import on_command_line
 
 RULE_REPORT = "a file name ending in .html, in a folder that exists"
 RULE_BUNDLE = "a file name ending in .zip, in a folder that exists"
+RULE_AFTER_RUN = (
+    "the report of a capture run, not of --webhook-only (add --session to write one from the "
+    "journal)"
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def check(args: argparse.Namespace) -> Scope:
         raise ConfigError("until", "a time after --since", args.until)
     if (since or until) and args.report is None and args.bundle is None:
         raise ConfigError("since", "with --report or --bundle")
+    if args.report is not None and args.webhook_only and not asked(args):
+        raise ConfigError("report", RULE_AFTER_RUN)
     return Scope(ref, since, until)
 
 
