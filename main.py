@@ -9,6 +9,7 @@ import sys
 
 from capture.cli.exits import Exit
 from capture.cli.flags import UsageError, parse_args, query_asked
+from capture.cli.report import asked as report_asked
 
 
 def main(argv: list[str]) -> int:
@@ -26,6 +27,7 @@ def main(argv: list[str]) -> int:
         query_asked(args),
         resend,
         args.export is not None or args.export_keep_auth,
+        report_asked(args),
     )
     if args.headless or any(modes):
         from capture.cli import headless

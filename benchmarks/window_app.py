@@ -37,13 +37,14 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from benchmarks.child import report
 from capture.cli.flags import parse_args
 from capture.events import Event, Fanout
+from capture.report.stages import Point
 from capture.runtime import StopToken
 from capture.settings.store import SessionSecrets
 from capture.sources import SyntheticSource
 from gui.app import App, application, build
 from gui.engine_events import EventPresenter
 from gui.main_window import RunState
-from gui.plot import MAX_SHOTS, LatencyPanel, Point
+from gui.plot import MAX_SHOTS, LatencyPanel
 from gui.preview import PreviewWidget
 from gui.timeline.detail import DetailPane
 from gui.timeline.view import TimelinePanel

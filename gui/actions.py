@@ -62,6 +62,24 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_exchanges",
     ),
     ActionSpec(
+        "export_report",
+        Menu.FILE,
+        "Export &report…",
+        "",
+        "Write a session's report (the one the session filter shows, else the last): one HTML"
+        " page that opens offline, and its JSON twin",
+        "export_report",
+    ),
+    ActionSpec(
+        "export_bundle",
+        Menu.FILE,
+        "Export diagnostic &bundle…",
+        "",
+        "Write a zip for a support ticket: a session's report (as Export report), the log, the"
+        " settings and its exchanges, secrets redacted",
+        "export_bundle",
+    ),
+    ActionSpec(
         "clear_history",
         Menu.FILE,
         "C&lear history…",

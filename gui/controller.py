@@ -26,6 +26,8 @@ from capture.journal.reader import SessionInfo, TimelineReader, TimelineRow
 from capture.journal.states import StatusGroup
 from capture.logs import get_logger
 from capture.reconcile import LAST, Reconciliation, reconcile_session, summary_lines, with_secret_of
+from capture.report import write_report
+from capture.report.bundle import write_bundle
 from capture.runtime import Runnable, Spawn, StopToken, Worker
 from capture.settings.model import Settings, StorageKind
 from capture.settings.store import SettingsStore
@@ -69,11 +71,34 @@ FIRST_FRAME_WAIT_S = 5.0
 DETAIL_IMAGE = QSize(960, 540)  # the largest picture the detail pane gets (2x its own size)
 EXPORTED_MS = 10_000  # how long the status bar says where the export went
 RESEND_MESSAGE_MS = 15_000  # how long the status bar says how a resend went
+REPORT_NAME, REPORT_FILTER = "shothook-report.html", "HTML files (*.html);;All files (*)"
+BUNDLE_NAME, ZIP_FILTER = "shothook-bundle.zip", "Zip files (*.zip);;All files (*)"
 
 
 def choose_export_file(parent: QWidget) -> str:
     """The CSV file the user picks to export to, "" when cancelled."""
     return QFileDialog.getSaveFileName(parent, "Export the rows shown", DEFAULT_NAME, CSV_FILTER)[0]
+
+
+def choose_report_file(parent: QWidget) -> str:
+    """The HTML file the user picks for the session report, "" when cancelled."""
+    return QFileDialog.getSaveFileName(parent, "Export report", REPORT_NAME, REPORT_FILTER)[0]
+
+
+def choose_bundle_file(parent: QWidget) -> str:
+    """The zip file the user picks for the diagnostic bundle, "" when cancelled."""
+    return QFileDialog.getSaveFileName(parent, "Export diagnostic bundle", BUNDLE_NAME, ZIP_FILTER)[
+        0
+    ]
+
+
+def _session_words(ref: int | str) -> str:
+    return "the last session" if ref == LAST else f"session {ref}"
+
+
+def _with_suffix(path: Path, suffix: str) -> Path:
+    """`path` ending in `suffix` (a dialog may return a name typed without it)."""
+    return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
 
 
 class _Rows(QObject):
@@ -559,6 +584,55 @@ class AppController(QObject):
             on_done=done,
             on_error=lambda exc: status_message(bar, exc, "Cannot export the exchanges"),
         )
+
+    def export_report(self) -> None:
+        """The report (FILE.html and FILE.json) of the session the session filter shows (else
+        the last) to the file the user picks, made on `io` from the journal; where it went in
+        the status bar."""
+        path = choose_report_file(self.window)
+        if not path:
+            return
+        html = _with_suffix(Path(path), ".html")
+        journal = self.engine.data_dir.journal
+        ref = self._session_shown()
+        bar = self.window.statusBar()
+        bar.showMessage(f"Writing the report of {_session_words(ref)}…")
+        self.io.submit(
+            lambda: write_report(journal, ref, html),
+            on_done=lambda files: bar.showMessage(
+                f"Report of session {files.facts.session.id} written to {files.html}"
+                f" (and {files.json.name})",
+                EXPORTED_MS,
+            ),
+            on_error=lambda exc: status_message(bar, exc, "Cannot write the report"),
+        )
+
+    def export_bundle(self) -> None:
+        """The diagnostic bundle of the session shown (else the last) to the zip the user
+        picks, made on `io`; the form's secret key is among the secrets scrubbed from every
+        file of it."""
+        path = choose_bundle_file(self.window)
+        if not path:
+            return
+        target = _with_suffix(Path(path), ".zip")
+        data_dir = self.engine.data_dir
+        secret = self.window.form.settings().storage.secret_key.reveal()
+        ref = self._session_shown()
+        bar = self.window.statusBar()
+        bar.showMessage(f"Writing the diagnostic bundle of {_session_words(ref)}…")
+        self.io.submit(
+            lambda: write_bundle(data_dir, ref, target, [secret]),
+            on_done=lambda bundle: bar.showMessage(
+                f"Diagnostic bundle of session {bundle.session_id} written to {bundle.path}",
+                EXPORTED_MS,
+            ),
+            on_error=lambda exc: status_message(bar, exc, "Cannot write the bundle"),
+        )
+
+    def _session_shown(self) -> int | str:
+        """The session the timeline's session filter picks, else `last`."""
+        chosen = self.window.timeline.query().session_id
+        return LAST if chosen is None else chosen
 
     # -- closing (gui/shutdown.py) ---------------------------------------------------------------
 

@@ -23,7 +23,6 @@ import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +32,9 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QStackedLayout, QWidget
 
-from capture.journal.reader import ShotTimes, TimelineReader
+from capture.journal.reader import TimelineReader
+from capture.report.stages import Point, point
 from capture.runtime import StopToken
-from capture.spec.naming import parse_iso, parse_utc_digits
 from gui.resources import Palette, colour
 
 MAX_SHOTS = 600  # the newest shots the plot keeps: 10 minutes at one shot a second
@@ -46,56 +45,6 @@ BAR_WIDTH = 0.8  # of one shot's slot on the x axis
 X_STEP = 50  # shots: the x range moves on by this many at once
 
 Floats = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One shot on the plot; a stage not reached yet (or unknown) is NaN."""
-
-    shot_id: int
-    capture_ms: float  # the frame's capture to the upload's start: encode, spool, queue
-    store_ms: float  # the upload
-    notify_ms: float  # the upload's end to the first callback received
-    late_ms: float  # after the tick's slot
-    upload_tries: int
-    attempts: int
-
-
-def point(times: ShotTimes) -> Point:
-    """The stage lengths of one shot from the times journaled for it. The stages add up to
-    capture -> callback exactly: the upload started upload_ms before it ended."""
-    nan = math.nan
-    captured = _moment(parse_utc_digits, times.captured_utc)
-    uploaded = _moment(parse_iso, times.uploaded_at)
-    received = _moment(parse_iso, times.received_at)
-    capture = store = notify = nan
-    if captured and uploaded and times.upload_ms is not None:
-        store = times.upload_ms
-        # Times are journaled to the millisecond: clamp the rounding's -1 ms to 0.
-        capture = max(0.0, _ms(uploaded - captured) - store)
-        if received:
-            notify = max(0.0, _ms(received - uploaded))
-    return Point(
-        shot_id=times.id,
-        capture_ms=capture,
-        store_ms=store,
-        notify_ms=notify,
-        late_ms=nan if times.late_ms is None else times.late_ms,
-        upload_tries=times.upload_tries,
-        attempts=times.attempts,
-    )
-
-
-def _moment(parse: Callable[[str], datetime], text: str) -> datetime | None:
-    """`text` parsed, or None when not journaled yet (or unreadable)."""
-    try:
-        return parse(text) if text else None
-    except ValueError:
-        return None
-
-
-def _ms(span: timedelta) -> float:
-    return span / timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from capture.cli import query as query_command
 from capture.cli import reconcile, wording
+from capture.cli import report as report_command
 from capture.cli.exits import Exit
 from capture.cli.flags import (
     answer_mode_from_args,
@@ -109,14 +110,15 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
             webhook_only=bool(args.webhook_only),
         )
         data_dir = _data_dir(args.data_dir)
+        report_command.check(args)
         event_stream = _open_events(None if args.check_storage or args.reconcile else args.events)
     except ConfigError as exc:
         print(f"shothook: {on_command_line(exc)}", file=stderr)
         return Exit.CONFIG
     if args.check_storage:
         return _check_storage(settings, data_dir, stderr)
-    if args.reconcile:
-        return reconcile.run(args, data_dir, stderr)
+    if args.reconcile or report_command.asked(args):
+        return _from_journal(args, data_dir, stderr)
     with (
         event_stream as stream,
         _crash_reporting(data_dir, stderr) as crashes,
@@ -126,11 +128,30 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
         if stream is not None:
             sink.add(JsonLinesWriter(stream))
         code = _run_engine(options, data_dir, sink, stop, stderr)
+        code = _report_after(args, options, data_dir, code, stderr)
         if crashes.count and code == Exit.OK:
             code = Exit.FAILED
         if crashes.count:
             print(f"shothook: {crashes.count} unexpected error(s); see {data_dir.log}", file=stderr)
         return code
+
+
+def _from_journal(args: argparse.Namespace, data_dir: DataDir, stderr: TextIO) -> Exit:
+    """--reconcile, or a report or bundle written from the journal: nothing captures."""
+    if args.reconcile:
+        return reconcile.run(args, data_dir, stderr)
+    return report_command.run(args, data_dir, stderr)
+
+
+def _report_after(
+    args: argparse.Namespace, options: Options, data_dir: DataDir, code: Exit, stderr: TextIO
+) -> Exit:
+    """--report after a capture run (not after one refused before it ran): a report that
+    cannot be written fails a run that would have passed."""
+    if args.report is None or options.webhook_only or code == Exit.CONFIG:
+        return code
+    written = report_command.after_run(args, data_dir, stderr)
+    return Exit.FAILED if not written and code == Exit.OK else code
 
 
 def _run_engine(

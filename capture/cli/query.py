@@ -83,6 +83,12 @@ def _session(text: str | None) -> tuple[int | None, bool]:
     return int(value), False
 
 
+def parse_time(field: str, text: str | None, now: datetime | None = None) -> datetime | None:
+    """A time flag as --query-since takes it (ISO 8601, or a time ago: 15m); a ConfigError
+    naming `field`. Shared with --report and --bundle's --since and --until."""
+    return _time(field, text, now or utc_now())
+
+
 def _time(field: str, text: str | None, now: datetime) -> datetime | None:
     if text is None:
         return None

@@ -50,6 +50,8 @@ class AuditSession:
     settings: dict[str, Any]  # Settings.to_public_dict() as journaled (no secret)
     shots: tuple[AuditShot, ...]
     callbacks: tuple[AuditCallback, ...]
+    source: str = ""  # the source's label, as journaled
+    callback_url: str = ""  # where its notifications went
 
 
 def parse_session_ref(text: str | None) -> str | int:
@@ -97,6 +99,8 @@ class JournalAudit:
             settings=settings if isinstance(settings, dict) else {},
             shots=self._shots(session_id),
             callbacks=self._callbacks(session_id),
+            source=str(row["source"]),
+            callback_url=str(row["callback_url"]),
         )
 
     def _shots(self, session_id: int) -> tuple[AuditShot, ...]:

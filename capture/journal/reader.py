@@ -332,6 +332,16 @@ class TimelineReader:
         shots = [_shot_times(r) for r in reversed(rows)]
         return SessionTimes(None if newest is None else int(newest), fresh, shots, head)
 
+    def times_of_session(self, session_id: int) -> list[ShotTimes]:
+        """The times of every shot of one session (any, not only the newest), oldest first:
+        what the session report plots, with the same columns as `session_times`."""
+        with self._lock, _snapshot(self._conn) as conn:
+            rows = conn.execute(
+                f"SELECT {_TIMES_COLUMNS} FROM shots s WHERE s.session_id = ? ORDER BY s.id",
+                (session_id,),
+            ).fetchall()
+        return [_shot_times(r) for r in rows]
+
     def thumbnail(self, shot_id: int) -> bytes | None:
         with self._lock:
             row = self._conn.execute(

@@ -435,8 +435,8 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "--session",
         MODE,
-        "headless --reconcile or --export: the session, an id or last (default); --export "
-        "also takes all",
+        "headless --reconcile, --export, --report, --bundle: the session, an id or last "
+        "(default); --export also takes all",
         "ID",
     ),
     RunOption(
@@ -451,6 +451,30 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "--export-keep-auth",
         MODE,
         "headless --export: keep Authorization header values (redacted by default)",
+    ),
+    RunOption(
+        "--since",
+        MODE,
+        "headless --report, --bundle: instead of a session, the rows from this time "
+        "(ISO 8601, or 15m ago) to --until (default now)",
+        "T",
+    ),
+    RunOption(
+        "--until", MODE, "headless --report, --bundle with --since: rows before this time", "T"
+    ),
+    RunOption(
+        "--report",
+        FILES,
+        "headless: write the session report to FILE.html (and its JSON twin to FILE.json) when "
+        "the capture run ends; with --session, from the journal without running",
+        "FILE.html",
+    ),
+    RunOption(
+        "--bundle",
+        FILES,
+        "headless: write a diagnostic bundle of --session (report, log, settings, exchanges; "
+        "redacted) to FILE.zip and exit",
+        "FILE.zip",
     ),
     RunOption("--autostart", MODE, "window: start capturing at once"),
     RunOption(

@@ -1,7 +1,8 @@
 """What the window loads before its first frame: not the webhook's server (aiohttp), S3 (boto3),
-the keyring or the latency plot's pyqtgraph. They load later: on workers, and pyqtgraph when
-the plot first has points to show (docs/benchmarks.md, start-up); an import added at the top
-of a module on the way to the first frame would silently put them back."""
+the keyring, the latency plot's pyqtgraph or the report's matplotlib. They load later: on
+workers, and pyqtgraph when the plot first has points to show (docs/benchmarks.md, start-up);
+an import added at the top of a module on the way to the first frame would silently put them
+back."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ BEFORE_FIRST_FRAME = (
     "gui.main_window",
     "gui.preview",
 )
-LATER = ("aiohttp", "boto3", "botocore", "keyring", "pyqtgraph")
+LATER = ("aiohttp", "boto3", "botocore", "keyring", "pyqtgraph", "matplotlib")
 
 
 def test_the_modules_before_the_first_frame_load_no_server_s3_or_keyring() -> None:

@@ -11,8 +11,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from capture.journal.reader import ShotTimes
+from capture.report.stages import Point, point
 from gui.app import App
-from gui.plot import LatencyPanel, LatencySeries, Point, point
+from gui.plot import LatencyPanel, LatencySeries
 
 AppFactory = Callable[..., App]
 CloseApp = Callable[[App], list[str]]
