@@ -267,15 +267,20 @@ class Journal:
                     resend_id,
                 ),
             )
-            if exchange is not None:
+            attempt_id = int(cur.lastrowid or 0)
+            shot = cur.execute(
+                "UPDATE shots SET seq = ? WHERE id = ? RETURNING object_key",
+                (self._next_seq(cur), shot_id),
+            ).fetchone()
+            if exchange is not None:  # correlated as a received one is: shot, requestId, key
                 linked = replace(
                     exchange,
                     shot_id=shot_id,
                     request_id=request_id,
-                    attempt_id=int(cur.lastrowid or 0),
+                    object_key=str(shot[0]) if shot else None,
+                    attempt_id=attempt_id,
                 )
                 cur.execute(INSERT_EXCHANGE, exchange_row(linked))
-            cur.execute("UPDATE shots SET seq = ? WHERE id = ?", (self._next_seq(cur), shot_id))
 
     def notify_finished(self, shot_id: int, delivered: bool) -> None:
         with self._tx() as cur:
