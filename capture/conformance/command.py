@@ -1,7 +1,7 @@
-"""`--headless --conformance URL [--junit FILE] [--report-json FILE] [--scenarios a,b,...]
-[--burst N] [--sustain RATE,SECONDS]`: the flags checked (a bad one is a ConfigError naming
-it, exit 2 before anything is sent), one run of the suite with a line per scenario as it
-lands, then the table and the files asked for."""
+"""`--headless --conformance URL [--junit FILE] [--report-json FILE] [--report FILE.html]
+[--scenarios a,b,...] [--burst N] [--sustain RATE,SECONDS]`: the flags checked (a bad one is a
+ConfigError naming it, exit 2 before anything is sent), one run of the suite with a line per
+scenario as it lands, then the table and the files asked for."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from capture.conformance import report
+from capture.conformance import html, report
 from capture.conformance.context import Options
 from capture.conformance.grading import Result
 from capture.conformance.scenarios import NAMES, Scenario
@@ -39,6 +39,7 @@ class Conformance:
     plan: Plan
     junit: Path | None
     json_report: Path | None
+    html_report: Path | None = None
 
 
 def parse(args: argparse.Namespace, settings: Settings) -> Conformance:
@@ -48,7 +49,16 @@ def parse(args: argparse.Namespace, settings: Settings) -> Conformance:
     plan = Plan(url, Who.from_settings(settings), names, options)
     junit = check_output_file("--junit", args.junit) if args.junit else None
     json_report = check_output_file("--report-json", args.report_json) if args.report_json else None
-    return Conformance(plan, junit, json_report)
+    return Conformance(plan, junit, json_report, _html_report(args.report))
+
+
+def _html_report(text: str | None) -> Path | None:
+    if text is None:
+        return None
+    path = check_output_file("--report", text)
+    if path.suffix.lower() != ".html":
+        raise ConfigError("report", "a file name ending in .html", text)
+    return path
 
 
 def _scenarios(text: str | None) -> tuple[str, ...]:
@@ -115,6 +125,7 @@ def write_files(job: Conformance, outcome: SuiteReport, stderr: TextIO) -> bool:
     files = (
         ("--junit", job.junit, report.write_junit),
         ("--report-json", job.json_report, report.write_json),
+        ("--report", job.html_report, html.write_html),
     )
     for flag, path, write in files:
         if path is None:

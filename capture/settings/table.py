@@ -466,7 +466,8 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "--report",
         FILES,
         "headless: write the session report to FILE.html (and its JSON twin to FILE.json) when "
-        "the capture run ends; with --session, from the journal without running",
+        "the capture run ends; with --session, from the journal without running; with "
+        "--conformance, the grading as an HTML page",
         "FILE.html",
     ),
     RunOption(

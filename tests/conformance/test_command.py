@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -74,6 +75,45 @@ def test_a_failing_webhook_exits_1_with_failures_in_the_junit(tmp_path: Path) ->
     failures = ET.parse(junit).getroot().findall(".//failure")
     assert len(failures) == 2
     assert "not JSON" in failures[1].get("message", "")
+
+
+def test_the_html_report_opens_offline_and_escapes_what_the_webhook_sent(tmp_path: Path) -> None:
+    page = tmp_path / "grading.html"
+    hostile = '<img src="http://evil.example/x.png"><script>alert(1)</script>'
+    with serving(Hook(behaviour=lambda _h, _r: web.Response(text=hostile))) as hook:
+        code, err = run(
+            ["--conformance", hook.url, "--scenarios", "1,answer-shape", "--report", str(page),
+             "--data-dir", str(tmp_path)]
+        )  # fmt: skip
+    assert code == Exit.FAILED, err
+    text = page.read_text("utf-8")
+    assert f"Conformance of {hook.url}" in text and "does not conform (2 fail)" in text
+    assert text.count('class="badge g-fail">FAIL<') == 2
+    assert "not JSON" in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    parser = Links()
+    parser.feed(text)
+    assert parser.links == [] and parser.scripts == 0
+
+
+class Links(HTMLParser):
+    """Every src and href a browser would fetch, and every script element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.scripts += tag == "script"
+        self.links += [v or "" for k, v in attrs if k in ("src", "href")]
+
+
+def test_an_html_report_not_named_html_exits_2(hook: Hook, tmp_path: Path) -> None:
+    bad = str(tmp_path / "grading.txt")
+    code, err = run(["--conformance", hook.url, "--report", bad, "--data-dir", str(tmp_path)])
+    assert code == Exit.CONFIG
+    assert err.startswith("shothook: --report: a file name ending in .html"), err
+    assert hook.bodies == []
 
 
 @pytest.mark.parametrize(
