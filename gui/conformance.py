@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from capture.conformance import report as reports
 from capture.conformance.context import Options
 from capture.conformance.grading import Grade, Result
+from capture.conformance.html import write_html
 from capture.conformance.scenarios import SCENARIOS, Scenario
 from capture.conformance.shots import Who
 from capture.conformance.suite import Plan, SuiteReport, run
@@ -57,6 +58,10 @@ GRADE_COLOURS = {
 }
 JSON_FILTER = "JSON report (*.json)"
 JUNIT_FILTER = "JUnit XML (*.xml)"
+HTML_FILTER = "HTML page for the webhook's owner (*.html)"
+# The file's suffix picks its format; a name without one takes the filter's.
+WRITERS = {".json": reports.write_json, ".xml": reports.write_junit, ".html": write_html}
+FILTER_SUFFIX = {JSON_FILTER: ".json", JUNIT_FILTER: ".xml", HTML_FILTER: ".html"}
 EXCHANGES_SHOWN = 5  # of a scenario's exchanges, in the pane (the JSON report holds all)
 
 
@@ -335,15 +340,19 @@ class WebhookTestDialog(QDialog):
         if self.report is None:
             return
         name, chosen = QFileDialog.getSaveFileName(
-            self, "Save the report", "conformance.json", f"{JSON_FILTER};;{JUNIT_FILTER}"
+            self, "Save the report", "conformance.html", ";;".join(FILTER_SUFFIX), HTML_FILTER
         )
         if name:
-            self.write_report(Path(name), junit=chosen == JUNIT_FILTER or name.endswith(".xml"))
+            path = Path(name)
+            if path.suffix.lower() not in WRITERS:
+                path = path.with_name(path.name + FILTER_SUFFIX.get(chosen, ".json"))
+            self.write_report(path)
 
-    def write_report(self, path: Path, *, junit: bool) -> None:
+    def write_report(self, path: Path) -> None:
+        """The report in the format its suffix names (.json, .xml JUnit, .html)."""
         assert self.report is not None
         try:
-            (reports.write_junit if junit else reports.write_json)(self.report, path)
+            WRITERS[path.suffix.lower()](self.report, path)
         except OSError as exc:
             self._say_error(f"Cannot write {path}: {exc.strerror or exc}")
             return

@@ -65,10 +65,13 @@ def test_it_grades_a_webhook_row_by_row_and_saves_junit(
     assert "all 5 concurrent notifications answered" in dialog.detail.toPlainText()
     assert "5 exchange(s)" in dialog.detail.toPlainText()
     out = tmp_path / "junit.xml"
-    dialog.write_report(out, junit=True)
+    dialog.write_report(out)
     cases = ET.parse(out).getroot().findall(".//testcase")
     assert [c.get("name", "").split(" ")[1].rstrip(":") for c in cases] == list(NAMES)
     assert "saved to" in dialog.summary.text()
+    page = tmp_path / "grading.html"
+    dialog.write_report(page)
+    assert page.read_text("utf-8").count('class="badge g-pass">pass<') == 11
 
 
 def test_a_bad_url_is_named_and_nothing_runs(qtbot: QtBot, make_app: AppFactory) -> None:
