@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 from aiohttp import web
 
@@ -82,7 +83,6 @@ def hook() -> Iterator[Hook]:
 
 
 def test_a_headless_runs_har_validates_and_holds_every_exchange(tmp_path: Path) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
     data, har = tmp_path / "data", tmp_path / "run.har"
     capture(data)  # notifications to the embedded webhook: each one sent and received
     exchanges = journaled(data)
