@@ -460,31 +460,22 @@ class Journal:
             with self._tx() as cur:
                 cur.executemany(INSERT_EXCHANGE, [exchange_row(e) for e in exchanges])
 
-    def add_callbacks(
-        self, callbacks: Sequence[IncomingCallback], exchanges: Sequence[Exchange] = ()
-    ) -> list[CallbackRecord]:
-        """Record several received callbacks in one transaction (a group commit), in order,
-        and in the same transaction `exchanges` (earlier requests' whole exchanges: one commit
-        for both).
+    def add_callbacks(self, callbacks: Sequence[IncomingCallback]) -> list[CallbackRecord]:
+        """Record several received callbacks in one transaction (a group commit), in order.
 
         For two or more, statements per batch rather than per callback: one query finds the
         shots and earlier deliveries of every requestId, one `executemany` inserts the rows
         (ids given here: this is the only writer inside its transaction), one updates the
         shots' seq."""
         if not callbacks:
-            self.add_exchanges(exchanges)
             return []
         received_at = iso(utc_now())
         if len(callbacks) == 1:  # a lone callback: fewer statements this way
             with self._tx() as cur:
                 seq = self._next_seq(cur)
-                if exchanges:
-                    cur.executemany(INSERT_EXCHANGE, [exchange_row(e) for e in exchanges])
                 return [_insert_callback(cur, callbacks[0], received_at, seq)]
         wanted = list({c.request_id for c in callbacks if c.request_id})
         with self._tx() as cur:
-            if exchanges:
-                cur.executemany(INSERT_EXCHANGE, [exchange_row(e) for e in exchanges])
             last_seq = cur.execute(
                 "UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value",
                 (len(callbacks),),

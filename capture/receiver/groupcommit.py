@@ -9,9 +9,12 @@ a row SQLite refuses (a number beyond its 64-bit integers, say) fails only its o
 never the valid callbacks that happened to arrive with it.
 
 A request's exchange (its headers, body and the answer sent) is known only once answered, so
-it never holds an answer up: `later` queues it, and it rides along in the next group commit;
-with no callback coming, the exchanges waiting are written together `EXCHANGE_FLUSH_S` after
-the first of them (one commit for many, rather than one per request). `close` writes them all.
+it never holds an answer up: `later` queues it, and the exchanges waiting are written in a
+transaction of their own `EXCHANGE_FLUSH_S` after the first of them (or once
+`EXCHANGE_BATCH` wait), between the callbacks' group commits. Riding along in those commits
+made every one of them longer, and each rewrote the half-filled pages of the exchanges before
+it: in batches of their own, each page of exchanges is written about once. `close` writes
+them all.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import asyncio
 from capture.errors import report_unexpected
 from capture.journal.writer import CallbackRecord, Exchange, IncomingCallback, Journal
 
-EXCHANGE_FLUSH_S = 0.05  # the longest an exchange waits for a group commit to ride along with
+EXCHANGE_FLUSH_S = 0.05  # how long the first exchange waiting waits for others to join it
+EXCHANGE_BATCH = 500  # exchanges waiting that are written at once, whatever the time
 
 
 class GroupCommit:
@@ -33,6 +37,7 @@ class GroupCommit:
         self._exchanges: list[Exchange] = []
         self._writing: asyncio.Task[None] | None = None
         self._flush: asyncio.TimerHandle | None = None
+        self._due = False  # the flush came while callbacks were being written
 
     async def add(self, callback: IncomingCallback) -> CallbackRecord:
         done: asyncio.Future[CallbackRecord] = asyncio.get_running_loop().create_future()
@@ -43,13 +48,15 @@ class GroupCommit:
     def later(self, exchange: Exchange) -> None:
         """Queue `exchange` for the journal, off the answer's path (see the module's doc)."""
         self._exchanges.append(exchange)
-        if self._flush is None:
+        if self._flush is None and not self._due:
             self._flush = asyncio.get_running_loop().call_later(EXCHANGE_FLUSH_S, self._flushed)
 
     def _flushed(self) -> None:
         self._flush = None
         if self._writing is None:
             self._write_exchanges()
+        else:
+            self._due = True  # written between two group commits (`_write_all`)
 
     def _start_writing(self) -> None:
         if self._writing is None:
@@ -60,11 +67,9 @@ class GroupCommit:
             while self._waiting:
                 await asyncio.sleep(0)  # let requests the loop has already read join in
                 batch, self._waiting = self._waiting, []
-                exchanges, self._exchanges = self._exchanges, []
                 try:
-                    records = self._journal.add_callbacks([c for c, _ in batch], exchanges)
+                    records = self._journal.add_callbacks([c for c, _ in batch])
                 except Exception as exc:
-                    self._exchanges[:0] = exchanges  # written on their own below
                     if len(batch) == 1:
                         _settle(batch[0][1], exc)
                     else:
@@ -72,14 +77,22 @@ class GroupCommit:
                     continue
                 for (_, done), record in zip(batch, records, strict=True):
                     _settle(done, record)
+                if self._due or len(self._exchanges) >= EXCHANGE_BATCH:
+                    self._write_exchanges()  # after the batch is answered: it never waits on them
         finally:
             self._writing = None
-            if self._exchanges and self._flush is None:
+            if self._due:
                 self._write_exchanges()
 
     def _write_exchanges(self) -> None:
         """The exchanges waiting, in one transaction; a failure loses only them (reported)."""
+        self._due = False
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
         exchanges, self._exchanges = self._exchanges, []
+        if not exchanges:
+            return
         try:
             self._journal.add_exchanges(exchanges)
         except Exception as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from capture.journal.writer import CallbackRecord, Exchange, IncomingCallback, Journal, NewShot
+from capture.journal.writer import CallbackRecord, IncomingCallback, Journal, NewShot
 from capture.receiver.groupcommit import GroupCommit
 from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
 
@@ -27,14 +27,12 @@ class CountingJournal(Journal):
         self.batches: list[int] = []
         self.fail_next = False
 
-    def add_callbacks(
-        self, callbacks: Sequence[IncomingCallback], exchanges: Sequence[Exchange] = ()
-    ) -> list[CallbackRecord]:
+    def add_callbacks(self, callbacks: Sequence[IncomingCallback]) -> list[CallbackRecord]:
         self.batches.append(len(callbacks))
         if self.fail_next:
             self.fail_next = False
             raise sqlite3.OperationalError("disk I/O error")
-        return super().add_callbacks(callbacks, exchanges)
+        return super().add_callbacks(callbacks)
 
 
 @pytest.fixture
