@@ -19,6 +19,7 @@ from capture.settings.rules import (
     INTERVAL_MAX,
     INTERVAL_MIN,
     PREFIX_MAX_CHARS,
+    RULE_FORWARD_LOOP,
     UID_MAX,
     USERS_MAX,
     AddressingStyle,
@@ -37,7 +38,6 @@ from capture.settings.rules import (
     check_uid,
     check_users,
     check_users_fit,
-    RULE_FORWARD_LOOP,
     is_loop,
     is_loopback,
 )

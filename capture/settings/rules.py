@@ -315,7 +315,9 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-RULE_FORWARD_LOOP = "must not be the embedded webhook's own URL (it would forward to itself forever)"
+RULE_FORWARD_LOOP = (
+    "must not be the embedded webhook's own URL (it would forward to itself forever)"
+)
 
 
 def is_loop(target: str, own_urls: list[str]) -> bool:
