@@ -106,9 +106,7 @@ class Forwarder:
         took = (time.perf_counter() - started) * 1000
         return Forwarded(self.target, method, sent, None, total_ms=took, error=error)
 
-    async def _exchange(
-        self, method: str, sent: Headers, body: bytes, started: float
-    ) -> Forwarded:
+    async def _exchange(self, method: str, sent: Headers, body: bytes, started: float) -> Forwarded:
         assert self._session is not None, "forward() outside `async with`"
         out = CIMultiDict((n.decode("latin-1"), v.decode("latin-1")) for n, v in sent)
         async with self._session.request(
