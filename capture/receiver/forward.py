@@ -14,6 +14,7 @@ session's connector bounds how many run at once).
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import dataclass
 
@@ -98,9 +99,10 @@ class Forwarder:
                 return await self._exchange(method, sent, body, started)
         except TimeoutError:
             error = f"forward timed out after {self._deadline_s:g} s"
+        except aiohttp.ClientConnectorDNSError as exc:
+            error = f"forward failed: the host name {exc.host} does not resolve"
         except aiohttp.ClientConnectorError as exc:
-            reason = (exc.os_error.strerror or str(exc.os_error)).lower()
-            error = f"forward refused: {reason}"
+            error = _connect_error(exc.os_error)
         except (aiohttp.ClientError, OSError) as exc:
             error = f"forward failed: {exc or type(exc).__name__}"
         took = (time.perf_counter() - started) * 1000
@@ -126,3 +128,11 @@ class Forwarder:
                 size,
                 (time.perf_counter() - started) * 1000,
             )
+
+
+def _connect_error(error: OSError) -> str:
+    """A connection that failed, in words ("forward refused: connection refused")."""
+    if isinstance(error, ConnectionRefusedError):
+        return "forward refused: connection refused"
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    return f"forward failed: cannot connect: {reason}"
