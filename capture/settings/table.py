@@ -380,7 +380,8 @@ FORWARD_TO = _url(
     "body and headers as received, hop-by-hop headers excepted) and records the answer",
     label="Forward to",
     placeholder="optional: a webhook to forward each request to",
-    note="Each request is sent on as received; the answer is recorded beside it.",
+    note="Each request is sent on as received, its answer recorded beside it (from the next"
+    " launch).",
 )
 
 SETTINGS: tuple[Setting[Any], ...] = (
