@@ -22,6 +22,7 @@ from capture import events
 from capture.delivery.sender import deliver
 from capture.errors import ConfigError
 from capture.journal.exchanges import ExchangeReader
+from capture.journal.reader import TimelineReader
 from capture.journal.records import Direction, Exchange
 from capture.journal.writer import Journal
 from capture.receiver.webhook import WebhookServer
@@ -306,5 +307,27 @@ def test_a_request_refused_before_its_body_is_not_forwarded(tmp_path: Path, rela
             forwards(journal, 1)  # the malformed POST is forwarded: its target may judge it
         assert status == (201 if relay else 400)
         assert [m for m, _p, _h, _b in t.received] == ["POST"]
+    finally:
+        journal.close()
+
+
+def test_the_timeline_detail_reads_each_forward_beside_its_delivery(tmp_path: Path) -> None:
+    """What the detail pane's Forwarded section shows comes from the journal."""
+    journal = Journal(tmp_path / "journal.sqlite3")
+    closed = f"http://127.0.0.1:{free_port()}/hook"
+    try:
+        with running_webhook(journal, EventLog(), forward_to=closed) as hook:
+            post(hook.url, body_for("good", hook.url), ODD[:1])
+            forwards(journal, 1)
+        reader = TimelineReader(journal.path)
+        try:
+            (row,) = reader.rows_since(0).rows
+            (received,) = reader.detail(row).received
+        finally:
+            reader.close()
+        assert received.forward is not None
+        assert (received.forward.target, received.forward.status) == (closed, None)
+        assert received.forward.error == "forward refused: connection refused"
+        assert not received.forward.relayed
     finally:
         journal.close()
