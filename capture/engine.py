@@ -147,6 +147,8 @@ class Engine:
         public_url: str = "",
         mode: AnswerMode | None = None,
         timeout: float = 5.0,
+        forward_to: str = "",
+        relay_answer: bool = False,
     ) -> WebhookServer:
         """Start listening; returns once bound. Raises ShotHookError if it cannot listen."""
         from capture.receiver.webhook import WebhookServer
@@ -154,7 +156,14 @@ class Engine:
         if self.webhook is not None:
             raise ShotHookError("the webhook is already running")
         server = WebhookServer(
-            self.journal, self.sink, host=host, port=port, public_url=public_url, mode=mode
+            self.journal,
+            self.sink,
+            host=host,
+            port=port,
+            public_url=public_url,
+            mode=mode,
+            forward_to=forward_to,
+            relay_answer=relay_answer,
         )
         worker = self.spawn("webhook", server)
         worker.start()

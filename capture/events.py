@@ -268,6 +268,21 @@ class CallbackRejected(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CallbackForwarded(Event):
+    """The embedded webhook forwarded a request (--forward-to): the target's `status` in `ms`,
+    or None and `error` ("forward timed out after 5 s"); `relayed`: the sender got that answer."""
+
+    name: ClassVar[str] = "callback_forwarded"
+    target: str
+    method: str
+    status: int | None
+    ms: float
+    error: str
+    relayed: bool
+    requestId: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class WebhookListening(Event):
     """The embedded webhook listens on `url`; `port_taken` (left out otherwise) is the port
     asked for when another process held it and the webhook moved to `port`."""
@@ -336,6 +351,7 @@ NOTIFY_SUCCEEDED = NotifySucceeded.name
 NOTIFY_FAILED = NotifyFailed.name
 CALLBACK_RECEIVED = CallbackReceived.name
 CALLBACK_REJECTED = CallbackRejected.name
+CALLBACK_FORWARDED = CallbackForwarded.name
 WEBHOOK_LISTENING = WebhookListening.name
 SOURCE_STATE = SourceStateChanged.name
 SPOOL_WARNING = SpoolWarning.name

@@ -162,7 +162,9 @@ def start_webhook(c: AppController, startup: Startup) -> None:
     cb = startup.settings.callback
     webhook = c.window.form.webhook
     c.control.submit(
-        lambda: c.engine.start_webhook(cb.webhook_host, cb.webhook_port, public_url=cb.public_url),
+        lambda: c.engine.start_webhook(
+            cb.webhook_host, cb.webhook_port, public_url=cb.public_url, forward_to=cb.forward_to
+        ),
         # the answer mode chosen meanwhile, if any (the tab may change before it listens)
         on_done=lambda _server: c.set_answer_mode(webhook.answer_mode()),
         on_error=lambda exc: problem_banner(c.window.banners, "webhook", exc, "Embedded webhook"),

@@ -180,6 +180,14 @@ def answer_mode_from_args(args: argparse.Namespace) -> AnswerMode:
     return AnswerMode.parse(args.webhook_answer, reject_bad_checksum=reject)
 
 
+def relay_answer_from_args(args: argparse.Namespace, forward_to: str) -> bool:
+    """--relay-answer, which means nothing without a forward target to relay from."""
+    relay = bool(args.relay_answer)
+    if relay and not forward_to:
+        raise ConfigError("relay_answer", "needs --forward-to URL (the answer it relays)")
+    return relay
+
+
 def parse_seconds(field: str, value: str) -> float:
     try:
         seconds = float(value)

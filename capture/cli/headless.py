@@ -32,6 +32,7 @@ from capture.cli.flags import (
     parse_spool_cap,
     parse_spool_keep,
     query_asked,
+    relay_answer_from_args,
     settings_from_args,
 )
 from capture.conformance import command as conformance_command
@@ -80,6 +81,7 @@ class Options:
     keep_days: int
     answer: AnswerMode
     webhook_only: bool
+    relay_answer: bool = False
 
 
 def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
@@ -108,6 +110,7 @@ def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
             keep_days=parse_keep_days(args.keep_days),
             answer=answer_mode_from_args(args),
             webhook_only=bool(args.webhook_only),
+            relay_answer=relay_answer_from_args(args, settings.callback.forward_to),
         )
         data_dir = _data_dir(args.data_dir)
         report_command.check(args)
@@ -197,7 +200,7 @@ def _capture(engine: Engine, options: Options, stop: threading.Event, stderr: Te
     if engine.slot.wait_newer(-1, FIRST_FRAME_TIMEOUT_S) is None:
         raise SourceError(f"{source.label} opened but gave no frame in {FIRST_FRAME_TIMEOUT_S:g} s")
     if not settings.callback.url:
-        _start_webhook(engine, settings, options.answer)
+        _start_webhook(engine, settings, options.answer, relay=options.relay_answer)
     session = engine.start_session(settings, count=options.count)
     progress = session.progress
     while not stop.is_set() and not progress.wait_for(lambda p: p.capture_done, 0.25):
@@ -242,10 +245,17 @@ def _drain(session: Session, timeout: float, stop: threading.Event) -> bool:
             return False
 
 
-def _start_webhook(engine: Engine, settings: Settings, answer: AnswerMode) -> str:
+def _start_webhook(
+    engine: Engine, settings: Settings, answer: AnswerMode, *, relay: bool = False
+) -> str:
     cb = settings.callback
     server = engine.start_webhook(
-        cb.webhook_host, cb.webhook_port, public_url=cb.public_url, mode=answer
+        cb.webhook_host,
+        cb.webhook_port,
+        public_url=cb.public_url,
+        mode=answer,
+        forward_to=cb.forward_to,
+        relay_answer=relay,
     )
     return server.url
 
@@ -259,7 +269,7 @@ def _open_source(spec: str) -> FrameSource:
 
 
 def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> Exit:
-    url = _start_webhook(engine, options.settings, options.answer)
+    url = _start_webhook(engine, options.settings, options.answer, relay=options.relay_answer)
     print(
         f"shothook: webhook only, on {url} ({options.answer.describe()}); Ctrl+C to stop",
         file=stderr,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import singledispatch
 
 from capture.events import (
+    CallbackForwarded,
     CallbackReceived,
     CallbackRejected,
     Event,
@@ -127,6 +128,15 @@ def _received(e: CallbackReceived) -> str:
 @line.register
 def _rejected(e: CallbackRejected) -> str:
     return f"  webhook rejected a request ({e.status}): {e.problem}"
+
+
+@line.register
+def _forwarded(e: CallbackForwarded) -> str:
+    relayed = " (relayed to the sender)" if e.relayed else ""
+    if e.status is None:
+        gave = " (the sender got 502)" if e.relayed else ""
+        return f"  webhook could not forward it to {e.target}: {e.error}{gave}"
+    return f"  webhook forwarded it to {e.target}: {e.status} in {e.ms:.0f} ms{relayed}"
 
 
 @line.register

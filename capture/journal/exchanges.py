@@ -54,7 +54,7 @@ def redacted(headers: Headers) -> Headers:
 _COLUMNS = (
     "direction, at, shot_id, callback_id, attempt_id, request_id, object_key, remote, method,"
     " url, http_version, request_headers, request_body, request_size, status, response_headers,"
-    " response_body, response_size, error, total_ms, connect_ms, tls_ms, first_byte_ms"
+    " response_body, response_size, error, total_ms, connect_ms, tls_ms, first_byte_ms, relayed"
 )
 INSERT_EXCHANGE = (
     f"INSERT INTO exchanges({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(',')))})"
@@ -106,6 +106,7 @@ def exchange_row(exchange: Exchange) -> tuple[object, ...]:
         t.connect_ms,
         t.tls_ms,
         t.first_byte_ms,
+        int(e.relayed),
     )
 
 
@@ -138,7 +139,18 @@ class ExchangeReader:
 
     def exchange_for_callback(self, callback_id: int) -> Exchange | None:
         """The request a callbacks row (a timeline row's delivery or rejection) was made from."""
-        found = self._select("WHERE e.callback_id = ? ORDER BY e.id LIMIT 1", (callback_id,))
+        found = self._select(
+            "WHERE e.callback_id = ? AND e.direction != 'forwarded' ORDER BY e.id LIMIT 1",
+            (callback_id,),
+        )
+        return found[0] if found else None
+
+    def forward_for_callback(self, callback_id: int) -> Exchange | None:
+        """The forward (--forward-to) of the request a callbacks row was made from, if any."""
+        found = self._select(
+            "WHERE e.callback_id = ? AND e.direction = 'forwarded' ORDER BY e.id LIMIT 1",
+            (callback_id,),
+        )
         return found[0] if found else None
 
     def iter_exchanges(self, session_id: int | None = None) -> Iterator[Exchange]:
@@ -213,4 +225,5 @@ def _exchange(r: sqlite3.Row) -> Exchange:
         callback_id=r["callback_id"],
         attempt_id=r["attempt_id"],
         attempt=r["attempt"],
+        relayed=bool(r["relayed"]),
     )

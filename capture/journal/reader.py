@@ -159,6 +159,18 @@ class ReceivedBody:
     callback: Callback
     body: str  # pretty-printed when it is JSON, else as received
     checksum: Explanation | None = None  # None: the body holds no checksum to explain
+    forward: Forwarding | None = None  # --forward-to: where it went on and what came back
+
+
+@dataclass(frozen=True)
+class Forwarding:
+    """A received request's forward (--forward-to), as the detail pane shows it."""
+
+    target: str
+    status: int | None  # None: no answer (`error` says why)
+    total_ms: float | None
+    error: str
+    relayed: bool  # the sender got this answer (--relay-answer)
 
 
 @dataclass(frozen=True)
@@ -366,7 +378,7 @@ class TimelineReader:
                 ).fetchone()
                 text = str(raw[0]) if raw else ""
                 addr = _session_url(conn, row.callbacks[0].received_at)
-                body = _received_body(row.callbacks[0], text, addr)
+                body = _with_forwards(conn, (_received_body(row.callbacks[0], text, addr),))[0]
                 traffic = tuple(exchanges_of_row(conn, callback_id=row.id))
                 where = "no image: this callback matched no shot"
                 return Detail(row, "", "", (body,), "", where, exchanges=traffic)
@@ -384,8 +396,10 @@ class TimelineReader:
                 for r in conn.execute("SELECT id, body FROM resends WHERE shot_id = ?", (row.id,))
             }
             traffic = tuple(exchanges_of_row(conn, shot_id=row.id))
-        url = str(shot["callback_url"]) if shot else ""
-        received = tuple(_received_body(c, bodies.get(c.id, ""), url) for c in row.callbacks)
+            url = str(shot["callback_url"]) if shot else ""
+            received = _with_forwards(
+                conn, tuple(_received_body(c, bodies.get(c.id, ""), url) for c in row.callbacks)
+            )
         stored = shot["spool_path"] if shot else None
         path, where = _image_place(row, spool_file(self._folder, stored) if stored else None)
         return Detail(
@@ -398,6 +412,25 @@ class TimelineReader:
             resent=tuple((r, sent.get(r.id, "")) for r in row.resends),
             exchanges=traffic,
         )
+
+
+def _with_forwards(
+    conn: sqlite3.Connection, received: tuple[ReceivedBody, ...]
+) -> tuple[ReceivedBody, ...]:
+    """Each received body with its forward (the 'forwarded' exchange naming its callback)."""
+    ids = [r.callback.id for r in received]
+    if not ids:
+        return received
+    marks = ", ".join("?" * len(ids))
+    found = {
+        int(r[0]): Forwarding(str(r[1]), r[2], r[3], str(r[4]), bool(r[5]))
+        for r in conn.execute(
+            "SELECT callback_id, url, status, total_ms, error, relayed FROM exchanges"
+            f" WHERE direction = 'forwarded' AND callback_id IN ({marks}) ORDER BY id",
+            ids,
+        )
+    }
+    return tuple(replace(r, forward=found.get(r.callback.id)) for r in received)
 
 
 def _counters(conn: sqlite3.Connection, session_id: int | None) -> Counters:

@@ -85,6 +85,7 @@ Headers = tuple[tuple[bytes, bytes], ...]
 class Direction(StrEnum):
     RECEIVED = "received"  # a request the embedded webhook received, and its answer
     SENT = "sent"  # a notification attempt the sender made, and the answer it got
+    FORWARDED = "forwarded"  # a received request sent on by --forward-to, and the target's answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class Exchange:
     callback_id: int | None = None
     attempt_id: int | None = None
     attempt: int | None = None
+    relayed: bool = False  # a forward whose answer the sender got (--relay-answer)
     id: int = 0
 
 

@@ -407,6 +407,14 @@ def _v007_exchanges(cur: sqlite3.Cursor) -> None:
     _V007_EXCHANGES(cur)
 
 
+def _v008_forwards(cur: sqlite3.Cursor) -> None:
+    """--forward-to: a request the embedded webhook sent on is an exchange of direction
+    'forwarded' (linked to the received one's callbacks row by `callback_id`, `url` the target);
+    `relayed` says whether its answer was the one the sender got (--relay-answer). 0 for every
+    exchange journaled before this step (none was forwarded)."""
+    cur.execute("ALTER TABLE exchanges ADD COLUMN relayed INTEGER NOT NULL DEFAULT 0")
+
+
 # Step N takes a journal to version N.
 STEPS: tuple[Step, ...] = (
     _v001_first_schema,
@@ -416,4 +424,5 @@ STEPS: tuple[Step, ...] = (
     _v005_shot_md5,
     _v006_resends,
     _v007_exchanges,
+    _v008_forwards,
 )

@@ -19,11 +19,12 @@ the last run left in TIME_WAIT; a port another process listens on is still refus
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -33,6 +34,7 @@ from multidict import CIMultiDict
 
 from capture.errors import report_loop_error, report_unexpected
 from capture.events import (
+    CallbackForwarded,
     CallbackReceived,
     CallbackRejected,
     EventSink,
@@ -52,9 +54,11 @@ from capture.receiver.answers import (
     AnswerMode,
     error_body,
 )
+from capture.receiver.forward import BAD_GATEWAY, Forwarded, Forwarder, hop_by_hop
 from capture.receiver.groupcommit import GroupCommit
 from capture.runtime import StopToken
 from capture.settings.model import is_loopback
+from capture.settings.rules import is_loop
 from capture.spec.naming import iso
 from capture.spec.payload import PayloadError, Received, loose_fields, parse_body
 
@@ -125,6 +129,8 @@ class WebhookServer:
         public_url: str = "",
         mode: AnswerMode | None = None,
         client_timeout_s: float = CLIENT_TIMEOUT_S,
+        forward_to: str = "",
+        relay_answer: bool = False,
     ) -> None:
         self._journal = journal
         self._sink = sink
@@ -139,6 +145,10 @@ class WebhookServer:
         self._client_timeout_s = client_timeout_s
         self._writer = GroupCommit(journal)
         self._stopping: asyncio.Event | None = None  # set on stop: delayed answers end at once
+        self.forward_to = forward_to
+        self.relay_answer = relay_answer
+        self._forwarder: Forwarder | None = None  # open while serving, with a forward target
+        self._forwards: set[asyncio.Task[None]] = set()  # forwards whose answer nobody awaits
 
     # -- settings changeable while running (from any thread) -------------------------------
 
@@ -195,12 +205,15 @@ class WebhookServer:
             logger=self._protocol_logger(),
         )
         await runner.setup()
+        forwarding = contextlib.AsyncExitStack()
         try:
             if await self._bind(runner):
+                await forwarding.enter_async_context(self._forwarding())
                 await stopped.wait()
         finally:
             self._stopping.set()  # a tester's delayed answers end before the runner shuts down
             await runner.cleanup()
+            await forwarding.aclose()  # after the answers (a relay awaits its forward)
             await self._writer.close()
             self.ready.set()
 
@@ -252,6 +265,32 @@ class WebhookServer:
         if exposed:
             self._sink(WarningIssued(message=exposed))
 
+    @contextlib.asynccontextmanager
+    async def _forwarding(self) -> AsyncIterator[None]:
+        """The forwarder open while serving, if a target is set and it is not this webhook
+        (its port may differ from the one the settings' loop check knew: a warning then)."""
+        if not self.forward_to:
+            yield
+            return
+        if is_loop(self.forward_to, self.callback_addresses()):
+            self._sink(
+                WarningIssued(
+                    message=f"--forward-to {self.forward_to} is this webhook's own URL:"
+                    " not forwarding (it would forward to itself forever)"
+                )
+            )
+            yield
+            return
+        async with Forwarder(self.forward_to) as forwarder:
+            self._forwarder = forwarder
+            try:
+                yield
+            finally:
+                self._forwarder = None
+                for task in list(self._forwards):
+                    task.cancel()
+                await asyncio.gather(*self._forwards, return_exceptions=True)
+
     def _protocol_logger(self) -> logging.Logger:
         """aiohttp logs requests it rejects before our handler runs (malformed HTTP); those
         become rejections like any other, instead of tracebacks in the log."""
@@ -275,15 +314,60 @@ class WebhookServer:
         raw = await _read_body(request, seen, self._client_timeout_s)
         remote = request.remote or ""
         decision = self._decide(raw, request)
+        forwarder, relayed = self._forwarder, None
+        if forwarder is not None and self.relay_answer:
+            relayed = await forwarder.forward(request.method, tuple(request.raw_headers), raw)
+            decision = _relaying(decision, relayed)
         # What is journaled and what is sent both come from `decision`: they cannot disagree.
         if isinstance(decision, Rejected):
             status = decision.answer.status
             self.record_rejected(remote, raw, status, decision.problem, decision.field, seen=seen)
         else:
-            callback_id = await self._record_received(remote, raw, decision, seen)
-            if decision.answer.delay_s is not None:
-                return await self._send_delayed(request, decision.answer, callback_id)
+            await self._record_received(remote, raw, decision, seen)
+        if relayed is not None:
+            self._record_forward(relayed, raw, seen)
+            return _relayed_response(relayed)
+        if forwarder is not None:
+            self._forward_later(forwarder, request, raw, seen)
+        if isinstance(decision, Accepted) and decision.answer.delay_s is not None:
+            assert seen.callback is not None
+            return await self._send_delayed(request, decision.answer, seen.callback.id)
         return await self._send(request, decision.answer)
+
+    # -- forwarding (--forward-to) ------------------------------------------------------------
+
+    def _forward_later(
+        self, forwarder: Forwarder, request: web.Request, raw: bytes, seen: _Seen
+    ) -> None:
+        """Forward on a task of its own: the sender's answer (the webhook's own) never waits."""
+
+        async def forward() -> None:
+            forwarded = await forwarder.forward(request.method, headers, raw)
+            self._record_forward(forwarded, raw, seen)
+
+        headers = tuple(request.raw_headers)
+        task = asyncio.get_running_loop().create_task(forward())
+        self._forwards.add(task)
+        task.add_done_callback(self._forwards.discard)
+
+    def _record_forward(self, forwarded: Forwarded, raw: bytes, seen: _Seen) -> None:
+        """The forward as an exchange beside the received request's, and its event."""
+        relayed = self.relay_answer
+        try:
+            self._writer.later(_forward_exchange(forwarded, raw, seen, relayed))
+        except Exception as exc:
+            report_unexpected(f"recording the forward to {forwarded.target}", exc)
+        self._sink(
+            CallbackForwarded(
+                target=forwarded.target,
+                method=forwarded.method,
+                status=forwarded.status,
+                ms=round(forwarded.total_ms, 1),
+                error=forwarded.error,
+                relayed=relayed,
+                requestId=seen.request_id,
+            )
+        )
 
     # -- every exchange recorded --------------------------------------------------------------
 
@@ -521,6 +605,56 @@ class _ProtocolErrors(logging.Handler):
             report_unexpected("webhook (HTTP layer)", exc)
         elif record.levelno >= logging.ERROR:
             report_unexpected("webhook (HTTP layer)", RuntimeError(record.getMessage()))
+
+
+def _relaying(decision: Decision, forwarded: Forwarded) -> Decision:
+    """`decision` with the status the sender gets from the forward target (--relay-answer),
+    so the callbacks row says what was answered; its checks and verdict stay the webhook's."""
+    status = forwarded.status if forwarded.complete and forwarded.status else BAD_GATEWAY
+    answer = Answer(status, b"")
+    if isinstance(decision, Accepted):
+        return Accepted(decision.received, decision.verdict, answer)
+    return Rejected(decision.problem, decision.field, answer)
+
+
+def _relayed_response(forwarded: Forwarded) -> web.Response:
+    """The target's answer as the sender gets it: its status, its headers (hop-by-hop and the
+    framing ones excepted: aiohttp frames the body anew) and its body; 502 for a failure."""
+    if not forwarded.complete or forwarded.status is None:
+        reason = forwarded.error or "the forward target's answer is larger than 64 KiB"
+        return _error(BAD_GATEWAY, reason)
+    headers: CIMultiDict[str] = CIMultiDict()
+    for name, value in forwarded.headers:
+        key = name.decode("latin-1")
+        if not hop_by_hop(key) and key.lower() != "content-length":
+            headers.add(key, value.decode("latin-1"))
+    return web.Response(body=forwarded.body, status=forwarded.status, headers=headers)
+
+
+def _forward_exchange(forwarded: Forwarded, raw: bytes, seen: _Seen, relayed: bool) -> Exchange:
+    """A forward as the journal keeps it: direction 'forwarded', beside the received one."""
+    callback = seen.callback
+    return Exchange(
+        direction=Direction.FORWARDED,
+        at=iso(utc_now()),
+        method=forwarded.method,
+        url=forwarded.target,
+        http_version="HTTP/1.1",
+        request_headers=forwarded.request_headers,
+        request_body=raw,
+        request_size=len(raw),
+        status=forwarded.status,
+        response_headers=forwarded.headers,
+        response_body=forwarded.body,
+        response_size=forwarded.size,
+        error=forwarded.error,
+        timing=Timing(total_ms=forwarded.total_ms),
+        shot_id=callback.shot_id if callback else None,
+        request_id=seen.request_id,
+        object_key=seen.object_key,
+        callback_id=callback.id if callback else None,
+        relayed=relayed,
+    )
 
 
 def _response(answer: Answer) -> web.Response:

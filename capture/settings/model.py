@@ -19,6 +19,7 @@ from capture.settings.rules import (
     INTERVAL_MAX,
     INTERVAL_MIN,
     PREFIX_MAX_CHARS,
+    RULE_FORWARD_LOOP,
     UID_MAX,
     USERS_MAX,
     AddressingStyle,
@@ -37,6 +38,7 @@ from capture.settings.rules import (
     check_uid,
     check_users,
     check_users_fit,
+    is_loop,
     is_loopback,
 )
 
@@ -125,9 +127,18 @@ class CallbackSettings:
     public_url: str = table.PUBLIC_URL.default
     webhook_host: str = table.WEBHOOK_HOST.default
     webhook_port: int = table.WEBHOOK_PORT.default
+    forward_to: str = table.FORWARD_TO.default
 
     def problems(self) -> list[ConfigError]:
-        return _collect(*_rules("callback", self))
+        return _collect(*_rules("callback", self), self._no_forward_loop)
+
+    def _no_forward_loop(self) -> None:
+        """A forward to the webhook's own callback URL would come back to it forever."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.webhook_host, self.webhook_host)
+        shown = f"[{host}]" if ":" in host else host
+        own = f"http://{shown}:{self.webhook_port}/callback"
+        if self.forward_to and is_loop(self.forward_to, [own]):
+            raise ConfigError(table.FORWARD_TO.field, RULE_FORWARD_LOOP, self.forward_to)
 
 
 @dataclass(frozen=True)

@@ -315,6 +315,30 @@ def is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+RULE_FORWARD_LOOP = (
+    "must not be the embedded webhook's own URL (it would forward to itself forever)"
+)
+
+
+def is_loop(target: str, own_urls: list[str]) -> bool:
+    """Whether `target` is one of the webhook's own callback URLs (a forward would come back
+    to it forever): same port and path, on the same host or both on loopback."""
+    try:
+        t = urlsplit(target)
+        t_port = t.port or (443 if t.scheme == "https" else 80)
+    except ValueError:
+        return False
+    for own in own_urls:
+        o = urlsplit(own)
+        same_host = t.hostname == o.hostname or (
+            is_loopback(t.hostname or "") and is_loopback(o.hostname or "")
+        )
+        same_path = (t.path or "/").rstrip("/") == (o.path or "/").rstrip("/")
+        if same_host and same_path and t_port == (o.port or 80):
+            return True
+    return False
+
+
 def choice_of(kind: type[_E], field_name: str) -> Callable[[str], _E]:
     """The check of a setting that takes one of `kind`'s values."""
     rule = "one of " + ", ".join(member.value for member in kind)

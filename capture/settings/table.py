@@ -369,6 +369,20 @@ WEBHOOK_PORT = Setting(
     label="Port",
     note="Address and port apply at the next launch.",
 )
+FORWARD_TO = _url(
+    "callback",
+    "forward_to",
+    "forward_to",
+    flag_required=True,
+    flag="--forward-to",
+    metavar="URL",
+    help="the embedded webhook forwards each request on its callback path to URL (method, "
+    "body and headers as received, hop-by-hop headers excepted) and records the answer",
+    label="Forward to",
+    placeholder="optional: a webhook to forward each request to",
+    note="Each request is sent on as received, its answer recorded beside it (from the next"
+    " launch).",
+)
 
 SETTINGS: tuple[Setting[Any], ...] = (
     SOURCE,
@@ -391,6 +405,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
     PUBLIC_URL,
     WEBHOOK_HOST,
     WEBHOOK_PORT,
+    FORWARD_TO,
 )
 
 # -- flags that set no saved setting -----------------------------------------------------------
@@ -557,6 +572,12 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "--webhook-reject-bad-checksum",
         "notifications and webhook",
         "the embedded webhook answers 401 to a notification whose checksum does not verify",
+    ),
+    RunOption(
+        "--relay-answer",
+        "notifications and webhook",
+        "with --forward-to: answer the sender with the forward target's status, headers and "
+        "body (a failed forward: 502) instead of the webhook's own answer mode",
     ),
     RunOption("--data-dir", FILES, "journal, settings and spool (default: user data dir)", "DIR"),
     RunOption(

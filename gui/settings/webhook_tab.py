@@ -62,6 +62,7 @@ class WebhookPanel(FormSection):
         self.public_url = self.add_text(table.PUBLIC_URL)
         self.host = self.add_text(table.WEBHOOK_HOST)
         self.port = self.add_text(table.WEBHOOK_PORT)
+        self.forward_to = self.add_text(table.FORWARD_TO)
         self.exposed = hint("", role="error")
         self.exposed.setVisible(False)
         self.add_wide(self.exposed)

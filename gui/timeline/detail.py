@@ -139,6 +139,17 @@ class DetailPane(QScrollArea):
         self.callbacks = hint("")
         self.callbacks.setTextFormat(Qt.TextFormat.RichText)
         column.addWidget(self.callbacks)
+        self.forwarded_title = section_title("Forwarded")
+        column.addWidget(self.forwarded_title)
+        self.forwarded = hint("")
+        self.forwarded.setTextFormat(Qt.TextFormat.RichText)
+        self.forwarded.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        name_widget(
+            self.forwarded,
+            "Forwarded",
+            "Where --forward-to sent each received request on, and its answer or error",
+        )
+        column.addWidget(self.forwarded)
         self.checksum_title = section_title("Checksum explained")
         column.addWidget(self.checksum_title)
         self.checksum = hint("")
@@ -181,6 +192,8 @@ class DetailPane(QScrollArea):
             self.attempts,
             callbacks_title,
             self.callbacks,
+            self.forwarded_title,
+            self.forwarded,
             self.checksum_title,
             self.checksum,
             resends_title,
@@ -246,6 +259,10 @@ class DetailPane(QScrollArea):
         self._show_facts(detail)
         self.attempts.setText(_attempts_html(row))
         self.callbacks.setText(_callbacks_html(detail))
+        forwarded = forwarded_html(detail)
+        self.forwarded.setText(forwarded)
+        self.forwarded_title.setVisible(bool(forwarded))
+        self.forwarded.setVisible(bool(forwarded))
         explained = checksum_html(detail)
         self.checksum.setText(explained)
         self.checksum_title.setVisible(bool(explained))
@@ -461,6 +478,28 @@ def _callbacks_html(detail: Detail) -> str:
             f"{escape(c.remote)}, <span style='color:{_answer_colour(c.answered)}'>"
             f"{_answered(c.answered)}</span><br>"
             f"<span style='color:{colour}'>{escape(c.verdict)}</span>"
+        )
+    return "<br>".join(lines)
+
+
+def forwarded_html(detail: Detail) -> str:
+    """Each received request's forward ('' when none was forwarded): the target, then its
+    status and time, or why it failed; whether the sender got that answer."""
+    lines = []
+    for r in detail.received:
+        f = r.forward
+        if f is None:
+            continue
+        if f.status is None:
+            outcome = f"<span style='color:{Palette.FAILED.hex}'>{escape(f.error)}</span>"
+        else:
+            took = "" if f.total_ms is None else f" in {f.total_ms:.0f} ms"
+            colour = _answer_colour(f.status)
+            outcome = f"<span style='color:{colour}'>answered {f.status}</span>{took}"
+        relayed = " (relayed to the sender)" if f.relayed else ""
+        lines.append(
+            f"delivery {r.callback.delivery} → <code>{escape(breakable(f.target))}</code>:"
+            f" {outcome}{relayed}"
         )
     return "<br>".join(lines)
 

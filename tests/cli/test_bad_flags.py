@@ -69,6 +69,13 @@ CASES = {
         needs="/proc/self",
     ),
     "data dir empty": Case(("--data-dir", ""), "--data-dir: ", "not empty"),
+    "forward to the webhook itself": Case(
+        ("--webhook-port", "8787", "--forward-to", "http://localhost:8787/callback"),
+        "--forward-to: ",
+        "must not be the embedded webhook's own URL",
+    ),
+    "forward to ftp": Case(("--forward-to", "ftp://127.0.0.1/x"), "--forward-to: ", "http"),
+    "relay without a forward": Case(("--relay-answer",), "--relay-answer: ", "needs --forward-to"),
 }
 
 

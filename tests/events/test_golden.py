@@ -13,6 +13,7 @@ import pytest
 
 from capture import events
 from capture.events import (
+    CallbackForwarded,
     CallbackReceived,
     CallbackRejected,
     Event,
@@ -232,6 +233,15 @@ def golden_events() -> list[Event]:
             pending_notifications=0,
             stuck=("upload-2",),
         ),
+        CallbackForwarded(
+            target="http://127.0.0.1:9000/hook",
+            method="POST",
+            status=None,
+            ms=5001.5,
+            error="forward timed out after 5 s",
+            relayed=True,
+            requestId=REQUEST_ID,
+        ),
     ]
     return [replace(e, time=_at(n)) for n, e in enumerate(made)]
 
@@ -265,7 +275,7 @@ def test_every_name_has_exactly_one_class_and_every_class_is_in_the_golden() -> 
     assert sorted(c.name for c in classes) == sorted(_names())  # one class per name, no spare
     assert {c.name: c for c in classes} == events.TYPES
     assert {type(e) for e in golden_events()} == set(classes)
-    assert len(_names()) == 18  # the names are read off the module: guard against reading none
+    assert len(_names()) == 19  # the names are read off the module: guard against reading none
 
 
 def _event_classes() -> list[type[Event]]:

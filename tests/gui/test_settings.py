@@ -241,3 +241,23 @@ def test_the_form_shows_and_gives_back_every_setting(qtbot: QtBot, tmp_path: Pat
     for setting, value in EXAMPLES.items():
         assert getattr(getattr(got, setting.group), setting.name) == value, setting.name
     assert got == changed
+
+
+def test_the_webhook_tab_has_forward_to_and_it_round_trips(qtbot: QtBot, tmp_path: Path) -> None:
+    """--forward-to's row: given back as typed, a loop to the webhook itself and a non-http
+    URL shown under the field."""
+    form = settings_form(qtbot, tmp_path)
+    webhook = form.webhook
+    assert webhook.editor("forward_to") is webhook.forward_to
+    form.set_settings(every_setting_changed())
+    assert webhook.forward_to.text() == EXAMPLES[table.FORWARD_TO]
+    webhook.forward_to.setText("  http://127.0.0.1:9000/hook  ")
+    assert form.problems() == []
+    assert form.settings().callback.forward_to == "http://127.0.0.1:9000/hook"
+    webhook.port.setText("8787")
+    webhook.forward_to.setText("http://localhost:8787/callback")
+    assert [p.field for p in form.problems()] == ["forward_to"]
+    webhook.show_problems(form.problems())
+    assert "own URL" in webhook.error_text("forward_to")
+    webhook.forward_to.setText("ftp://127.0.0.1/hook")
+    assert [p.field for p in form.problems()] == ["forward_to"]

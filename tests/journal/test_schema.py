@@ -353,3 +353,37 @@ def test_a_version_6_journal_gets_an_empty_exchanges_table_and_keeps_every_row(
         assert reader.exchanges_for_shot(1) == []
     finally:
         reader.close()
+
+
+def test_step_8_gives_a_version_7_journals_exchanges_relayed_0_and_keeps_them(
+    v1_journal: Path,
+) -> None:
+    """Step 8 (--forward-to) adds `relayed` to the exchanges a version 7 journal holds (0:
+    none was forwarded) and changes nothing else in them."""
+    assert upgraded(v1_journal, STEPS[:7]) == 1
+    conn = sqlite3.connect(v1_journal)
+    try:
+        with conn:
+            conn.execute(
+                "INSERT INTO exchanges(direction, at, callback_id, method, url, http_version,"
+                " request_headers, request_body, request_size, status, response_headers,"
+                " response_body) VALUES ('received', '2026-01-01T00:00:00Z', 1, 'POST',"
+                " '/callback', 'HTTP/1.1', x'', x'7b7d', 2, 200, x'', x'')"
+            )
+    finally:
+        conn.close()
+    Journal(v1_journal).close()
+    assert version_of(v1_journal) == VERSION
+    reader = ExchangeReader(v1_journal)
+    try:
+        (kept,) = list(reader.iter_exchanges())
+        assert (kept.method, kept.request_body, kept.status, kept.relayed) == (
+            "POST",
+            b"{}",
+            200,
+            False,
+        )
+        assert reader.exchange_for_callback(1) == kept
+        assert reader.forward_for_callback(1) is None
+    finally:
+        reader.close()

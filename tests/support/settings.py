@@ -34,6 +34,7 @@ EXAMPLES: dict[table.Setting[Any], object] = {
     table.PUBLIC_URL: "https://tunnel.example/callback",
     table.WEBHOOK_HOST: "0.0.0.0",
     table.WEBHOOK_PORT: 9000,
+    table.FORWARD_TO: "https://customer.example/hook",
 }
 
 BROKEN: dict[table.Setting[Any], str] = {
@@ -53,6 +54,7 @@ BROKEN: dict[table.Setting[Any], str] = {
     table.PUBLIC_URL: "tunnel.example",
     table.WEBHOOK_HOST: "localhost",
     table.WEBHOOK_PORT: "65536",
+    table.FORWARD_TO: "customer.example/hook",
 }
 
 
