@@ -159,3 +159,26 @@ def test_the_report_is_of_the_session_the_session_filter_shows(
     twin = json.loads(report.with_suffix(".json").read_text("utf-8"))
     assert twin["session"]["id"] == 1 and len(twin["rows"]) == 2
     assert close_app(app) == []
+
+
+def test_a_report_before_any_session_says_there_is_none(
+    qtbot: QtBot,
+    make_app: AppFactory,
+    close_app: CloseApp,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = tmp_path / "r.html"
+    monkeypatch.setattr(controller_module, "choose_report_file", lambda _parent: str(target))
+    app = make_app()  # no capture: the journal has no session
+    bar = app.window.statusBar()
+    said: list[str] = []
+    bar.messageChanged.connect(said.append)  # the source going live at start-up may follow it
+    file_action(app, "export_report")
+    qtbot.waitUntil(
+        lambda: any("Cannot write the report: Session: no such session" in m for m in said),
+        timeout=WRITE_TIMEOUT_MS,
+    )
+    assert any("it has none yet" in m for m in said), said
+    assert not target.exists()
+    assert close_app(app) == []

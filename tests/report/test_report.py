@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import secrets
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 import zipfile
@@ -402,3 +405,35 @@ def test_bad_time_ranges_exit_2_naming_the_flag(
     status, err = run_main([*argv, *flags], monkeypatch)
     assert status == Exit.CONFIG and err.startswith("shothook: ") and named in err, err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_main_py_as_a_user_runs_it(tmp_path: Path) -> None:
+    """The commands the README shows, as processes: a run that writes its report, the same
+    report from the journal without --headless (no display needed), and an unknown session."""
+    root = Path(__file__).resolve().parents[2]
+    data = str(tmp_path / "data")
+
+    def run(*flags: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "main.py", "--data-dir", data, *flags],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=WAIT_S * 2,
+            check=False,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "DISPLAY": ""},
+        )
+        assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+    capture = ["--headless", "--source", "synthetic", "--count", "2", "--interval", "1"]
+    done = run(*capture, "--webhook-port", "0", "--report", str(tmp_path / "run.html"))
+    assert done.returncode == 0, done.stderr
+    assert_offline((tmp_path / "run.html").read_text("utf-8"))
+    done = run("--report", str(tmp_path / "again.html"), "--session", "last")
+    assert done.returncode == 0, done.stderr
+    assert "report of session 1 (2 rows) written to" in done.stderr
+    assert (tmp_path / "again.json").is_file()
+    done = run("--bundle", str(tmp_path / "b.zip"), "--session", "5")
+    assert done.returncode == 2
+    assert "shothook: --session: no such session in the journal (it has session 1)" in done.stderr
