@@ -23,6 +23,7 @@ from capture.journal.records import Direction, Exchange, Headers, Timing
 from capture.journal.schema import connect
 
 __all__ = [
+    "CREDENTIAL_HEADERS",
     "EXCHANGE_BODY_KEEP",
     "INSERT_EXCHANGE",
     "REDACTED",
@@ -39,15 +40,22 @@ __all__ = [
 
 EXCHANGE_BODY_KEEP = 64 * 1024  # bytes of each body kept (the webhook's and the sender's bound)
 PAGE = 500  # rows read at a time by `iter_exchanges`
-REDACTED = "<redacted>"  # what stands for an Authorization value kept out of a file
+REDACTED = "<redacted>"  # what stands for a credential kept out of a file, everywhere
+
+
+# Headers whose values are credentials: never in the journal from the sender, never in an
+# export or a bundle unless the user keeps them.
+CREDENTIAL_HEADERS = frozenset(
+    {b"authorization", b"proxy-authorization", b"cookie", b"set-cookie", b"x-amz-security-token"}
+)
 
 
 def redacted(headers: Headers) -> Headers:
-    """`headers` with each Authorization value replaced by REDACTED: a credential kept out of
-    the journal (the sender's attempts) and out of exports unless the user keeps it."""
+    """`headers` with each CREDENTIAL_HEADERS value replaced by REDACTED: a credential kept out
+    of the journal (the sender's attempts) and out of exports unless the user keeps it."""
+    mark = REDACTED.encode()
     return tuple(
-        (name, REDACTED.encode() if name.lower() == b"authorization" else value)
-        for name, value in headers
+        (name, mark if name.lower() in CREDENTIAL_HEADERS else value) for name, value in headers
     )
 
 

@@ -1,20 +1,18 @@
 """The diagnostic bundle for a support ticket: one zip holding the session's report
 (report.html) and its JSON twin (report.json), the log (shothook.log), the settings
-(settings.json) and the session's HTTP exchanges (exchanges.jsonl), every file redacted.
+(settings.json) and the session's HTTP exchanges as HAR 1.2 (exchanges.har, written by the
+exporter of --export), every file redacted.
 
-Redacted means: Authorization-like header values (`REDACTED_HEADERS`) replaced by `<redacted>`,
+Redacted means: credential header values (journal.exchanges.CREDENTIAL_HEADERS) replaced by
+`<redacted>`,
 URLs without their user:password, any settings field named like a secret replaced, and every
 secret the caller knows (the S3 secret key of the window's form or of AWS_SECRET_ACCESS_KEY)
 replaced wherever it would appear, in every file. The journal and settings.json never hold the
 secret key in the first place; this is the second belt.
-
-The exchanges are written by `exchanges_jsonl` (one JSON object a line, bodies as UTF-8 text,
-or base64 when they are not UTF-8); the HAR exporter (capture/export/har.py) will replace it.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import os
@@ -24,18 +22,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from capture.journal.exchanges import Exchange, ExchangeReader, Headers
+from capture.export.fields import Redactor as HarRedactor
+from capture.export.har import write_har
+from capture.journal.exchanges import REDACTED, ExchangeReader
 from capture.paths import DataDir
 from capture.report import render_report, write_file
-from capture.report.facts import REDACTED, gather, redact_settings, without_credentials
+from capture.report.facts import gather, redact_settings, without_credentials
 
-__all__ = ["Bundle", "Redactor", "exchanges_jsonl", "known_secrets", "write_bundle"]
+__all__ = ["Bundle", "Redactor", "exchanges_har", "known_secrets", "write_bundle"]
 
-REDACTED_HEADERS = frozenset(
-    {b"authorization", b"proxy-authorization", b"cookie", b"set-cookie", b"x-amz-security-token"}
-)
 MIN_SECRET = 4  # shorter "secrets" would blot out ordinary text
 LOG_TAIL_BYTES = 8 * 1024 * 1024  # the newest part of a long log
 _HEADER_LINE = re.compile(
@@ -89,17 +85,18 @@ def write_bundle(
     """The bundle of session `ref` (an id or `last`), or of the time range [since, until), to
     `target`, whole or not at all; a ConfigError naming --session for a session the journal
     lacks."""
-    redact = Redactor(known_secrets(secrets))
+    known = known_secrets(secrets)
+    redact = Redactor(known)
     facts = gather(data_dir.journal, ref, since=since, until=until)
     page, twin = render_report(facts)
-    if facts.ranged:
-        exchanges = exchanges_jsonl(data_dir.journal, None, (facts.since, facts.until))
-    else:
-        exchanges = exchanges_jsonl(data_dir.journal, facts.session.id)
+    session_id, span = (
+        (None, (facts.since, facts.until)) if facts.ranged else (facts.session.id, ("", ""))
+    )
+    exchanges = exchanges_har(data_dir.journal, session_id, span, known)
     files: dict[str, bytes] = {
         "report.html": redact.text(page).encode("utf-8"),
         "report.json": redact.text(twin).encode("utf-8"),
-        "exchanges.jsonl": redact.text(exchanges).encode("utf-8"),
+        "exchanges.har": redact.text(exchanges).encode("utf-8"),
         "settings.json": _settings_file(data_dir.settings, redact),
         "shothook.log": _log_file(data_dir.log, redact),
     }
@@ -108,74 +105,24 @@ def write_bundle(
     return Bundle(target, tuple(files), facts.session.id, facts.scope)
 
 
-def exchanges_jsonl(journal: Path, session_id: int | None, span: tuple[str, str] = ("", "")) -> str:
-    """A session's exchanges (None: all, or those of `span`, ISO [since, until) with '' for
-    open) in journal order, one JSON object a line, headers redacted."""
+def exchanges_har(
+    journal: Path, session_id: int | None, span: tuple[str, str], secrets: Sequence[str]
+) -> str:
+    """A session's exchanges (None: those of `span`, ISO [since, until) with '' for open) in
+    journal order, as HAR 1.2, credentials and `secrets` redacted."""
     since, until = span
     reader = ExchangeReader(journal)
+    out = io.StringIO()
     try:
-        return "".join(
-            json.dumps(exchange_json(e)) + "\n"
+        chosen = (
+            e
             for e in reader.iter_exchanges(session_id)
             if e.at >= since and (not until or e.at < until)
         )
+        write_har(chosen, out, HarRedactor(secrets=tuple(secrets)))
     finally:
         reader.close()
-
-
-def exchange_json(e: Exchange) -> dict[str, Any]:
-    t = e.timing
-    return {
-        "id": e.id,
-        "direction": e.direction.value,
-        "at": e.at,
-        "shot_id": e.shot_id,
-        "attempt": e.attempt,
-        "request_id": e.request_id,
-        "object_key": e.object_key,
-        "remote": e.remote,
-        "request": {
-            "method": e.method,
-            "url": without_credentials(e.url),
-            "http_version": e.http_version,
-            "headers": redact_headers(e.request_headers),
-            "body": body_json(e.request_body),
-            "size": e.request_size,
-        },
-        "response": {
-            "status": e.status,
-            "headers": redact_headers(e.response_headers),
-            "body": body_json(e.response_body),
-            "size": e.response_size,
-        },
-        "error": e.error,
-        "timing_ms": {
-            "total": t.total_ms,
-            "connect": t.connect_ms,
-            "tls": t.tls_ms,
-            "first_byte": t.first_byte_ms,
-        },
-    }
-
-
-def redact_headers(headers: Headers) -> list[list[str]]:
-    """Header pairs as text (each byte one Latin-1 character, as the journal keeps them), the
-    values of REDACTED_HEADERS replaced."""
-    return [
-        [
-            name.decode("latin-1"),
-            REDACTED if name.lower() in REDACTED_HEADERS else value.decode("latin-1"),
-        ]
-        for name, value in headers
-    ]
-
-
-def body_json(body: bytes) -> dict[str, str]:
-    """A body as UTF-8 text when it is UTF-8, else base64."""
-    try:
-        return {"text": body.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"base64": base64.b64encode(body).decode("ascii")}
+    return out.getvalue()
 
 
 def _settings_file(path: Path, redact: Redactor) -> bytes:

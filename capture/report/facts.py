@@ -24,6 +24,7 @@ from typing import Any
 from capture.errors import ConfigError
 from capture.journal import states
 from capture.journal.audit import JournalAudit
+from capture.journal.exchanges import REDACTED
 from capture.journal.query import Query
 from capture.journal.reader import (
     Counters,
@@ -50,7 +51,6 @@ LIBRARIES = (
     "platformdirs",
     "keyring",
 )
-REDACTED = "<redacted>"
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 _SECRET_NAMES = ("secret", "password", "token", "authorization")
 # Failures first, then what is still under way, then the rest, as a support engineer reads it.

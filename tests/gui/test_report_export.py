@@ -86,7 +86,7 @@ def test_export_report_and_bundle_from_the_file_menu(
     )
     with zipfile.ZipFile(bundle) as archive:
         contents = {name: archive.read(name) for name in archive.namelist()}
-    assert {"report.html", "report.json", "shothook.log", "exchanges.jsonl"} <= set(contents)
+    assert {"report.html", "report.json", "shothook.log", "exchanges.har"} <= set(contents)
     assert all(SECRET.encode() not in data for data in contents.values())
     assert close_app(app) == []
 

@@ -25,11 +25,11 @@ import main
 from capture.cli import headless
 from capture.cli.exits import Exit
 from capture.cli.flags import parse_args
+from capture.journal.exchanges import REDACTED, redacted
 from capture.paths import DataDir
 from capture.receiver.answers import AnswerMode
 from capture.report import write_report
-from capture.report.bundle import Redactor, body_json, redact_headers, write_bundle
-from capture.report.facts import REDACTED
+from capture.report.bundle import Redactor, write_bundle
 from capture.settings.model import CaptureSettings, Settings
 from capture.sources import SyntheticSource
 from tests.support.engine import query, running_engine
@@ -157,7 +157,7 @@ def test_a_headless_run_writes_a_report_that_opens_offline_with_every_shot_and_n
     with zipfile.ZipFile(bundle) as archive:
         names = set(archive.namelist())
         contents = {name: archive.read(name) for name in names}
-    assert {"report.html", "report.json", "shothook.log", "settings.json", "exchanges.jsonl"} <= (
+    assert {"report.html", "report.json", "shothook.log", "settings.json", "exchanges.har"} <= (
         names
     )
     for name, data in contents.items():
@@ -203,18 +203,18 @@ def test_the_bundle_redacts_authorization_sent_to_the_embedded_webhook(tmp_path:
     value = token.removeprefix("Bearer ").encode()
     for name, data in contents.items():
         assert value not in data, f"the Authorization value in {name}"
-    exchanges = [json.loads(line) for line in contents["exchanges.jsonl"].splitlines()]
-    pairs = [h for e in exchanges for h in e["request"]["headers"]]
-    assert ["Authorization", REDACTED] in pairs
-    assert ["Proxy-Authorization", REDACTED] in pairs
-    bodies = [e["request"]["body"] for e in exchanges]
-    assert {"base64": "//4gbm90IHV0Zi04"} in bodies  # b"\xff\xfe not utf-8"
-    assert {"text": '{"hello": "world"}'} in bodies
-    # The session's own notifications are there too, as the webhook received them (the
-    # sender's side is journaled as "sent" once the sender records its exchanges).
-    assert "received" in {e["direction"] for e in exchanges}
+    entries = json.loads(contents["exchanges.har"])["log"]["entries"]
+    pairs = [(h["name"], h["value"]) for e in entries for h in e["request"]["headers"]]
+    assert ("Authorization", REDACTED) in pairs
+    assert ("Proxy-Authorization", REDACTED) in pairs
+    posted = [e["request"].get("postData", {}) for e in entries]
+    # b"\xff\xfe not utf-8", as HAR carries bytes that are not text
+    assert any(p.get("encoding") == "base64" and p["text"] == "//4gbm90IHV0Zi04" for p in posted)
+    assert any(p.get("text") == '{"hello": "world"}' for p in posted)
+    # The session's own notifications are there too, as sent and as the webhook received them.
+    assert {"received", "sent"} <= {e["_shothook"]["direction"] for e in entries}
     keys = shot_keys(data_dir)
-    assert all(any(e["object_key"] == key for e in exchanges) for key in keys)
+    assert all(any(e["_shothook"]["objectKey"] == key for e in entries) for key in keys)
 
 
 def test_failures_come_first_and_hostile_text_is_escaped(tmp_path: Path) -> None:
@@ -329,13 +329,8 @@ def test_an_unknown_session_is_named_and_exits_2(
 
 def test_redaction_of_headers_bodies_and_text() -> None:
     headers = ((b"AUTHORIZATION", b"Basic dTpw"), (b"Cookie", b"s=1"), (b"X-Ok", b"\xe9"))
-    assert redact_headers(headers) == [
-        ["AUTHORIZATION", REDACTED],
-        ["Cookie", REDACTED],
-        ["X-Ok", "\xe9"],
-    ]
-    assert body_json(b"caf\xc3\xa9") == {"text": "café"}
-    assert body_json(b"\x00\xff") == {"base64": "AP8="}
+    mark = REDACTED.encode()
+    assert redacted(headers) == ((b"AUTHORIZATION", mark), (b"Cookie", mark), (b"X-Ok", b"\xe9"))
     redact = Redactor(["s3cr3t/key+", "ab"])  # too short a "secret" is left alone
     text = redact.text('x s3cr3t/key+ y "authorization": "Basic zz" https://u:p@h/ ab')
     assert "s3cr3t" not in text and "Basic zz" not in text and "u:p@" not in text
@@ -379,8 +374,8 @@ def test_a_time_range_reports_every_row_captured_then_whatever_its_session(
     html = both.read_text("utf-8")
     assert "<h3>Session 1</h3>" in html and "<h3>Session 2</h3>" in html
     with zipfile.ZipFile(bundle) as archive:
-        exchanges = archive.read("exchanges.jsonl").decode("utf-8").splitlines()
-    assert {json.loads(line)["object_key"] for line in exchanges} == set(keys)
+        entries = json.loads(archive.read("exchanges.har"))["log"]["entries"]
+    assert {e["_shothook"]["objectKey"] for e in entries} == set(keys)
 
 
 @pytest.mark.parametrize(
