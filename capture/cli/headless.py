@@ -85,6 +85,10 @@ class Options:
 
 
 def run(args: argparse.Namespace, stderr: TextIO = sys.stderr) -> Exit:
+    unread = _report_unread(args)
+    if unread:
+        print(f"shothook: --report: {unread}.", file=stderr)
+        return Exit.CONFIG
     if args.load is not None or args.duration is not None:
         return _load(args, stderr)
     if args.conformance is not None:
@@ -291,6 +295,23 @@ def _load(args: argparse.Namespace, stderr: TextIO) -> Exit:
         return Exit.CONFIG
     tally = load_command.execute(plan, stderr)
     return Exit.OK if tally.all_good else Exit.FAILED
+
+
+def _report_unread(args: argparse.Namespace) -> str:
+    """Why --report would be ignored in the mode asked ('' when it is read): a report is of a
+    capture run, a session or time range from the journal, or a conformance run."""
+    modes = {
+        "--load": args.load is not None,
+        "--query": query_asked(args),
+        "--check-storage": bool(args.check_storage),
+        "--export": args.export is not None,
+        "--resend": args.resend is not None,
+        "--reconcile": bool(args.reconcile),
+    }
+    chosen = next((flag for flag, on in modes.items() if on), "")
+    if args.report is None or not chosen:
+        return ""
+    return f"not with {chosen} (a report is of a capture run, --session, --since or --conformance)"
 
 
 def _conformance(args: argparse.Namespace, stderr: TextIO) -> Exit:

@@ -287,6 +287,15 @@ def test_a_report_of_a_session_with_no_shot_says_so_and_still_opens_offline(
         (["--report", "{tmp}/r.html", "--session", "last"], "--session: no journal at"),
         (["--headless", "--source", "synthetic", "--report", "{tmp}/r.pdf"], "--report:"),
         (["--webhook-only", "--report", "{tmp}/r.html"], "--report: the report of a capture run"),
+        (
+            ["--headless", "--load", "10", "--duration", "1", "--report", "{tmp}/r.html"],
+            "--report: not with --load",
+        ),
+        (["--headless", "--query", "x", "--report", "{tmp}/r.html"], "--report: not with --query"),
+        (
+            ["--headless", "--check-storage", "--report", "{tmp}/r.html"],
+            "--report: not with --check-storage",
+        ),
     ],
 )
 def test_bad_flags_exit_2_naming_the_flag_before_anything_runs(
