@@ -5,6 +5,7 @@ and its files 0600 whatever the umask)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -16,6 +17,8 @@ from typing import IO
 import platformdirs
 
 from capture.errors import ConfigError, ShotHookError
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})  # a write refused for want of room
 
 APP_NAME = "ShotHook"
 PRIVATE_FILE = 0o600

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from capture.errors import ShotHookError
-from capture.paths import PRIVATE_FILE, private_file, tighten
+from capture.paths import DISK_FULL_ERRNOS, PRIVATE_FILE, private_file, tighten
 
 Step = Callable[[sqlite3.Cursor], None]
 
@@ -426,3 +426,12 @@ STEPS: tuple[Step, ...] = (
     _v007_exchanges,
     _v008_forwards,
 )
+
+
+def journal_unwritable(exc: BaseException) -> bool:
+    """Whether a journal write failed for want of disk (SQLITE_FULL, or an I/O error growing
+    its write-ahead log) rather than a bug."""
+    if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS

@@ -20,8 +20,10 @@ them all.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from capture.errors import report_unexpected
+from capture.journal.schema import journal_unwritable
 from capture.journal.writer import CallbackRecord, Exchange, IncomingCallback, Journal
 
 EXCHANGE_FLUSH_S = 0.05  # how long the first exchange waiting waits for others to join it
@@ -31,8 +33,12 @@ EXCHANGE_BATCH = 500  # exchanges waiting that are written at once, whatever the
 class GroupCommit:
     """Use from one event loop: `await add(callback)` returns once it is committed."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(
+        self, journal: Journal, on_unrecorded: Callable[[str], None] | None = None
+    ) -> None:
         self._journal = journal
+        self._on_unrecorded = on_unrecorded  # told, once an outage, of exchanges lost to it
+        self._losing = False  # exchanges are being lost to a full disk (said once)
         self._waiting: list[tuple[IncomingCallback, asyncio.Future[CallbackRecord]]] = []
         self._exchanges: list[Exchange] = []
         self._writing: asyncio.Task[None] | None = None
@@ -96,7 +102,18 @@ class GroupCommit:
         try:
             self._journal.add_exchanges(exchanges)
         except Exception as exc:
-            report_unexpected(f"journaling {len(exchanges)} webhook exchange(s)", exc)
+            if not journal_unwritable(exc):
+                report_unexpected(f"journaling {len(exchanges)} webhook exchange(s)", exc)
+            elif not self._losing and self._on_unrecorded is not None:
+                self._on_unrecorded(
+                    f"the webhook could not record {len(exchanges)} request(s) whole: the data"
+                    f" folder's disk is full ({exc}); until there is room again, the inspector"
+                    " and the exports miss requests (their callbacks are journaled as before,"
+                    " when they can be)"
+                )
+            self._losing = journal_unwritable(exc)
+        else:
+            self._losing = False
 
     def _write_one_by_one(
         self, batch: list[tuple[IncomingCallback, asyncio.Future[CallbackRecord]]]

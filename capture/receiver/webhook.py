@@ -143,7 +143,7 @@ class WebhookServer:
         self._public_url = public_url
         self._answers = Answerer(mode)
         self._client_timeout_s = client_timeout_s
-        self._writer = GroupCommit(journal)
+        self._writer = GroupCommit(journal, lambda text: self._sink(WarningIssued(message=text)))
         self._stopping: asyncio.Event | None = None  # set on stop: delayed answers end at once
         self.forward_to = forward_to
         self.relay_answer = relay_answer

@@ -18,7 +18,6 @@ last shot". The users of one round share its frame; their uids and sids keep the
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from capture.events import (
     UploadFailed,
     WarningIssued,
 )
+from capture.journal.schema import journal_unwritable
 from capture.journal.writer import Journal, NewShot, PendingNotification
 from capture.runtime import Spawn, StopToken, Worker, stop_all
 from capture.settings.model import Settings
@@ -53,7 +53,7 @@ from capture.sources.runner import SourceState
 from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
 from capture.spec.payload import CODE_COMPLETE, CODE_INCOMPLETE, MSG_COMPLETE, Notification
 from capture.storage import Storage
-from capture.storage.spool import DISK_FULL_ERRNOS, Spool, SpoolFull, SpoolUnwritable
+from capture.storage.spool import Spool, SpoolFull, SpoolUnwritable
 
 DEFAULT_UPLOAD_WORKERS = 4
 NO_NEW_FRAME = "no new frame since the last shot"
@@ -598,15 +598,6 @@ class Session:
                     request_id=step.request_id,
                 )
         return len(work)
-
-
-def journal_unwritable(exc: BaseException) -> bool:
-    """Whether a journal write failed for want of disk (SQLITE_FULL, or an I/O error growing
-    its write-ahead log) rather than a bug."""
-    if isinstance(exc, sqlite3.Error):
-        code = getattr(exc, "sqlite_errorcode", None)
-        return code is not None and code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
-    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
 
 
 def _spool_refused(exc: SpoolUnwritable) -> str:

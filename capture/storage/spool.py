@@ -12,14 +12,13 @@ then added to as each upload is stored, so no shot costs a journal query.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import heapq
 import os
 import threading
 from pathlib import Path
 
-from capture.paths import PRIVATE_FILE, private_folder
+from capture.paths import DISK_FULL_ERRNOS, PRIVATE_FILE, private_folder
 
 DEFAULT_CAP_BYTES = 1024 * 1024 * 1024
 DEFAULT_KEEP_UPLOADED_BYTES = 256 * 1024 * 1024
@@ -33,9 +32,6 @@ def _mb(size: int) -> str:
 class SpoolFull(Exception):
     def __init__(self, pending: int, cap: int) -> None:
         super().__init__(f"spool full: {_mb(pending)} waiting to upload (cap {_mb(cap)})")
-
-
-DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class SpoolUnwritable(Exception):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from capture.journal.exchanges import ExchangeReader
+from capture.journal.records import Direction, Exchange
 from capture.journal.writer import CallbackRecord, IncomingCallback, Journal, NewShot
 from capture.receiver.groupcommit import GroupCommit
 from capture.spec.naming import new_request_id, new_sid, object_key, utc_digits
@@ -211,3 +213,51 @@ def test_a_row_sqlite_refuses_fails_alone_and_not_the_callbacks_batched_with_it(
     assert all(isinstance(o, CallbackRecord) for o in good)
     rows = callback_rows(journal.path)
     assert [row["shot_id"] for row in rows] == [shots[i][0] for i in (0, 2, 3)]
+
+
+class FullDiskJournal(Journal):
+    """A real journal whose exchange writes fail as on a full disk while `full` is set."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.full = True
+
+    def add_exchanges(self, exchanges: Sequence[Exchange]) -> None:
+        if self.full:
+            error = sqlite3.OperationalError("database or disk is full")
+            error.sqlite_errorcode = sqlite3.SQLITE_FULL
+            raise error
+        super().add_exchanges(exchanges)
+
+
+def exchange(n: int) -> Exchange:
+    return Exchange(Direction.RECEIVED, NOW.isoformat(), "POST", f"/callback?n={n}", "HTTP/1.1",
+                    (), b"{}", 2, 200)  # fmt: skip
+
+
+def test_exchanges_lost_to_a_full_disk_are_said_once_an_outage(tmp_path: Path) -> None:
+    journal = FullDiskJournal(tmp_path / "journal.sqlite3")
+    said: list[str] = []
+
+    async def record() -> None:
+        writer = GroupCommit(journal, said.append)
+        writer.later(exchange(1))
+        await writer.close()  # written (and lost) now
+        writer.later(exchange(2))
+        await writer.close()  # still full: not said again
+        journal.full = False
+        writer.later(exchange(3))
+        await writer.close()  # room again: written
+        journal.full = True
+        writer.later(exchange(4))
+        await writer.close()  # a new outage: said again
+
+    try:
+        asyncio.run(record())
+        reader = ExchangeReader(journal.path)
+        kept = [e.url for e in reader.iter_exchanges()]
+        reader.close()
+    finally:
+        journal.close()
+    assert len(said) == 2 and "disk is full" in said[0] and "1 request(s)" in said[0]
+    assert kept == ["/callback?n=3"]
