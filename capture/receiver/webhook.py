@@ -320,8 +320,10 @@ class WebhookServer:
             decision = _relaying(decision, relayed)
         # What is journaled and what is sent both come from `decision`: they cannot disagree.
         if isinstance(decision, Rejected):
-            status = decision.answer.status
-            self.record_rejected(remote, raw, status, decision.problem, decision.field, seen=seen)
+            status, problem = decision.answer.status, decision.problem
+            if relayed is not None:  # the webhook's own check failed; the target answered
+                problem = f"{problem} (the forward target's answer relayed)"
+            self.record_rejected(remote, raw, status, problem, decision.field, seen=seen)
         else:
             await self._record_received(remote, raw, decision, seen)
         if relayed is not None:

@@ -294,10 +294,11 @@ def test_a_webhook_whose_port_makes_the_target_itself_does_not_forward(tmp_path:
 def test_a_request_refused_before_its_body_is_not_forwarded(tmp_path: Path, relay: bool) -> None:
     """405 and 404 are the webhook's own: only POSTs on the callback path go on."""
     journal = Journal(tmp_path / "journal.sqlite3")
+    log = EventLog()
     try:
         with (
             target() as t,
-            running_webhook(journal, EventLog(), forward_to=t.url, relay_answer=relay) as hook,
+            running_webhook(journal, log, forward_to=t.url, relay_answer=relay) as hook,
         ):
             conn = http.client.HTTPConnection("127.0.0.1", hook.port, timeout=WAIT_S)
             conn.request("GET", "/callback")
@@ -307,6 +308,9 @@ def test_a_request_refused_before_its_body_is_not_forwarded(tmp_path: Path, rela
             forwards(journal, 1)  # the malformed POST is forwarded: its target may judge it
         assert status == (201 if relay else 400)
         assert [m for m, _p, _h, _b in t.received] == ["POST"]
+        rejected = log.wait_for(events.CALLBACK_REJECTED, 2)[1]
+        assert rejected["status"] == status
+        assert rejected["problem"].endswith("(the forward target's answer relayed)") == relay
     finally:
         journal.close()
 
