@@ -274,8 +274,12 @@ def _open_source(spec: str) -> FrameSource:
 
 def _webhook_only(engine: Engine, options: Options, stop: threading.Event, stderr: TextIO) -> Exit:
     url = _start_webhook(engine, options.settings, options.answer, relay=options.relay_answer)
+    answering = options.answer.describe()
+    if target := options.settings.callback.forward_to:
+        relaying = "relaying its answer" if options.relay_answer else answering
+        answering = f"forwarding to {target}, {relaying}"
     print(
-        f"shothook: webhook only, on {url} ({options.answer.describe()}); Ctrl+C to stop",
+        f"shothook: webhook only, on {url} ({answering}); Ctrl+C to stop",
         file=stderr,
         flush=True,
     )

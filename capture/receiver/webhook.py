@@ -43,7 +43,7 @@ from capture.events import (
     discard,
     utc_now,
 )
-from capture.journal.records import Direction, Exchange, Timing
+from capture.journal.records import Direction, Exchange, Headers, Timing
 from capture.journal.writer import CallbackRecord, IncomingCallback, Journal
 from capture.receiver.answers import (
     ANSWERING,
@@ -320,8 +320,10 @@ class WebhookServer:
             decision = _relaying(decision, relayed)
         # What is journaled and what is sent both come from `decision`: they cannot disagree.
         if isinstance(decision, Rejected):
-            status = decision.answer.status
-            self.record_rejected(remote, raw, status, decision.problem, decision.field, seen=seen)
+            status, problem = decision.answer.status, decision.problem
+            if relayed is not None:  # the webhook's own check failed; the target answered
+                problem = f"{problem} (the forward target's answer relayed)"
+            self.record_rejected(remote, raw, status, problem, decision.field, seen=seen)
         else:
             await self._record_received(remote, raw, decision, seen)
         if relayed is not None:
@@ -640,7 +642,7 @@ def _forward_exchange(forwarded: Forwarded, raw: bytes, seen: _Seen, relayed: bo
         method=forwarded.method,
         url=forwarded.target,
         http_version="HTTP/1.1",
-        request_headers=forwarded.request_headers,
+        request_headers=_redacted(forwarded.request_headers),
         request_body=raw,
         request_size=len(raw),
         status=forwarded.status,
@@ -654,6 +656,14 @@ def _forward_exchange(forwarded: Forwarded, raw: bytes, seen: _Seen, relayed: bo
         object_key=seen.object_key,
         callback_id=callback.id if callback else None,
         relayed=relayed,
+    )
+
+
+def _redacted(headers: Headers) -> Headers:
+    """The forward's headers as journaled: an Authorization value is sent on as received but
+    not written down again (the journal keeps no credential of ours)."""
+    return tuple(
+        (n, b"(redacted)") if n.lower() == b"authorization" else (n, v) for n, v in headers
     )
 
 

@@ -57,6 +57,8 @@ class Target:
         body = await request.read()
         self.received.append((request.method, request.path_qs, list(request.raw_headers), body))
         headers = {"X-Target-Said": "So", "Content-Type": "application/json"}
+        if 300 <= self.status < 400:
+            headers["Location"] = "/hook"  # followed, it would come back here: counted
         return web.Response(status=self.status, body=self.body, headers=headers)
 
 
@@ -294,10 +296,11 @@ def test_a_webhook_whose_port_makes_the_target_itself_does_not_forward(tmp_path:
 def test_a_request_refused_before_its_body_is_not_forwarded(tmp_path: Path, relay: bool) -> None:
     """405 and 404 are the webhook's own: only POSTs on the callback path go on."""
     journal = Journal(tmp_path / "journal.sqlite3")
+    log = EventLog()
     try:
         with (
             target() as t,
-            running_webhook(journal, EventLog(), forward_to=t.url, relay_answer=relay) as hook,
+            running_webhook(journal, log, forward_to=t.url, relay_answer=relay) as hook,
         ):
             conn = http.client.HTTPConnection("127.0.0.1", hook.port, timeout=WAIT_S)
             conn.request("GET", "/callback")
@@ -307,6 +310,9 @@ def test_a_request_refused_before_its_body_is_not_forwarded(tmp_path: Path, rela
             forwards(journal, 1)  # the malformed POST is forwarded: its target may judge it
         assert status == (201 if relay else 400)
         assert [m for m, _p, _h, _b in t.received] == ["POST"]
+        rejected = log.wait_for(events.CALLBACK_REJECTED, 2)[1]
+        assert rejected["status"] == status
+        assert rejected["problem"].endswith("(the forward target's answer relayed)") == relay
     finally:
         journal.close()
 
@@ -329,5 +335,33 @@ def test_the_timeline_detail_reads_each_forward_beside_its_delivery(tmp_path: Pa
         assert (received.forward.target, received.forward.status) == (closed, None)
         assert received.forward.error == "forward refused: connection refused"
         assert not received.forward.relayed
+    finally:
+        journal.close()
+
+
+def test_a_3xx_is_relayed_as_is_and_never_followed(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    try:
+        with (
+            target(status=302) as t,
+            running_webhook(journal, EventLog(), forward_to=t.url, relay_answer=True) as hook,
+        ):
+            status, headers, _answer = post(hook.url, body_for("good", hook.url), ODD[:1])
+            (fwd,) = forwards(journal, 1)
+        assert (status, headers["location"]) == (302, "/hook")
+        assert len(t.received) == 1 and fwd.status == 302
+    finally:
+        journal.close()
+
+
+def test_an_authorization_value_is_forwarded_but_not_journaled_again(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    secret = "Bearer do-not-keep-me"
+    try:
+        with target() as t, running_webhook(journal, EventLog(), forward_to=t.url) as hook:
+            post(hook.url, body_for("good", hook.url), [*ODD[:1], ("Authorization", secret)])
+            (fwd,) = forwards(journal, 1)
+        assert (b"Authorization", secret.encode()) in t.received[0][2]
+        assert (b"Authorization", b"(redacted)") in fwd.request_headers
     finally:
         journal.close()
