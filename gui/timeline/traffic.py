@@ -49,6 +49,8 @@ def traffic_line(exchange: Exchange) -> str:
     """One exchange in a line: which way, which attempt, what was asked and answered, how long."""
     if exchange.direction is Direction.SENT:
         who = f"→ attempt {exchange.attempt}" if exchange.attempt else "→ sent"
+    elif exchange.direction is Direction.FORWARDED:
+        who = "⇢ forwarded"  # by --forward-to: the received request sent on, its URL after
     else:
         who = f"← received from {exchange.remote}" if exchange.remote else "← received"
     status = exchange.status if exchange.status is not None else "no answer"

@@ -16,11 +16,12 @@ from PySide6.QtGui import QGuiApplication, QImage
 from pytestqt.qtbot import QtBot
 
 from capture.journal.reader import Detail, RowKind, Status, TimelineReader
+from capture.journal.records import Direction, Exchange, Timing
 from capture.journal.writer import Journal, NewShot
 from gui.code_view import CodeView
 from gui.resources import Palette, colour
 from gui.timeline.detail import DetailPane
-from gui.timeline.traffic import ExchangeInspector
+from gui.timeline.traffic import ExchangeInspector, traffic_line
 from tests.receiver.test_webhook import SID, note
 from tests.support.aioapp import serving_app
 from tests.support.engine import running_webhook
@@ -197,3 +198,13 @@ def test_the_inspector_fits_a_laptop_screen(qtbot: QtBot) -> None:
     qtbot.addWidget(inspector)
     hint = inspector.minimumSizeHint()
     assert hint.width() <= 1280 and hint.height() <= 680, hint
+
+
+def test_each_direction_has_its_own_arrow() -> None:
+    base = Exchange(Direction.SENT, "2026-12-03T10:00:00.000Z", "POST", "http://h/cb", "HTTP/1.1",
+                    (), b"{}", 2, 500, attempt=2, timing=Timing(total_ms=12.4))  # fmt: skip
+    assert traffic_line(base) == "→ attempt 2 · POST http://h/cb · 500 · 12 ms"
+    forwarded = replace(base, direction=Direction.FORWARDED, url="http://t/hook", status=None)
+    assert traffic_line(forwarded) == "⇢ forwarded · POST http://t/hook · no answer · 12 ms"
+    received = replace(base, direction=Direction.RECEIVED, url="/callback", remote="127.0.0.1")
+    assert traffic_line(received).startswith("← received from 127.0.0.1 · POST /callback")
