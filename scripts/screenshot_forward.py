@@ -13,31 +13,11 @@ window then opens on that journal, the row is selected and the window is grabbed
 from __future__ import annotations
 
 import io
-import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-WAIT_S = 30.0
-SIZE = (1280, 720)
-
-
-def wait_until(predicate: Callable[[], bool], what: str) -> None:
-    """Run Qt's events until `predicate` holds (a script: it may poll)."""
-    from gui.app import application
-
-    deadline = time.monotonic() + WAIT_S
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"screenshot: timed out waiting for {what}")
-        application().processEvents()
-        time.sleep(0.02)
+from offscreen_window import close, open_window, out_dir, room_for_the_detail, settle, wait_until
 
 
 def main() -> int:
@@ -45,8 +25,6 @@ def main() -> int:
 
     from capture.cli import headless
     from capture.cli.flags import parse_args
-    from capture.settings.store import SessionSecrets
-    from gui.app import build
     from tests.support.aioapp import serving_app
 
     async def customer(request: web.Request) -> web.Response:
@@ -55,7 +33,7 @@ def main() -> int:
 
     app_ = web.Application()
     app_.router.add_post("/agora/hook", customer)
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
+    out = out_dir()
     data = Path(tempfile.mkdtemp(prefix="shothook-shot-")) / "data"
     with serving_app(app_, name="customer-webhook") as port:
         target = f"http://127.0.0.1:{port}/agora/hook"
@@ -63,12 +41,8 @@ def main() -> int:
         run += ["--data-dir", str(data), "--webhook-port", "0"]
         run += ["--forward-to", target, "--relay-answer"]
         headless.run(parse_args(run), stderr=io.StringIO())
-    app = build(
-        parse_args(["--data-dir", str(data), "--webhook-port", "0", "--source", "synthetic"]),
-        SessionSecrets(),
-    )
-    window, controller = app.window, app.controller
-    window.resize(*SIZE)
+    app = open_window(data)
+    window = app.window
     timeline = window.timeline
     wait_until(lambda: timeline.model.rowCount() == 1, "the row")
     timeline.select_row(0)
@@ -78,19 +52,11 @@ def main() -> int:
         return pane.detail is not None and any(r.forward for r in pane.detail.received)
 
     wait_until(shown, "the forward in the detail pane")
-    if window.panes.show_settings.isChecked():  # at 1280 px the detail pane needs its room
-        window.panes.show_settings.trigger()
-    window.panes.show_detail.setChecked(True)
-    settled = time.monotonic() + 0.5
-    wait_until(lambda: time.monotonic() > settled, "the panes to settle")
+    room_for_the_detail(app)
     pane.ensureWidgetVisible(pane.forwarded, 0, 200)  # the forward, under the callbacks
-    settled = time.monotonic() + 1.0  # the thumbnails and the detail repaint
-    wait_until(lambda: time.monotonic() > settled, "the window to repaint")
+    settle(1.0)  # the thumbnails and the detail repaint
     window.grab().save(str(out / "screenshot-forward.png"))
-    closed: list[object] = []
-    controller.closed.connect(closed.append)
-    window.close()
-    wait_until(lambda: bool(closed), "the window to close")
+    close(app)
     print(f"screenshot: wrote {out / 'screenshot-forward.png'}")
     return 0
 

@@ -15,36 +15,11 @@ X server needed.
 from __future__ import annotations
 
 import io
-import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-WAIT_S = 30.0
-SIZE = (1280, 720)
-
-
-def wait_until(predicate: Callable[[], bool], what: str) -> None:
-    """Run Qt's events until `predicate` holds (a script: it may poll)."""
-    from gui.app import application
-
-    deadline = time.monotonic() + WAIT_S
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"screenshot: timed out waiting for {what}")
-        application().processEvents()
-        time.sleep(0.02)
-
-
-def settle(seconds: float) -> None:
-    until = time.monotonic() + seconds
-    wait_until(lambda: time.monotonic() > until, "the window to repaint")
+from offscreen_window import close, open_window, out_dir, room_for_the_detail, settle, wait_until
 
 
 def record(data: Path) -> None:
@@ -60,27 +35,16 @@ def record(data: Path) -> None:
 
 
 def main() -> int:
-    from capture.cli.flags import parse_args
-    from capture.settings.store import SessionSecrets
-    from gui.app import build
-
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs"
+    out = out_dir()
     data = Path(tempfile.mkdtemp(prefix="shothook-shot-")) / "data"
     record(data)
-    app = build(
-        parse_args(["--data-dir", str(data), "--webhook-port", "0", "--source", "synthetic"]),
-        SessionSecrets(),
-    )
-    window, controller = app.window, app.controller
-    window.resize(*SIZE)
+    app = open_window(data)
+    window = app.window
     timeline, pane = window.timeline, window.detail
     wait_until(lambda: timeline.model.rowCount() == 4, "the rows")
     timeline.select_row(0)
     wait_until(lambda: pane.traffic.list.count() > 0, "the row's traffic")
-    if window.panes.show_settings.isChecked():  # at 1280 px the detail pane needs its room
-        window.panes.show_settings.trigger()
-    window.panes.show_detail.setChecked(True)
-    settle(0.5)
+    room_for_the_detail(app)
     pane.ensureWidgetVisible(pane.traffic, 0, 40)
     settle(1.0)
     window.grab().save(str(out / "screenshot-inspector-1280x720.png"))
@@ -95,10 +59,7 @@ def main() -> int:
     wait_until(lambda: "found" in timeline.matches.text(), "the search's answer")
     settle(1.0)
     window.grab().save(str(out / "screenshot-search-1280x720.png"))
-    closed: list[object] = []
-    controller.closed.connect(closed.append)
-    window.close()
-    wait_until(lambda: bool(closed), "the window to close")
+    close(app)
     print(f"screenshot: wrote the inspector's and the search's pictures in {out}")
     return 0
 

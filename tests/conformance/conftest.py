@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from capture.spec.payload import PayloadError, parse_body
 from tests.support.aioapp import serving_app
+from tests.support.rawhttp import write_pem
 
 Behaviour = Callable[["Hook", bytes], "web.Response | None"]
 
@@ -113,18 +114,10 @@ class Certs:
             .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
             .sign(self._ca_key, hashes.SHA256())
         )
-        name = f"{host}-{days_left:g}"
-        cert_file, key_file = self.folder / f"{name}.pem", self.folder / f"{name}.key"
-        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert_file, key_file)
+        name = f"{host}-{days_left:g}"
+        pem = write_pem(self.folder / f"{name}.pem", self.folder / f"{name}.key", cert, key)
+        context.load_cert_chain(*pem)
         return context
 
 

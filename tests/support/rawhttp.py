@@ -136,7 +136,7 @@ def plain_http_to_tls_client() -> Behaviour:
 def self_signed_context(folder: Path) -> ssl.SSLContext:
     """A server-side TLS context with a fresh self-signed certificate for 127.0.0.1."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
@@ -153,7 +153,16 @@ def self_signed_context(folder: Path) -> ssl.SSLContext:
         .not_valid_after(now + dt.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
-    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*write_pem(folder / "cert.pem", folder / "key.pem", cert, key))
+    return context
+
+
+def write_pem(cert_file: Path, key_file: Path, cert: Any, key: Any) -> tuple[Path, Path]:
+    """`cert` (a cryptography certificate) and its `key` written as PEM to the two files, as
+    ssl loads a certificate chain: the two paths."""
+    from cryptography.hazmat.primitives import serialization
+
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
         key.private_bytes(
@@ -162,9 +171,7 @@ def self_signed_context(folder: Path) -> ssl.SSLContext:
             serialization.NoEncryption(),
         )
     )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    return context
+    return cert_file, key_file
 
 
 def exchange(port: int, request: bytes, timeout: float = 10.0) -> bytes:
