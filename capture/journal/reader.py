@@ -254,11 +254,19 @@ class TimelineReader:
         where, params = _clauses(query.without_group() if query else None)
         with self._lock, _snapshot(self._conn) as conn:
             head = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+            # A shot changed if its own row did or one of its callbacks did (a callback bumps
+            # only its own seq: the webhook's journaling is lighter for it); each row once, at
+            # its latest change.
             changed = conn.execute(
-                f"SELECT 'shot' AS kind, id, seq FROM shots s WHERE seq > ? AND {where[0]}"
-                f" UNION ALL SELECT 'callback', id, seq FROM callbacks c"
-                f" WHERE seq > ? AND {where[1]} ORDER BY seq LIMIT ?",
-                (seq, *params[0], seq, *params[1], limit),
+                "SELECT kind, id, MAX(seq) AS seq FROM ("
+                "SELECT 'shot' AS kind, s.id AS id, s.seq AS seq FROM shots s"
+                f" WHERE s.seq > ? AND {where[0]}"
+                " UNION ALL SELECT 'shot', s.id, x.seq FROM (SELECT shot_id, seq FROM callbacks"
+                f" WHERE seq > ? AND shot_id IS NOT NULL) x JOIN shots s ON s.id = x.shot_id"
+                f" WHERE {where[0]}"
+                " UNION ALL SELECT 'callback', c.id, c.seq FROM callbacks c"
+                f" WHERE c.seq > ? AND {where[1]}) GROUP BY kind, id ORDER BY seq LIMIT ?",
+                (seq, *params[0], seq, *params[0], seq, *params[1], limit),
             ).fetchall()
             shot_ids = [int(r["id"]) for r in changed if r["kind"] == "shot"]
             foreign_ids = [int(r["id"]) for r in changed if r["kind"] == "callback"]
@@ -337,9 +345,10 @@ class TimelineReader:
             fresh = newest != session_id
             since = 0 if fresh else seq
             rows = conn.execute(
-                f"SELECT {_TIMES_COLUMNS} FROM shots s WHERE s.session_id = ? AND s.seq > ?"
+                f"SELECT {_TIMES_COLUMNS} FROM shots s WHERE s.session_id = ? AND (s.seq > ?"
+                " OR s.id IN (SELECT shot_id FROM callbacks WHERE seq > ?))"
                 " ORDER BY s.id DESC LIMIT ?",
-                (newest, since, limit),
+                (newest, since, since, limit),
             ).fetchall()
         shots = [_shot_times(r) for r in reversed(rows)]
         return SessionTimes(None if newest is None else int(newest), fresh, shots, head)

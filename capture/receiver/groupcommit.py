@@ -44,9 +44,10 @@ class GroupCommit:
         self._writing: asyncio.Task[None] | None = None
         self._flush: asyncio.TimerHandle | None = None
         self._due = False  # the flush came while callbacks were being written
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def add(self, callback: IncomingCallback) -> CallbackRecord:
-        done: asyncio.Future[CallbackRecord] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[CallbackRecord] = self._running().create_future()
         self._waiting.append((callback, done))
         self._start_writing()
         return await done
@@ -55,7 +56,7 @@ class GroupCommit:
         """Queue `exchange` for the journal, off the answer's path (see the module's doc)."""
         self._exchanges.append(exchange)
         if self._flush is None and not self._due:
-            self._flush = asyncio.get_running_loop().call_later(EXCHANGE_FLUSH_S, self._flushed)
+            self._flush = self._running().call_later(EXCHANGE_FLUSH_S, self._flushed)
 
     def _flushed(self) -> None:
         self._flush = None
@@ -64,9 +65,15 @@ class GroupCommit:
         else:
             self._due = True  # written between two group commits (`_write_all`)
 
+    def _running(self) -> asyncio.AbstractEventLoop:
+        """The loop this is used from, found once (asyncio asks the OS for its pid each time)."""
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
     def _start_writing(self) -> None:
         if self._writing is None:
-            self._writing = asyncio.create_task(self._write_all())
+            self._writing = self._running().create_task(self._write_all())
 
     async def _write_all(self) -> None:
         try:

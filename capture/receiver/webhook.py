@@ -113,9 +113,6 @@ class _Seen:
         self.object_key: str | None = None
 
 
-_SEEN = web.RequestKey("shothook.seen", _Seen)  # set by the recording middleware
-
-
 class WebhookServer:
     """Runnable. After `ready` is set, `url` is the local callback URL it listens on."""
 
@@ -141,6 +138,7 @@ class WebhookServer:
         self.error = ""
         self._lock = threading.Lock()
         self._public_url = public_url
+        self._addresses = self._candidates("")
         self._answers = Answerer(mode)
         self._client_timeout_s = client_timeout_s
         self._writer = GroupCommit(journal, lambda text: self._sink(WarningIssued(message=text)))
@@ -169,17 +167,22 @@ class WebhookServer:
     def set_public_url(self, url: str) -> None:
         with self._lock:
             self._public_url = url
+            self._addresses = self._candidates("")
 
-    def callback_addresses(self, request_url: str = "") -> list[str]:
-        """The callbackAddr values a checksum may have been computed with."""
+    def callback_addresses(self, request_url: str = "") -> tuple[str, ...]:
+        """The callbackAddr values a checksum may have been computed with (without a request's
+        own URL, the list made when the port or the public URL last changed: every callback
+        is checked against it)."""
         with self._lock:
-            public = self._public_url
+            return self._candidates(request_url) if request_url else self._addresses
+
+    def _candidates(self, request_url: str) -> tuple[str, ...]:
         local = [self.url, f"http://localhost:{self.port}{CALLBACK_PATH}"]
         seen: list[str] = []
-        for candidate in [public, request_url, *local]:
+        for candidate in [self._public_url, request_url, *local]:
             if candidate and candidate not in seen:
                 seen.append(candidate)
-        return seen
+        return tuple(seen)
 
     # -- running ----------------------------------------------------------------------------
 
@@ -191,9 +194,10 @@ class WebhookServer:
         loop.set_exception_handler(report_loop_error)
         stopped = stop.asyncio_event()
         self._stopping = asyncio.Event()
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._recording])
-        app.router.add_route("*", CALLBACK_PATH, self._callback)
-        app.router.add_get("/", self._status)
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_route("*", CALLBACK_PATH, self._recorded(self._callback))
+        app.router.add_route("*", "/", self._recorded(self._status))
+        app.router.add_route("*", "/{path:.*}", self._recorded(_no_such_path))
         # keepalive_timeout also bounds how long a new connection may take to send its headers.
         runner = web.AppRunner(
             app,
@@ -236,6 +240,8 @@ class WebhookServer:
             server = site._server
             sockets = getattr(server, "sockets", None) or []
             self.port = sockets[0].getsockname()[1] if sockets else port
+            with self._lock:
+                self._addresses = self._candidates("")
             self._announce()
             self.ready.set()
             return True
@@ -300,15 +306,16 @@ class WebhookServer:
 
     # -- handlers ---------------------------------------------------------------------------
 
-    async def _status(self, _request: web.Request) -> web.Response:
+    async def _status(self, request: web.Request, _seen: _Seen) -> web.Response:
+        if request.method not in ("GET", "HEAD"):
+            raise web.HTTPMethodNotAllowed(request.method, ["GET", "HEAD"])
         return web.json_response(
             {"service": "ShotHook webhook", "callback": self.url, "answer": self.mode.describe()}
         )
 
-    async def _callback(self, request: web.Request) -> web.StreamResponse:
+    async def _callback(self, request: web.Request, seen: _Seen) -> web.StreamResponse:
         if request.method != "POST":
             raise web.HTTPMethodNotAllowed(request.method, ["POST"])
-        seen: _Seen = request[_SEEN]
         if (request.content_length or 0) > MAX_BODY:
             raise web.HTTPRequestEntityTooLarge(MAX_BODY, request.content_length or 0)
         raw = await _read_body(request, seen, self._client_timeout_s)
@@ -373,36 +380,39 @@ class WebhookServer:
 
     # -- every exchange recorded --------------------------------------------------------------
 
-    @web.middleware
-    async def _recording(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Every request, whatever its method or path and whether refused or not, becomes an
-        exchange in the journal (its headers and body as sent, the answer given, the time);
-        a refusal aiohttp raises (404, 405, 413, 408) becomes a callbacks row and an event too.
-        The exchange is written after the answer, off its path (GroupCommit.later)."""
-        started, at = time.perf_counter(), iso(utc_now())
-        seen = request[_SEEN] = _Seen()
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            if exc.status < 400:
+    def _recorded(self, handler: SeenHandler) -> Handler:
+        """`handler` with every request it gets, whatever its method and whether refused or
+        not, made an exchange in the journal (its headers and body as sent, the answer given,
+        the time); a refusal aiohttp raises (404, 405, 413, 408) becomes a callbacks row and an
+        event too. The exchange is written after the answer, off its path (GroupCommit.later).
+        Wrapped once per route, not as a middleware: aiohttp then runs none per request."""
+
+        async def recorded(request: web.Request) -> web.StreamResponse:
+            started, at, seen = time.perf_counter(), iso(utc_now()), _Seen()
+            try:
+                response = await handler(request, seen)
+            except web.HTTPException as exc:
+                if exc.status < 400:
+                    raise
+                response = await self._refused(request, seen, exc)
+            except asyncio.CancelledError:  # dropped (the tester's answer mode) or stopping
+                self._keep(request, seen, at, started, None, "connection closed without an answer")
                 raise
-            response = await self._refused(request, seen, exc)
-        except asyncio.CancelledError:  # dropped (the tester's answer mode) or stopping
-            self._keep(request, seen, at, started, None, "connection closed without an answer")
-            raise
-        except (ConnectionError, web.RequestPayloadError) as exc:
-            self._keep(request, seen, at, started, None, f"the client broke off: {exc}")
-            raise  # the client went away or broke its body: aiohttp closes the connection
-        except Exception as exc:
-            report_unexpected(f"webhook handling {request.method} {request.path}", exc)
-            response = _error(500, f"internal error: {type(exc).__name__}")
-        try:
-            await response.prepare(request)  # its headers final, as they are sent
-        except ConnectionError as exc:
-            self._keep(request, seen, at, started, response, f"the client went away: {exc}")
-            raise
-        self._keep(request, seen, at, started, response, "")
-        return response
+            except (ConnectionError, web.RequestPayloadError) as exc:
+                self._keep(request, seen, at, started, None, f"the client broke off: {exc}")
+                raise  # the client went away or broke its body: aiohttp closes the connection
+            except Exception as exc:
+                report_unexpected(f"webhook handling {request.method} {request.path}", exc)
+                response = _error(500, f"internal error: {type(exc).__name__}")
+            try:
+                await response.prepare(request)  # its headers final, as they are sent
+            except ConnectionError as exc:
+                self._keep(request, seen, at, started, response, f"the client went away: {exc}")
+                raise
+            self._keep(request, seen, at, started, response, "")
+            return response
+
+        return recorded
 
     async def _refused(
         self, request: web.Request, seen: _Seen, exc: web.HTTPException
@@ -732,8 +742,9 @@ def _refusal(request: web.Request, exc: web.HTTPException, size: int) -> str:
     if exc.status == 404:
         where = f"{request.method} {request.path}"
         return f"no such path: {where} (notifications go to POST {CALLBACK_PATH})"
-    if exc.status == 405:
-        return f"method {request.method} not allowed on {request.path} (only POST)"
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = " or ".join(sorted(exc.allowed_methods))
+        return f"method {request.method} not allowed on {request.path} (only {allowed})"
     if exc.status == 413:
         return f"body of {size} bytes, larger than {MAX_BODY // 1024} KiB"
     return f"{exc.reason} ({request.method} {request.path})"
@@ -766,7 +777,7 @@ def _exchange(
         status=DROPPED if response is None else response.status,
         response_headers=()
         if response is None
-        else tuple((k.encode("utf-8"), v.encode("utf-8")) for k, v in response.headers.items()),
+        else tuple((k.encode(), v.encode()) for k, v in response.headers.items()),
         response_body=body,
         response_size=None if response is None else len(body),
         remote=request.remote or "",
@@ -788,7 +799,7 @@ def _request_url(request: web.Request) -> str:
         return ""
 
 
-def _matching(received: Received, addresses: list[str]) -> str | None:
+def _matching(received: Received, addresses: tuple[str, ...]) -> str | None:
     return next((a for a in addresses if received.checksum_matches(a)), None)
 
 
@@ -804,6 +815,12 @@ def _error(status: int, message: str, field: str = "") -> web.Response:
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SeenHandler = Callable[[web.Request, _Seen], Awaitable[web.StreamResponse]]
+
+
+async def _no_such_path(_request: web.Request, _seen: _Seen) -> NoReturn:
+    """Every path but the callback's and the status page's: 404 (recorded like any)."""
+    raise web.HTTPNotFound()
 
 
 def _error_answer(exc: web.HTTPException) -> web.Response:
@@ -812,6 +829,6 @@ def _error_answer(exc: web.HTTPException) -> web.Response:
     if exc.status == 413:
         message = f"body larger than {MAX_BODY // 1024} KiB"
     response = _error(exc.status, message)
-    if exc.status == 405:
-        response.headers["Allow"] = "POST"
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
     return response

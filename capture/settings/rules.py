@@ -12,7 +12,7 @@ import ipaddress
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
@@ -320,7 +320,7 @@ RULE_FORWARD_LOOP = (
 )
 
 
-def is_loop(target: str, own_urls: list[str]) -> bool:
+def is_loop(target: str, own_urls: Sequence[str]) -> bool:
     """Whether `target` is one of the webhook's own callback URLs (a forward would come back
     to it forever): same port and path, on the same host or both on loopback."""
     try:

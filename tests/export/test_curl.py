@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
@@ -129,7 +129,7 @@ def test_a_received_exchange_goes_to_the_url_given_or_its_host(server: tuple[int
         b'{"a": 1}',
         url="/callback?token=1",
     )
-    received = replace(received, direction=Direction.RECEIVED)
+    received = received._replace(direction=Direction.RECEIVED)
 
     assert run_bash(curl_command(received)).returncode == 0  # its Host header
     other = f"http://127.0.0.1:{port}/elsewhere?x=2"
@@ -151,7 +151,7 @@ def test_a_get_without_body_sends_no_body(server: tuple[int, Seen]) -> None:
 
 
 def test_a_body_cut_by_the_journal_says_so() -> None:
-    cut = replace(exchange((), b"abc", url="http://127.0.0.1:1/"), request_size=9)
+    cut = exchange((), b"abc", url="http://127.0.0.1:1/")._replace(request_size=9)
 
     assert curl_command(cut).endswith("# body cut: the first 3 of 9 bytes")
 

@@ -204,7 +204,7 @@ def test_each_direction_has_its_own_arrow() -> None:
     base = Exchange(Direction.SENT, "2026-12-03T10:00:00.000Z", "POST", "http://h/cb", "HTTP/1.1",
                     (), b"{}", 2, 500, attempt=2, timing=Timing(total_ms=12.4))  # fmt: skip
     assert traffic_line(base) == "→ attempt 2 · POST http://h/cb · 500 · 12 ms"
-    forwarded = replace(base, direction=Direction.FORWARDED, url="http://t/hook", status=None)
+    forwarded = base._replace(direction=Direction.FORWARDED, url="http://t/hook", status=None)
     assert traffic_line(forwarded) == "⇢ forwarded · POST http://t/hook · no answer · 12 ms"
-    received = replace(base, direction=Direction.RECEIVED, url="/callback", remote="127.0.0.1")
+    received = base._replace(direction=Direction.RECEIVED, url="/callback", remote="127.0.0.1")
     assert traffic_line(received).startswith("← received from 127.0.0.1 · POST /callback")

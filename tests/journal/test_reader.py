@@ -413,9 +413,17 @@ def test_session_times_go_on_from_a_seq_and_start_over_with_a_new_session(
     changed = reader.session_times(session, first.seq, 10)
     assert (changed.fresh, [s.id for s in changed.shots]) == (False, [a])
 
+    # A callback changes only its own row, yet its shot's times come again, now received.
+    journal.add_callback(
+        remote="127.0.0.1", request_id=None, object_key=f"key-{session}-2", answered=200,
+        checksum_ok=True, verdict="ok", code=200, raw_body=b"{}",
+    )  # fmt: skip
+    answered = reader.session_times(session, changed.seq, 10)
+    assert [(s.id, bool(s.received_at)) for s in answered.shots] == [(b, True)]
+
     later = new_session(journal)
     c = session_shot(journal, later, 1)
-    again = reader.session_times(session, changed.seq, 10)
+    again = reader.session_times(session, answered.seq, 10)
     assert (again.session_id, again.fresh, [s.id for s in again.shots]) == (later, True, [c])
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from capture.journal.reader import TimelineReader
 from capture.journal.writer import EXCERPT_KEEP, RAW_BODY_KEEP, Journal, NewShot, connect
 
 SID = "0123456789abcdef0123456789abcdef"
@@ -213,10 +214,18 @@ def test_seq_increases_on_every_change_and_marks_the_changed_row(
     changed(shot_id)
     journal.notify_finished(shot_id, delivered=True)
     changed(shot_id)
+    # A callback bumps only its own row's seq; readers take its shot as changed with it.
     callback(journal, REQUEST_ID, KEY)
-    changed(shot_id)
-    [cb] = rows(journal_path, "SELECT seq FROM callbacks")
-    assert cb["seq"] == seen[-1]
+    now = seq(journal_path)
+    assert now > seen[-1], "a callback did not bump seq"
+    [cb] = rows(journal_path, "SELECT seq, shot_id FROM callbacks")
+    assert cb == {"seq": now, "shot_id": shot_id}
+    reader = TimelineReader(journal_path)
+    try:
+        assert [row.id for row in reader.rows_since(seen[-1]).rows] == [shot_id]
+    finally:
+        reader.close()
+    seen.append(now)
     callback(journal, None, None)  # an orphan callback is a change too
     assert seq(journal_path) > seen[-1]
     assert rows(journal_path, "SELECT COUNT(*) AS n FROM shots WHERE seq > ?", seen[-1]) == [

@@ -4,7 +4,6 @@ before its answer, in order, with the same correlation and delivery counting as 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from capture.journal.exchanges import ExchangeReader
+from capture.journal.reader import TimelineReader
 from capture.journal.records import Direction, Exchange
 from capture.journal.writer import CallbackRecord, IncomingCallback, Journal, NewShot
 from capture.receiver.groupcommit import GroupCommit
@@ -143,12 +143,16 @@ def test_batches_after_single_callbacks_continue_ids_deliveries_and_seq(
     assert [row["shot_id"] for row in rows] == [r.shot_id for r in records]
     seqs = [row["seq"] for row in rows]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
-    conn = sqlite3.connect(journal.path)
+    reader = TimelineReader(journal.path)
     try:
-        shot_seqs = dict(conn.execute("SELECT id, seq FROM shots").fetchall())
+        since_first = reader.rows_since(seqs[0]).rows
+        since_batch = reader.rows_since(seqs[2]).rows
     finally:
-        conn.close()
-    assert (shot_seqs[shot_a], shot_seqs[shot_b]) == (seqs[3], seqs[4])  # its latest callback
+        reader.close()
+    # A shot's row changes with each of its callbacks, and comes once, at its latest.
+    assert [row.id for row in since_first] == [shot_a, shot_b]
+    assert [row.id for row in since_batch] == [shot_a, shot_b]
+    assert [len(row.callbacks) for row in since_batch] == [3, 2]
 
 
 def test_callbacks_arriving_together_share_transactions(journal: CountingJournal) -> None:
@@ -195,7 +199,7 @@ def test_a_row_sqlite_refuses_fails_alone_and_not_the_callbacks_batched_with_it(
     journal: CountingJournal,
 ) -> None:
     shots = [sent_shot(journal, tick) for tick in range(4)]
-    bad = dataclasses.replace(incoming(shots[1][1], None), code=10**30)  # beyond SQLite's INTEGER
+    bad = incoming(shots[1][1], None)._replace(code=10**30)  # beyond SQLite's INTEGER
 
     async def receive_all() -> list[CallbackRecord | BaseException]:
         writer = GroupCommit(journal)

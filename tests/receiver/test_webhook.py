@@ -191,6 +191,15 @@ def test_other_methods_are_405_allowing_post(hook: Running, method: str) -> None
     assert "error" in reply.json()
 
 
+def test_a_post_to_the_status_page_is_405_allowing_get_and_recorded(hook: Running) -> None:
+    reply = request(hook.url.replace("/callback", "/"), body=b"{}")
+    assert reply.status == 405
+    assert reply.headers["Allow"] == "GET, HEAD"
+    [rejected] = hook.log.wait_for(events.CALLBACK_REJECTED)
+    assert "only GET or HEAD" in rejected["problem"]
+    assert (rejected["method"], rejected["path"]) == ("POST", "/")
+
+
 def test_unknown_path_is_a_json_404(hook: Running) -> None:
     reply = request(hook.url.replace("/callback", "/nope"))
     assert reply.status == 404
